@@ -1,0 +1,280 @@
+//! The server's one error type, answered as RFC 9457 problem JSON in the user's language.
+//!
+//! Internal causes are logged, never sent.
+
+use api_types::{FieldError, Problem};
+use axum::{
+    http::{HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+
+use crate::lang::Lang;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Why a field was refused; rendered in the request's language.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Invalid {
+    Required,
+    TooLong(usize),
+    TooShort(usize),
+    Email,
+    OneOf(&'static [&'static str]),
+    EndsBeforeStart,
+    Taken,
+    NotFound,
+    WrongPassword,
+    Custom { pt: String, en: String },
+}
+
+impl Invalid {
+    pub fn message(&self, lang: Lang) -> String {
+        use Invalid::*;
+        match (self, lang) {
+            (Required, Lang::PtBr) => "Preencha este campo.".into(),
+            (Required, Lang::En) => "This field is required.".into(),
+            (TooLong(n), Lang::PtBr) => format!("Use no máximo {n} caracteres."),
+            (TooLong(n), Lang::En) => format!("Use at most {n} characters."),
+            (TooShort(n), Lang::PtBr) => format!("Use pelo menos {n} caracteres."),
+            (TooShort(n), Lang::En) => format!("Use at least {n} characters."),
+            (Email, Lang::PtBr) => "Informe um e-mail válido, como nome@empresa.com.br.".into(),
+            (Email, Lang::En) => "Enter a valid e-mail address, such as name@company.com.".into(),
+            (OneOf(v), Lang::PtBr) => format!("Escolha um destes valores: {}.", v.join(", ")),
+            (OneOf(v), Lang::En) => format!("Choose one of: {}.", v.join(", ")),
+            (EndsBeforeStart, Lang::PtBr) => "O fim deve ser depois do início.".into(),
+            (EndsBeforeStart, Lang::En) => "The end must be after the start.".into(),
+            (Taken, Lang::PtBr) => "Este valor já está em uso.".into(),
+            (Taken, Lang::En) => "This value is already in use.".into(),
+            (NotFound, Lang::PtBr) => "Não encontrado.".into(),
+            (NotFound, Lang::En) => "Not found.".into(),
+            (WrongPassword, Lang::PtBr) => "A senha atual não confere.".into(),
+            (WrongPassword, Lang::En) => "The current password is not correct.".into(),
+            (Custom { pt, .. }, Lang::PtBr) => pt.clone(),
+            (Custom { en, .. }, Lang::En) => en.clone(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("malformed request: {0}")]
+    BadRequest(String),
+    #[error("not signed in")]
+    Unauthorized,
+    #[error("wrong e-mail or password")]
+    InvalidCredentials,
+    #[error("not allowed")]
+    Forbidden,
+    #[error("not found")]
+    NotFound,
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("request body too large")]
+    PayloadTooLarge,
+    #[error("request body must be JSON")]
+    UnsupportedMediaType,
+    #[error("invalid fields")]
+    Invalid(Vec<(String, Invalid)>),
+    #[error("too many requests")]
+    TooManyRequests { retry_after_secs: u64 },
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+impl Error {
+    pub fn invalid(field: &str, why: Invalid) -> Self {
+        Error::Invalid(vec![(field.to_string(), why)])
+    }
+
+    pub fn status_code(&self) -> StatusCode {
+        match self {
+            Error::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Error::Unauthorized | Error::InvalidCredentials => StatusCode::UNAUTHORIZED,
+            Error::Forbidden => StatusCode::FORBIDDEN,
+            Error::NotFound => StatusCode::NOT_FOUND,
+            Error::Conflict(_) => StatusCode::CONFLICT,
+            Error::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Error::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Error::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Error::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Error::Database(_) | Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// A stable code that clients can translate or branch on.
+    fn code(&self) -> &'static str {
+        match self {
+            Error::BadRequest(_) => "bad_request",
+            Error::Unauthorized => "unauthorized",
+            Error::InvalidCredentials => "invalid_credentials",
+            Error::Forbidden => "forbidden",
+            Error::NotFound => "not_found",
+            Error::Conflict(_) => "conflict",
+            Error::PayloadTooLarge => "payload_too_large",
+            Error::UnsupportedMediaType => "unsupported_media_type",
+            Error::Invalid(_) => "invalid",
+            Error::TooManyRequests { .. } => "too_many_requests",
+            Error::Database(_) | Error::Internal(_) => "internal",
+        }
+    }
+
+    fn title(&self, lang: Lang) -> &'static str {
+        let pt = lang == Lang::PtBr;
+        match self {
+            Error::BadRequest(_) if pt => "Pedido malformado",
+            Error::BadRequest(_) => "Malformed request",
+            Error::Unauthorized if pt => "Entre para continuar",
+            Error::Unauthorized => "Sign in to continue",
+            Error::InvalidCredentials if pt => "E-mail ou senha incorretos",
+            Error::InvalidCredentials => "Wrong e-mail or password",
+            Error::Forbidden if pt => "Você não tem permissão para isso",
+            Error::Forbidden => "You are not allowed to do this",
+            Error::NotFound if pt => "Não encontrado",
+            Error::NotFound => "Not found",
+            Error::Conflict(_) if pt => "Conflito",
+            Error::Conflict(_) => "Conflict",
+            Error::PayloadTooLarge if pt => "Conteúdo grande demais",
+            Error::PayloadTooLarge => "Request too large",
+            Error::UnsupportedMediaType if pt => "O conteúdo deve ser JSON",
+            Error::UnsupportedMediaType => "The request body must be JSON",
+            Error::Invalid(_) if pt => "Alguns campos precisam de correção",
+            Error::Invalid(_) => "Some fields need correcting",
+            Error::TooManyRequests { .. } if pt => "Muitas tentativas",
+            Error::TooManyRequests { .. } => "Too many attempts",
+            Error::Database(_) | Error::Internal(_) if pt => "Erro interno",
+            Error::Database(_) | Error::Internal(_) => "Internal error",
+        }
+    }
+
+    fn detail(&self, lang: Lang) -> Option<String> {
+        let pt = lang == Lang::PtBr;
+        match self {
+            Error::BadRequest(why) => Some(why.clone()),
+            Error::Conflict(why) => Some(why.clone()),
+            Error::PayloadTooLarge if pt => Some("O limite é de 1 MiB.".into()),
+            Error::PayloadTooLarge => Some("The limit is 1 MiB.".into()),
+            Error::TooManyRequests { retry_after_secs } if pt => Some(format!(
+                "Aguarde {} minuto(s) e tente de novo.",
+                retry_after_secs.div_ceil(60)
+            )),
+            Error::TooManyRequests { retry_after_secs } => Some(format!(
+                "Wait {} minute(s) and try again.",
+                retry_after_secs.div_ceil(60)
+            )),
+            Error::Database(_) | Error::Internal(_) if pt => {
+                Some("Algo deu errado do nosso lado. Tente de novo em instantes.".into())
+            }
+            Error::Database(_) | Error::Internal(_) => {
+                Some("Something went wrong on our side. Try again in a moment.".into())
+            }
+            _ => None,
+        }
+    }
+
+    pub fn to_problem(&self, lang: Lang) -> Problem {
+        let status = self.status_code();
+        Problem {
+            kind: format!("https://portal.invalid/problems/{}", self.code()),
+            title: self.title(lang).to_string(),
+            status: status.as_u16(),
+            detail: self.detail(lang),
+            errors: match self {
+                Error::Invalid(fields) => fields
+                    .iter()
+                    .map(|(field, why)| FieldError {
+                        field: field.clone(),
+                        message: why.message(lang),
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            },
+            code: Some(self.code().to_string()),
+        }
+    }
+}
+
+/// Answers a problem document with the right content type.
+pub fn problem_response(status: StatusCode, problem: &serde_json::Value) -> Response {
+    let mut response = (status, axum::Json(problem)).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/problem+json"),
+    );
+    response
+}
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        let status = self.status_code();
+        if status.is_server_error() {
+            tracing::error!(error = %self, "request failed");
+        }
+        let problem = serde_json::to_value(self.to_problem(Lang::current()))
+            .unwrap_or_else(|_| serde_json::json!({"status": status.as_u16()}));
+        let mut response = problem_response(status, &problem);
+        if let Error::TooManyRequests { retry_after_secs } = self {
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(retry_after_secs.max(1)),
+            );
+        }
+        response
+    }
+}
+
+/// Collects field errors so that a form gets all of them at once.
+#[derive(Default)]
+pub struct Validator(Vec<(String, Invalid)>);
+
+impl Validator {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn add(&mut self, field: &str, why: Invalid) {
+        self.0.push((field.to_string(), why));
+    }
+
+    /// A required text: trimmed, not empty, at most `max` characters.
+    pub fn text(&mut self, field: &str, value: &str, max: usize) {
+        let chars = value.trim().chars().count();
+        if chars == 0 {
+            self.add(field, Invalid::Required);
+        } else if chars > max {
+            self.add(field, Invalid::TooLong(max));
+        }
+    }
+
+    pub fn email(&mut self, field: &str, value: &str) {
+        let v = value.trim();
+        let ok = v.len() <= 254
+            && v.split_once('@').is_some_and(|(local, domain)| {
+                !local.is_empty()
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
+                    && !v.contains(char::is_whitespace)
+            });
+        if !ok {
+            self.add(field, Invalid::Email);
+        }
+    }
+
+    pub fn locale(&mut self, field: &str, value: Option<&str>) {
+        if let Some(v) = value
+            && !crate::LOCALES.contains(&v)
+        {
+            self.add(field, Invalid::OneOf(crate::LOCALES));
+        }
+    }
+
+    pub fn finish(self) -> Result<()> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Invalid(self.0))
+        }
+    }
+}

@@ -1,0 +1,89 @@
+//! `portal-api`: the portal's server. `app(state)` builds the whole HTTP service, so tests drive it
+//! in-process; `main.rs` only reads the command line and serves it.
+
+pub mod auth;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod extract;
+pub mod lang;
+pub mod markdown;
+pub mod openapi;
+pub mod repo;
+pub mod routes;
+pub mod web;
+
+use std::{path::PathBuf, sync::Arc, time::Duration};
+
+use axum::{Router, extract::FromRef};
+
+pub use error::{Error, Result};
+
+/// The languages the portal speaks; the first is the default.
+pub const LOCALES: &[&str] = &["pt-BR", "en"];
+
+/// What the server is told at start.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The built portal (Trunk's `dist/`); `None` serves the API alone.
+    pub dist: Option<PathBuf>,
+    pub session_idle: Duration,
+    pub session_lifetime: Duration,
+    /// Failed sign-ins allowed per e-mail, and per address, within `login_window`.
+    pub login_limit_email: usize,
+    pub login_limit_address: usize,
+    pub login_window: Duration,
+    /// Mark the session cookie `Secure` even without a proxy saying HTTPS.
+    pub secure_cookies: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            dist: None,
+            session_idle: Duration::from_secs(30 * 60),
+            session_lifetime: Duration::from_secs(12 * 3600),
+            login_limit_email: 5,
+            login_limit_address: 50,
+            login_window: Duration::from_secs(15 * 60),
+            secure_cookies: false,
+        }
+    }
+}
+
+/// Everything a request handler may reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub repo: repo::Repo,
+    pub config: Arc<Config>,
+    pub limiter: Arc<auth::LoginLimiter>,
+    /// A hash to verify against when the e-mail is unknown, so that both failures take the same time.
+    pub dummy_hash: Arc<str>,
+}
+
+impl AppState {
+    pub fn new(pool: sqlx::SqlitePool, config: Config) -> Result<Self> {
+        let limiter = auth::LoginLimiter::new(
+            config.login_window,
+            config.login_limit_email,
+            config.login_limit_address,
+        );
+        Ok(Self {
+            repo: repo::Repo::new(pool),
+            config: Arc::new(config),
+            limiter: Arc::new(limiter),
+            dummy_hash: auth::hash_password("no user has this password")?.into(),
+        })
+    }
+}
+
+impl FromRef<AppState> for repo::Repo {
+    fn from_ref(state: &AppState) -> Self {
+        state.repo.clone()
+    }
+}
+
+/// The whole server: the API under `/api/v1`, `/healthz`, and the built portal.
+pub fn app(state: AppState) -> Router {
+    web::router(state)
+}

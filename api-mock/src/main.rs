@@ -1,0 +1,283 @@
+//! The `portal-api` command: serve the portal, and manage users from the command line.
+
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+use api_types::{NewUser, OrgRole, Role};
+use clap::{Parser, Subcommand, ValueEnum};
+use portal_api::{AppState, Config, app, db, demo, repo::Repo, routes::accounts::add_user};
+use tracing_subscriber::EnvFilter;
+
+#[derive(Parser)]
+#[command(
+    name = "portal-api",
+    version,
+    about = "The self-service support portal's server"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API and the built portal.
+    Serve(Serve),
+    /// Manage user accounts (for instance the first admin of a new deployment).
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(clap::Args)]
+struct Serve {
+    /// Address to listen on.
+    #[arg(long, env = "PORTAL_ADDR", default_value = "127.0.0.1:8080")]
+    addr: SocketAddr,
+    /// The SQLite database file (created if missing).
+    #[arg(long, env = "PORTAL_DB", default_value = "data/portal.db")]
+    db: PathBuf,
+    /// The built portal (Trunk's dist directory).
+    #[arg(long, env = "PORTAL_DIST")]
+    dist: Option<PathBuf>,
+    /// Fill an empty database with the demo organizations, accounts and content.
+    #[arg(long, env = "PORTAL_DEMO")]
+    demo: bool,
+    /// Minutes of inactivity after which a session ends.
+    #[arg(long, env = "PORTAL_SESSION_IDLE_MINUTES", default_value_t = 30)]
+    session_idle_minutes: u64,
+    /// Hours after sign-in at which a session ends, however active.
+    #[arg(long, env = "PORTAL_SESSION_MAX_HOURS", default_value_t = 12)]
+    session_max_hours: u64,
+    /// Failed sign-ins allowed per e-mail within 15 minutes before 429.
+    #[arg(long, env = "PORTAL_LOGIN_LIMIT", default_value_t = 5)]
+    login_limit: usize,
+    /// Failed sign-ins allowed per client address within 15 minutes before 429.
+    #[arg(long, env = "PORTAL_LOGIN_LIMIT_ADDRESS", default_value_t = 50)]
+    login_limit_address: usize,
+    /// Always mark the session cookie Secure (it is also set when a proxy sends X-Forwarded-Proto: https).
+    #[arg(long, env = "PORTAL_SECURE_COOKIES")]
+    secure_cookies: bool,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user. The password comes from PORTAL_USER_PASSWORD or the first line of standard input.
+    Add {
+        #[arg(long, env = "PORTAL_DB", default_value = "data/portal.db")]
+        db: PathBuf,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        /// The client's organization, by name (created if missing).
+        #[arg(long)]
+        organization: Option<String>,
+        /// Make the client their organization's manager.
+        #[arg(long)]
+        manager: bool,
+    },
+    /// List users.
+    List {
+        #[arg(long, env = "PORTAL_DB", default_value = "data/portal.db")]
+        db: PathBuf,
+    },
+    /// Disable a user and end their sessions at once.
+    Disable {
+        #[arg(long, env = "PORTAL_DB", default_value = "data/portal.db")]
+        db: PathBuf,
+        #[arg(long)]
+        email: String,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum RoleArg {
+    Client,
+    Agent,
+    Admin,
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let result = match Cli::parse().command {
+        Command::Serve(args) => serve(args).await,
+        Command::User { command } => user(command).await,
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("portal-api: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+type AnyResult = Result<(), Box<dyn std::error::Error>>;
+
+async fn serve(args: Serve) -> AnyResult {
+    let pool = db::open(&args.db).await?;
+    let repo = Repo::new(pool.clone());
+    if args.demo && demo::seed(&repo).await? {
+        tracing::info!("filled the empty database with the demo data");
+    }
+    if let Some(dist) = &args.dist
+        && !dist.join("index.html").is_file()
+    {
+        return Err(format!(
+            "{} has no index.html: build the portal first (cargo xtask build)",
+            dist.display()
+        )
+        .into());
+    }
+    let config = Config {
+        dist: args.dist,
+        session_idle: Duration::from_secs(args.session_idle_minutes * 60),
+        session_lifetime: Duration::from_secs(args.session_max_hours * 3600),
+        login_limit_email: args.login_limit,
+        login_limit_address: args.login_limit_address,
+        secure_cookies: args.secure_cookies,
+        ..Config::default()
+    };
+    let idle_ms = config.session_idle.as_millis() as i64;
+    let state = AppState::new(pool, config)?;
+    let purge = repo.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(600));
+        loop {
+            every.tick().await;
+            if let Err(e) = purge.purge_sessions(idle_ms).await {
+                tracing::warn!(error = %e, "purging expired sessions");
+            }
+        }
+    });
+    let listener = tokio::net::TcpListener::bind(args.addr).await?;
+    tracing::info!(addr = %args.addr, db = %args.db.display(), "portal-api listening on http://{}", args.addr);
+    axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown())
+    .await?;
+    repo.pool.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down");
+}
+
+async fn user(command: UserCommand) -> AnyResult {
+    match command {
+        UserCommand::Add {
+            db: path,
+            email,
+            name,
+            role,
+            organization,
+            manager,
+        } => {
+            let repo = Repo::new(db::open(&path).await?);
+            let password = match std::env::var("PORTAL_USER_PASSWORD") {
+                Ok(p) => p,
+                Err(_) => {
+                    eprintln!("password (at least 10 characters), then Enter:");
+                    let mut line = String::new();
+                    std::io::stdin().read_line(&mut line)?;
+                    line.trim_end_matches(['\r', '\n']).to_string()
+                }
+            };
+            let role = match role {
+                RoleArg::Client => Role::Client,
+                RoleArg::Agent => Role::Agent,
+                RoleArg::Admin => Role::Admin,
+            };
+            let organization_id = match organization {
+                None => None,
+                Some(name) => match repo.create_organization(name.trim()).await? {
+                    Some(o) => Some(o.id),
+                    None => repo
+                        .organizations()
+                        .await?
+                        .into_iter()
+                        .find(|o| o.name.eq_ignore_ascii_case(name.trim()))
+                        .map(|o| o.id),
+                },
+            };
+            let new = NewUser {
+                email,
+                name,
+                role,
+                organization_id,
+                org_role: (role == Role::Client).then_some(if manager {
+                    OrgRole::Manager
+                } else {
+                    OrgRole::Member
+                }),
+                password,
+                locale: None,
+            };
+            match add_user(&repo, new).await {
+                Ok(user) => println!(
+                    "created user {} <{}> ({:?})",
+                    user.id, user.email, user.role
+                ),
+                Err(portal_api::Error::Invalid(fields)) => {
+                    let text: Vec<String> = fields
+                        .iter()
+                        .map(|(f, why)| format!("{f}: {}", why.message(portal_api::lang::Lang::En)))
+                        .collect();
+                    return Err(text.join("; ").into());
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        UserCommand::List { db: path } => {
+            let repo = Repo::new(db::open(&path).await?);
+            for u in repo.users(None, None).await? {
+                let org = u.organization.map(|o| o.name).unwrap_or_default();
+                let state = if u.disabled { "disabled" } else { "active" };
+                println!(
+                    "{}\t{}\t{}\t{:?}\t{}\t{}",
+                    u.id, u.email, u.name, u.role, org, state
+                );
+            }
+        }
+        UserCommand::Disable { db: path, email } => {
+            let repo = Repo::new(db::open(&path).await?);
+            let account = repo
+                .account_by_email(&email)
+                .await?
+                .ok_or("no user with that e-mail")?;
+            repo.update_user(account.user.id, None, None, None, Some(true))
+                .await?;
+            println!("disabled {email}; their sessions have ended");
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,37 @@
+//! Markdown to safe HTML: rendered with pulldown-cmark, then sanitized with ammonia, so that no script
+//! from an article, a ticket or an announcement ever runs in a reader's browser.
+
+use pulldown_cmark::{Options, Parser, html};
+
+pub fn render(markdown: &str) -> String {
+    let options =
+        Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS;
+    let mut unsafe_html = String::with_capacity(markdown.len() * 3 / 2);
+    html::push_html(&mut unsafe_html, Parser::new_ext(markdown, options));
+    ammonia::Builder::default()
+        .link_rel(Some("noopener noreferrer nofollow"))
+        .clean(&unsafe_html)
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::render;
+
+    #[test]
+    fn renders_markdown() {
+        let html = render("## Passo a passo\n\n1. Abra **Fiscal**\n2. Clique em `Emitir`");
+        assert!(html.contains("<h2>Passo a passo</h2>"), "{html}");
+        assert!(html.contains("<strong>Fiscal</strong>"), "{html}");
+        assert!(html.contains("<code>Emitir</code>"), "{html}");
+    }
+
+    #[test]
+    fn removes_scripts_and_handlers() {
+        let html =
+            render("<script>alert(1)</script><img src=x onerror=alert(2)>[a](javascript:alert(3))");
+        assert!(!html.contains("<script"), "{html}");
+        assert!(!html.contains("onerror"), "{html}");
+        assert!(!html.contains("javascript:"), "{html}");
+    }
+}

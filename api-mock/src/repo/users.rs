@@ -1,0 +1,313 @@
+//! Organizations, users and sessions.
+
+use api_types::{OrgRole, Organization, OrganizationRef, Role, User};
+use sqlx::Row;
+
+use super::Repo;
+use crate::db::{now_ms, to_time};
+
+/// A user row with what sign-in needs beside the public fields.
+pub struct Account {
+    pub user: User,
+    pub password_hash: String,
+}
+
+pub fn role_str(role: Role) -> &'static str {
+    match role {
+        Role::Client => "client",
+        Role::Agent => "agent",
+        Role::Admin => "admin",
+    }
+}
+
+fn parse_role(s: &str) -> Role {
+    match s {
+        "agent" => Role::Agent,
+        "admin" => Role::Admin,
+        _ => Role::Client,
+    }
+}
+
+pub fn org_role_str(role: OrgRole) -> &'static str {
+    match role {
+        OrgRole::Manager => "manager",
+        OrgRole::Member => "member",
+    }
+}
+
+fn parse_org_role(s: Option<String>) -> Option<OrgRole> {
+    match s.as_deref() {
+        Some("manager") => Some(OrgRole::Manager),
+        Some("member") => Some(OrgRole::Member),
+        _ => None,
+    }
+}
+
+const USER_COLUMNS: &str = "u.id, u.name, u.email, u.role, u.org_role, u.locale, u.disabled, u.password_hash, \
+     o.id AS org_id, o.name AS org_name";
+
+fn account_from_row(row: &sqlx::sqlite::SqliteRow) -> Account {
+    let org_id: Option<i64> = row.get("org_id");
+    Account {
+        user: User {
+            id: row.get("id"),
+            name: row.get("name"),
+            email: row.get("email"),
+            role: parse_role(row.get::<&str, _>("role")),
+            org_role: parse_org_role(row.get("org_role")),
+            organization: org_id.map(|id| OrganizationRef {
+                id,
+                name: row.get("org_name"),
+            }),
+            locale: row.get("locale"),
+            disabled: row.get::<i64, _>("disabled") != 0,
+        },
+        password_hash: row.get("password_hash"),
+    }
+}
+
+/// What a new user is made of, once validated.
+pub struct UserRecord<'a> {
+    pub email: &'a str,
+    pub name: &'a str,
+    pub role: Role,
+    pub organization_id: Option<i64>,
+    pub org_role: Option<OrgRole>,
+    pub password_hash: &'a str,
+    pub locale: &'a str,
+}
+
+/// A live session joined with its user.
+pub struct SessionRow {
+    pub account: Account,
+    pub last_seen_at: i64,
+    pub expires_at: i64,
+}
+
+impl Repo {
+    pub async fn organizations(&self) -> sqlx::Result<Vec<Organization>> {
+        let rows = sqlx::query("SELECT id, name, created_at FROM organizations ORDER BY name")
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| Organization {
+                id: r.get("id"),
+                name: r.get("name"),
+                created_at: to_time(r.get("created_at")),
+            })
+            .collect())
+    }
+
+    /// Creates an organization; `None` when the name is taken.
+    pub async fn create_organization(&self, name: &str) -> sqlx::Result<Option<Organization>> {
+        let now = now_ms();
+        let id = sqlx::query(
+            "INSERT INTO organizations (name, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING RETURNING id",
+        )
+        .bind(name)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(id.map(|row| Organization {
+            id: row.get(0),
+            name: name.to_string(),
+            created_at: to_time(now),
+        }))
+    }
+
+    pub async fn organization_exists(&self, id: i64) -> sqlx::Result<bool> {
+        Ok(sqlx::query("SELECT 1 FROM organizations WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .is_some())
+    }
+
+    pub async fn account_by_email(&self, email: &str) -> sqlx::Result<Option<Account>> {
+        let sql = format!(
+            "SELECT {USER_COLUMNS} FROM users u LEFT JOIN organizations o ON o.id = u.organization_id WHERE u.email = ?"
+        );
+        let row = sqlx::query(&sql)
+            .bind(email.trim())
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.as_ref().map(account_from_row))
+    }
+
+    pub async fn account_by_id(&self, id: i64) -> sqlx::Result<Option<Account>> {
+        let sql = format!(
+            "SELECT {USER_COLUMNS} FROM users u LEFT JOIN organizations o ON o.id = u.organization_id WHERE u.id = ?"
+        );
+        let row = sqlx::query(&sql)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.as_ref().map(account_from_row))
+    }
+
+    pub async fn users(
+        &self,
+        role: Option<Role>,
+        organization_id: Option<i64>,
+    ) -> sqlx::Result<Vec<User>> {
+        let sql = format!(
+            "SELECT {USER_COLUMNS} FROM users u LEFT JOIN organizations o ON o.id = u.organization_id \
+             WHERE (?1 IS NULL OR u.role = ?1) AND (?2 IS NULL OR u.organization_id = ?2) ORDER BY u.name"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(role.map(role_str))
+            .bind(organization_id)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.iter().map(|r| account_from_row(r).user).collect())
+    }
+
+    /// Creates a user; `None` when the e-mail is taken.
+    pub async fn create_user(&self, new: &UserRecord<'_>) -> sqlx::Result<Option<User>> {
+        let id: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO users (email, name, role, organization_id, org_role, password_hash, locale, created_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(email) DO NOTHING RETURNING id",
+        )
+        .bind(new.email.trim())
+        .bind(new.name.trim())
+        .bind(role_str(new.role))
+        .bind(new.organization_id)
+        .bind(new.org_role.map(org_role_str))
+        .bind(new.password_hash)
+        .bind(new.locale)
+        .bind(now_ms())
+        .fetch_optional(&self.pool)
+        .await?;
+        match id {
+            Some(id) => Ok(self.account_by_id(id).await?.map(|a| a.user)),
+            None => Ok(None),
+        }
+    }
+
+    /// Applies a change to a user; disabling a user ends their sessions in the same transaction.
+    pub async fn update_user(
+        &self,
+        id: i64,
+        name: Option<&str>,
+        role: Option<Role>,
+        org_role: Option<OrgRole>,
+        disabled: Option<bool>,
+    ) -> sqlx::Result<Option<User>> {
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query(
+            "UPDATE users SET name = COALESCE(?, name), role = COALESCE(?, role), \
+             org_role = COALESCE(?, org_role), disabled = COALESCE(?, disabled) WHERE id = ?",
+        )
+        .bind(name.map(str::trim))
+        .bind(role.map(role_str))
+        .bind(org_role.map(org_role_str))
+        .bind(disabled.map(i64::from))
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Ok(None);
+        }
+        if disabled == Some(true) {
+            sqlx::query("DELETE FROM sessions WHERE user_id = ?")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(self.account_by_id(id).await?.map(|a| a.user))
+    }
+
+    /// Sets a new password hash and ends every session of the user but `keep` (the hash of the caller's).
+    pub async fn set_password(
+        &self,
+        user_id: i64,
+        hash: &str,
+        keep: Option<&[u8]>,
+    ) -> sqlx::Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?")
+            .bind(hash)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = ? AND (?2 IS NULL OR token_hash <> ?2)")
+            .bind(user_id)
+            .bind(keep)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await
+    }
+
+    pub async fn create_session(
+        &self,
+        token_hash: &[u8],
+        user_id: i64,
+        expires_at: i64,
+    ) -> sqlx::Result<()> {
+        let now = now_ms();
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(token_hash)
+        .bind(user_id)
+        .bind(now)
+        .bind(now)
+        .bind(expires_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn session(&self, token_hash: &[u8]) -> sqlx::Result<Option<SessionRow>> {
+        let sql = format!(
+            "SELECT {USER_COLUMNS}, s.last_seen_at, s.expires_at FROM sessions s \
+             JOIN users u ON u.id = s.user_id LEFT JOIN organizations o ON o.id = u.organization_id \
+             WHERE s.token_hash = ?"
+        );
+        let row = sqlx::query(&sql)
+            .bind(token_hash)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|row| SessionRow {
+            account: account_from_row(&row),
+            last_seen_at: row.get("last_seen_at"),
+            expires_at: row.get("expires_at"),
+        }))
+    }
+
+    pub async fn touch_session(&self, token_hash: &[u8], now: i64) -> sqlx::Result<()> {
+        sqlx::query("UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?")
+            .bind(now)
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn delete_session(&self, token_hash: &[u8]) -> sqlx::Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Forgets sessions past their lifetime or idle for longer than `idle_ms`.
+    pub async fn purge_sessions(&self, idle_ms: i64) -> sqlx::Result<u64> {
+        let now = now_ms();
+        let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= ? OR last_seen_at <= ?")
+            .bind(now)
+            .bind(now - idle_ms)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
+    }
+
+    pub async fn user_count(&self) -> sqlx::Result<i64> {
+        sqlx::query_scalar("SELECT COUNT(*) FROM users")
+            .fetch_one(&self.pool)
+            .await
+    }
+}

@@ -1,0 +1,297 @@
+//! Sign-in, sign-out, the signed-in user, and the admin's organizations and users.
+
+use api_types::{
+    Login, NewOrganization, NewUser, OrgRole, Organization, PasswordChange, Problem, Role, User,
+    UserChange,
+};
+use axum::{
+    extract::{Path, Query, State},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use crate::{
+    AppState,
+    auth::{self, Admin, ClientAddr, CurrentUser},
+    error::{Error, Invalid, Result, Validator},
+    extract::Json,
+    repo::users::UserRecord,
+};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(login))
+        .routes(routes!(logout))
+        .routes(routes!(me))
+        .routes(routes!(change_password))
+        .routes(routes!(list_organizations, create_organization))
+        .routes(routes!(list_users, create_user))
+        .routes(routes!(update_user))
+}
+
+pub const PASSWORD_MIN: usize = 10;
+const PASSWORD_MAX: usize = 200;
+
+#[utoipa::path(post, path = "/auth/login", tag = "accounts", request_body = Login,
+    responses((status = 200, body = User), (status = 401, body = Problem), (status = 429, body = Problem)))]
+async fn login(
+    State(state): State<AppState>,
+    ClientAddr(address): ClientAddr,
+    headers: HeaderMap,
+    Json(body): Json<Login>,
+) -> Result<Response> {
+    if let Err(retry_after_secs) = state.limiter.check(&body.email, address) {
+        return Err(Error::TooManyRequests { retry_after_secs });
+    }
+    let account = state.repo.account_by_email(&body.email).await?;
+    // Unknown e-mail or not: one Argon2 verification either way, so the answer takes the same time.
+    let hash = account
+        .as_ref()
+        .map_or_else(|| state.dummy_hash.to_string(), |a| a.password_hash.clone());
+    let password_ok = auth::verify_password_blocking(body.password.clone(), hash).await;
+    let account = match account {
+        Some(a) if password_ok && !a.user.disabled => a,
+        _ => {
+            state.limiter.fail(&body.email, address);
+            return Err(Error::InvalidCredentials);
+        }
+    };
+    state.limiter.succeed(&body.email);
+    let (token, hash) = auth::new_token();
+    let lifetime = state.config.session_lifetime;
+    let expires_at = crate::db::now_ms() + lifetime.as_millis() as i64;
+    state
+        .repo
+        .create_session(&hash, account.user.id, expires_at)
+        .await?;
+    let cookie = auth::session_cookie(
+        Some(&token),
+        auth::is_https(state.config.secure_cookies, &headers),
+        lifetime.as_secs() as i64,
+    );
+    let mut response = Json(account.user).into_response();
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_str(&cookie).map_err(|e| Error::Internal(e.to_string()))?,
+    );
+    Ok(response)
+}
+
+#[utoipa::path(post, path = "/auth/logout", tag = "accounts", responses((status = 204)))]
+async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Result<Response> {
+    if let Some(token) = auth::cookie_token(&headers) {
+        state.repo.delete_session(&auth::token_hash(&token)).await?;
+    }
+    let cookie = auth::session_cookie(
+        None,
+        auth::is_https(state.config.secure_cookies, &headers),
+        0,
+    );
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_str(&cookie).map_err(|e| Error::Internal(e.to_string()))?,
+    );
+    Ok(response)
+}
+
+#[utoipa::path(get, path = "/me", tag = "accounts",
+    responses((status = 200, body = User), (status = 401, body = Problem)))]
+async fn me(user: CurrentUser) -> Json<User> {
+    Json(user.user)
+}
+
+#[utoipa::path(post, path = "/me/password", tag = "accounts", request_body = PasswordChange,
+    responses((status = 204), (status = 401, body = Problem), (status = 422, body = Problem)))]
+async fn change_password(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Json(body): Json<PasswordChange>,
+) -> Result<StatusCode> {
+    let mut v = Validator::new();
+    check_password(&mut v, "new", &body.new);
+    v.finish()?;
+    let account = state
+        .repo
+        .account_by_id(user.user.id)
+        .await?
+        .ok_or(Error::Unauthorized)?;
+    if !auth::verify_password_blocking(body.current, account.password_hash).await {
+        return Err(Error::invalid("current", Invalid::WrongPassword));
+    }
+    let hash = auth::hash_password_blocking(body.new).await?;
+    state
+        .repo
+        .set_password(user.user.id, &hash, Some(&user.session_hash))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+fn check_password(v: &mut Validator, field: &str, password: &str) {
+    let n = password.chars().count();
+    if n < PASSWORD_MIN {
+        v.add(field, Invalid::TooShort(PASSWORD_MIN));
+    } else if n > PASSWORD_MAX {
+        v.add(field, Invalid::TooLong(PASSWORD_MAX));
+    }
+}
+
+#[utoipa::path(get, path = "/organizations", tag = "admin",
+    responses((status = 200, body = Vec<Organization>), (status = 401, body = Problem), (status = 403, body = Problem)))]
+async fn list_organizations(
+    State(state): State<AppState>,
+    _admin: Admin,
+) -> Result<Json<Vec<Organization>>> {
+    Ok(Json(state.repo.organizations().await?))
+}
+
+#[utoipa::path(post, path = "/organizations", tag = "admin", request_body = NewOrganization,
+    responses((status = 201, body = Organization), (status = 403, body = Problem), (status = 422, body = Problem)))]
+async fn create_organization(
+    State(state): State<AppState>,
+    _admin: Admin,
+    Json(body): Json<NewOrganization>,
+) -> Result<(StatusCode, Json<Organization>)> {
+    let mut v = Validator::new();
+    v.text("name", &body.name, 120);
+    v.finish()?;
+    let org = state
+        .repo
+        .create_organization(body.name.trim())
+        .await?
+        .ok_or_else(|| Error::invalid("name", Invalid::Taken))?;
+    Ok((StatusCode::CREATED, Json(org)))
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+struct UserFilter {
+    role: Option<Role>,
+    organization_id: Option<i64>,
+}
+
+#[utoipa::path(get, path = "/users", tag = "admin", params(UserFilter),
+    responses((status = 200, body = Vec<User>), (status = 403, body = Problem)))]
+async fn list_users(
+    State(state): State<AppState>,
+    _admin: Admin,
+    Query(filter): Query<UserFilter>,
+) -> Result<Json<Vec<User>>> {
+    Ok(Json(
+        state
+            .repo
+            .users(filter.role, filter.organization_id)
+            .await?,
+    ))
+}
+
+/// Validates and stores a new user; shared by the admin endpoint, the command line and the demo data.
+pub async fn add_user(state_repo: &crate::repo::Repo, body: NewUser) -> Result<User> {
+    let mut v = Validator::new();
+    v.email("email", &body.email);
+    v.text("name", &body.name, 120);
+    check_password(&mut v, "password", &body.password);
+    v.locale("locale", body.locale.as_deref());
+    let client = body.role == Role::Client;
+    match (client, body.organization_id) {
+        (true, None) => v.add("organization_id", Invalid::Required),
+        (true, Some(id)) if !state_repo.organization_exists(id).await? => {
+            v.add("organization_id", Invalid::NotFound)
+        }
+        (false, Some(_)) => v.add(
+            "organization_id",
+            Invalid::Custom {
+                pt: "Só clientes pertencem a uma organização.".into(),
+                en: "Only clients belong to an organization.".into(),
+            },
+        ),
+        _ => {}
+    }
+    v.finish()?;
+    let org_role = client.then(|| body.org_role.unwrap_or(OrgRole::Member));
+    let hash = auth::hash_password_blocking(body.password).await?;
+    let record = UserRecord {
+        email: &body.email,
+        name: &body.name,
+        role: body.role,
+        organization_id: body.organization_id,
+        org_role,
+        password_hash: &hash,
+        locale: body.locale.as_deref().unwrap_or(crate::LOCALES[0]),
+    };
+    state_repo
+        .create_user(&record)
+        .await?
+        .ok_or_else(|| Error::invalid("email", Invalid::Taken))
+}
+
+#[utoipa::path(post, path = "/users", tag = "admin", request_body = NewUser,
+    responses((status = 201, body = User), (status = 403, body = Problem), (status = 422, body = Problem)))]
+async fn create_user(
+    State(state): State<AppState>,
+    _admin: Admin,
+    Json(body): Json<NewUser>,
+) -> Result<(StatusCode, Json<User>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(add_user(&state.repo, body).await?),
+    ))
+}
+
+#[utoipa::path(patch, path = "/users/{id}", tag = "admin", request_body = UserChange,
+    params(("id" = i64, Path, description = "User id")),
+    responses((status = 200, body = User), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn update_user(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    Path(id): Path<i64>,
+    Json(body): Json<UserChange>,
+) -> Result<Json<User>> {
+    let current = state
+        .repo
+        .account_by_id(id)
+        .await?
+        .ok_or(Error::NotFound)?
+        .user;
+    let mut v = Validator::new();
+    if let Some(name) = &body.name {
+        v.text("name", name, 120);
+    }
+    let new_role = body.role.unwrap_or(current.role);
+    if (new_role == Role::Client) != (current.role == Role::Client) {
+        v.add(
+            "role",
+            Invalid::Custom {
+                pt: "Um cliente não pode virar equipe, nem o contrário: crie outra conta.".into(),
+                en: "A client cannot become staff or the reverse: create another account.".into(),
+            },
+        );
+    }
+    if body.org_role.is_some() && new_role != Role::Client {
+        v.add("org_role", Invalid::OneOf(&["null"]));
+    }
+    if id == admin.user.id
+        && (body.disabled == Some(true) || body.role.is_some_and(|r| r != Role::Admin))
+    {
+        v.add(
+            "disabled",
+            Invalid::Custom {
+                pt: "Você não pode desativar nem rebaixar a sua própria conta.".into(),
+                en: "You cannot disable or demote your own account.".into(),
+            },
+        );
+    }
+    v.finish()?;
+    state
+        .repo
+        .update_user(
+            id,
+            body.name.as_deref(),
+            body.role,
+            body.org_role,
+            body.disabled,
+        )
+        .await?
+        .map(Json)
+        .ok_or(Error::NotFound)
+}

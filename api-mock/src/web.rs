@@ -1,0 +1,187 @@
+//! The HTTP service around the API: security headers, the JSON-only rule, body cap, compression,
+//! `/healthz`, the OpenAPI document, and the built portal with fallback to `index.html`.
+
+use std::{path::Path, sync::Arc};
+
+use axum::{
+    Router,
+    extract::{DefaultBodyLimit, Request},
+    http::{HeaderName, HeaderValue, StatusCode, header},
+    middleware::{self, Next},
+    response::Response,
+    routing::get,
+};
+use base64::Engine;
+use sha2::{Digest, Sha256};
+use tower_http::{
+    compression::CompressionLayer,
+    services::{ServeDir, ServeFile},
+    trace::TraceLayer,
+};
+
+use crate::{AppState, error::Error, extract};
+
+pub const BODY_LIMIT: usize = 1024 * 1024;
+
+pub fn router(state: AppState) -> Router {
+    let (api, openapi) = crate::openapi::split();
+    let openapi = Arc::new(openapi);
+    let api = api
+        .route(
+            "/openapi.json",
+            get(move || {
+                let doc = openapi.clone();
+                async move { axum::Json(doc.as_ref().clone()) }
+            }),
+        )
+        .fallback(|| async { Error::NotFound })
+        .layer(middleware::from_fn(extract::require_json))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT));
+
+    let csp = content_security_policy(state.config.dist.as_deref());
+    let mut app = Router::new()
+        .nest("/api/v1", api)
+        // Anything else under /api is an API 404, never the app's HTML.
+        .route("/api", get(api_not_found).fallback(api_not_found))
+        .route("/api/{*rest}", get(api_not_found).fallback(api_not_found))
+        .route("/healthz", get(crate::routes::health::healthz));
+
+    if let Some(dist) = state.config.dist.clone() {
+        let index = dist.join("index.html");
+        let files = ServeDir::new(&dist)
+            .precompressed_br()
+            .precompressed_gzip()
+            .fallback(ServeFile::new(index));
+        app = app
+            .fallback_service(files)
+            .layer(middleware::from_fn(cache_headers));
+    }
+
+    app.layer(middleware::from_fn(crate::lang::middleware))
+        .layer(middleware::from_fn(move |req: Request, next: Next| {
+            let csp = csp.clone();
+            async move { security_headers(req, next, &csp).await }
+        }))
+        .layer(CompressionLayer::new())
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn api_not_found() -> Error {
+    Error::NotFound
+}
+
+/// Trunk's hashed files never change: cache them for a year. `index.html` must always be revalidated.
+async fn cache_headers(request: Request, next: Next) -> Response {
+    let path = request.uri().path().to_string();
+    let mut response = next.run(request).await;
+    if path.starts_with("/api/") || path == "/healthz" {
+        return response;
+    }
+    let value = if response.status() == StatusCode::OK && is_hashed_asset(&path) {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
+    };
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
+    response
+}
+
+/// `portal-0123456789abcdef_bg.wasm`, `style-0123456789abcdef.css`: a 16-hex-digit hash after a dash.
+pub fn is_hashed_asset(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or("");
+    let stem = name.split('.').next().unwrap_or("");
+    let stem = stem.strip_suffix("_bg").unwrap_or(stem);
+    stem.rsplit_once('-')
+        .is_some_and(|(_, hash)| hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+async fn security_headers(request: Request, next: Next, csp: &HeaderValue) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_SECURITY_POLICY, csp.clone());
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        HeaderName::from_static("cross-origin-opener-policy"),
+        HeaderValue::from_static("same-origin"),
+    );
+    response
+}
+
+/// A CSP with no `unsafe-inline`: Trunk's inline loader script is allowed by its SHA-256, computed from
+/// the `index.html` being served; WebAssembly needs `wasm-unsafe-eval`.
+pub fn content_security_policy(dist: Option<&Path>) -> HeaderValue {
+    let html = dist
+        .and_then(|d| std::fs::read_to_string(d.join("index.html")).ok())
+        .unwrap_or_default();
+    let hashes: String = inline_scripts(&html)
+        .iter()
+        .map(|s| {
+            let digest = Sha256::digest(s.as_bytes());
+            format!(
+                " 'sha256-{}'",
+                base64::engine::general_purpose::STANDARD.encode(digest)
+            )
+        })
+        .collect();
+    let policy = format!(
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{hashes}; style-src 'self'; img-src 'self' data:; \
+         connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; \
+         frame-ancestors 'none'"
+    );
+    HeaderValue::from_str(&policy)
+        .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'"))
+}
+
+/// The text of every `<script>` without a `src`, exactly as the browser hashes it.
+fn inline_scripts(html: &str) -> Vec<&str> {
+    let mut found = Vec::new();
+    let mut rest = html;
+    while let Some(start) = rest.find("<script") {
+        let after = &rest[start..];
+        let Some(tag_end) = after.find('>') else {
+            break;
+        };
+        let tag = &after[..tag_end];
+        let body = &after[tag_end + 1..];
+        let Some(close) = body.find("</script>") else {
+            break;
+        };
+        if !tag.contains("src=") {
+            found.push(&body[..close]);
+        }
+        rest = &body[close..];
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognises_trunk_hashed_files() {
+        assert!(is_hashed_asset("/portal-0123456789abcdef_bg.wasm"));
+        assert!(is_hashed_asset("/portal-0123456789abcdef.js"));
+        assert!(is_hashed_asset("/style-a1b2c3d4e5f60718.css"));
+        assert!(!is_hashed_asset("/index.html"));
+        assert!(!is_hashed_asset("/manifest.json"));
+        assert!(!is_hashed_asset("/tickets/12"));
+    }
+
+    #[test]
+    fn hashes_inline_scripts_only() {
+        let html = r#"<script src="/a.js"></script><script type="module">init()</script>"#;
+        assert_eq!(inline_scripts(html), vec!["init()"]);
+    }
+}
