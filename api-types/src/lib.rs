@@ -202,3 +202,10 @@ pub struct NewAnnouncement {
     #[serde(default)]
     pub locale: Option<String>,
 }
+
+/// `GET /auth/session`: who is signed in, without an error when nobody is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct SessionInfo {
+    pub user: Option<User>,
+}

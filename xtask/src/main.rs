@@ -1,1 +1,517 @@
-fn main() {}
+//! `cargo xtask`: the project's commands. It installs what is missing (saying what and why), builds the
+//! app with Trunk, serves the portal, runs every test and measures.
+//!
+//! Nothing here downloads from outside the package registries: Trunk runs offline, with wasm-bindgen-cli
+//! installed by cargo at the exact version of Cargo.lock and wasm-opt from npm's `binaryen` package.
+
+use std::{
+    env,
+    ffi::OsString,
+    fs,
+    io::Write,
+    path::{Path, PathBuf},
+    process::{Command, ExitCode},
+    time::{Instant, SystemTime},
+};
+
+const TRUNK_VERSION: &str = "0.21.14";
+const BINARYEN_VERSION: &str = "132";
+/// First-visit transfer budget (wasm + js + css, brotli): today's size with headroom. The goal for the
+/// finished portal is 150 KB; see the README's benchmark section.
+const BUDGET_BROTLI_BYTES: u64 = 220 * 1024;
+
+type Result<T = ()> = std::result::Result<T, String>;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("serve") => serve(&args[1..]),
+        Some("build") => ensure_build_tools().and_then(|()| build_app()),
+        Some("test") => test(&args[1..]),
+        Some("bench") => bench(&args[1..]),
+        Some("tools") => ensure_build_tools().and_then(|()| ensure_browser_tools()),
+        _ => {
+            eprintln!(
+                "usage: cargo xtask <command>\n\n  serve            build the portal and start it on http://127.0.0.1:8080 with the demo data\n  test             run every test (format, clippy, unit and API tests, release build, browser tests)\n  build            build the app in release mode into dist/\n  bench size       first-visit transfer size of the built app\n  tools            install the build and browser-test tools"
+            );
+            Err("unknown command".into())
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask is in the workspace")
+        .to_path_buf()
+}
+
+fn say(msg: &str) {
+    println!("xtask: {msg}");
+    let _ = std::io::stdout().flush();
+}
+
+/// Runs a command in the workspace root with the project's tools first on PATH.
+fn run(program: &str, args: &[&str]) -> Result {
+    run_in(&root(), program, args, &[])
+}
+
+fn run_in(dir: &Path, program: &str, args: &[&str], envs: &[(&str, &str)]) -> Result {
+    say(&format!("$ {program} {}", args.join(" ")));
+    let status = Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .env("PATH", tool_path())
+        .envs(envs.iter().copied())
+        .status()
+        .map_err(|e| format!("could not run {program}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{program} {} failed ({status})", args.join(" ")))
+    }
+}
+
+fn output(program: &str, args: &[&str]) -> Option<String> {
+    Command::new(program)
+        .args(args)
+        .env("PATH", tool_path())
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| {
+            String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr)
+        })
+}
+
+/// `.tools/binaryen/node_modules/.bin` (our wasm-opt) before everything else, so that an older system
+/// binaryen is never picked up; then cargo's bin directory.
+fn tool_path() -> OsString {
+    let mut paths = vec![root().join(".tools/binaryen/node_modules/.bin")];
+    if let Some(home) = env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+    {
+        paths.push(home.join("bin"));
+    }
+    paths.extend(env::split_paths(&env::var_os("PATH").unwrap_or_default()));
+    env::join_paths(paths).unwrap_or_default()
+}
+
+/// The wasm-bindgen version of Cargo.lock: wasm-bindgen-cli must be exactly this one.
+fn locked_wasm_bindgen() -> Result<String> {
+    let lock = fs::read_to_string(root().join("Cargo.lock"))
+        .map_err(|e| format!("reading Cargo.lock: {e}"))?;
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line == "name = \"wasm-bindgen\"" {
+            if let Some(v) = lines.next().and_then(|l| l.strip_prefix("version = \"")) {
+                return Ok(v.trim_end_matches('"').to_string());
+            }
+        }
+    }
+    Err("Cargo.lock has no wasm-bindgen".into())
+}
+
+fn ensure_build_tools() -> Result {
+    let targets = output("rustup", &["target", "list", "--installed"]).unwrap_or_default();
+    if !targets
+        .lines()
+        .any(|l| l.trim() == "wasm32-unknown-unknown")
+    {
+        say("installing the wasm32-unknown-unknown target (the app compiles to WebAssembly)");
+        run("rustup", &["target", "add", "wasm32-unknown-unknown"])?;
+    }
+
+    let trunk = output("trunk", &["--version"]).unwrap_or_default();
+    if !trunk.contains(TRUNK_VERSION) {
+        say(&format!(
+            "installing trunk {TRUNK_VERSION} (builds the app; about 13 minutes the first time)"
+        ));
+        run(
+            "cargo",
+            &["install", "trunk", "--version", TRUNK_VERSION, "--locked"],
+        )?;
+    }
+
+    let wb = locked_wasm_bindgen()?;
+    let trunk_toml = fs::read_to_string(root().join("Trunk.toml")).unwrap_or_default();
+    if !trunk_toml.contains(&format!("wasm_bindgen = \"{wb}\"")) {
+        return Err(format!(
+            "Trunk.toml's [tools] wasm_bindgen must be \"{wb}\", the version in Cargo.lock"
+        ));
+    }
+    let have = output("wasm-bindgen", &["--version"]).unwrap_or_default();
+    if !have.split_whitespace().any(|w| w == wb) {
+        say(&format!(
+            "installing wasm-bindgen-cli {wb} (must equal the wasm-bindgen of Cargo.lock; a few minutes)"
+        ));
+        // Not --locked: the registry's lock file of wasm-bindgen-cli may name a crate version it lacks.
+        run(
+            "cargo",
+            &[
+                "install",
+                "wasm-bindgen-cli",
+                "--version",
+                &format!("={wb}"),
+                "--force",
+            ],
+        )?;
+    }
+
+    let opt = output("wasm-opt", &["--version"]).unwrap_or_default();
+    if !opt.contains(&format!("version {BINARYEN_VERSION}")) {
+        say(&format!(
+            "installing wasm-opt from npm's binaryen@{BINARYEN_VERSION} into .tools/ (shrinks the app; an older system binaryen breaks it)"
+        ));
+        let dir = root().join(".tools/binaryen");
+        fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+        run_in(
+            &dir,
+            "npm",
+            &[
+                "install",
+                "--no-audit",
+                "--no-fund",
+                "--prefix",
+                ".",
+                &format!("binaryen@{BINARYEN_VERSION}"),
+            ],
+            &[],
+        )?;
+    }
+    Ok(())
+}
+
+fn ensure_browser_tools() -> Result {
+    if !Path::new("/usr/bin/chromium").exists() {
+        say(
+            "installing Debian's chromium and chromium-driver (the browser tests run in headless Chromium)",
+        );
+        let sudo = output("id", &["-u"]).is_some_and(|u| u.trim() != "0");
+        let (program, prefix): (&str, Vec<&str>) = if sudo {
+            ("sudo", vec!["apt-get"])
+        } else {
+            ("apt-get", vec![])
+        };
+        let mut update = prefix.clone();
+        update.extend(["update", "-q"]);
+        run(program, &update)?;
+        let mut install = prefix;
+        install.extend(["install", "-y", "-q", "chromium", "chromium-driver"]);
+        run_in(
+            &root(),
+            program,
+            &install,
+            &[("DEBIAN_FRONTEND", "noninteractive")],
+        )?;
+    }
+    let tests = root().join("tests");
+    if !tests.join("node_modules/playwright-core").exists()
+        || newer(
+            &tests.join("package-lock.json"),
+            &tests.join("node_modules/.package-lock.json"),
+        )
+    {
+        say(
+            "installing the browser-test packages (playwright-core, axe-core) from npm, as package-lock.json pins them",
+        );
+        run_in(&tests, "npm", &["ci", "--no-audit", "--no-fund"], &[])?;
+    }
+    Ok(())
+}
+
+fn mtime(path: &Path) -> Option<SystemTime> {
+    fs::metadata(path).and_then(|m| m.modified()).ok()
+}
+
+fn newer(a: &Path, b: &Path) -> bool {
+    match (mtime(a), mtime(b)) {
+        (Some(a), Some(b)) => a > b,
+        _ => true,
+    }
+}
+
+/// The newest modification time below the app's sources.
+fn newest_source() -> SystemTime {
+    let r = root();
+    let mut newest = SystemTime::UNIX_EPOCH;
+    let mut stack: Vec<PathBuf> = [
+        "src",
+        "public",
+        "api-types",
+        "index.html",
+        "Cargo.toml",
+        "Cargo.lock",
+        "Trunk.toml",
+    ]
+    .iter()
+    .map(|p| r.join(p))
+    .collect();
+    while let Some(p) = stack.pop() {
+        if p.is_dir() {
+            if let Ok(entries) = fs::read_dir(&p) {
+                stack.extend(entries.filter_map(|e| e.ok()).map(|e| e.path()));
+            }
+        } else if let Some(t) = mtime(&p) {
+            newest = newest.max(t);
+        }
+    }
+    newest
+}
+
+const STAMP: &str = "dist/.built";
+
+fn app_is_fresh() -> bool {
+    mtime(&root().join(STAMP)).is_some_and(|built| built >= newest_source())
+}
+
+/// `trunk build --release`, then brotli and gzip copies of the wasm, js and css for the server to send.
+fn build_app() -> Result {
+    let started = Instant::now();
+    run_in(
+        &root(),
+        "trunk",
+        &["build", "--release"],
+        &[("TRUNK_OFFLINE", "true"), ("NO_COLOR", "true")],
+    )?;
+    compress_dist()?;
+    fs::write(root().join(STAMP), b"").map_err(|e| e.to_string())?;
+    say(&format!(
+        "app built into dist/ in {:.0?}",
+        started.elapsed()
+    ));
+    Ok(())
+}
+
+fn dist_assets() -> Result<Vec<PathBuf>> {
+    let dist = root().join("dist");
+    let mut files: Vec<PathBuf> = fs::read_dir(&dist)
+        .map_err(|e| format!("reading dist/: {e}"))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.extension()
+                .is_some_and(|e| e == "wasm" || e == "js" || e == "css")
+        })
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+fn brotli(data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let params = brotli::enc::BrotliEncoderParams {
+        quality: 11,
+        lgwin: 22,
+        ..Default::default()
+    };
+    brotli::BrotliCompress(&mut &data[..], &mut out, &params).expect("compressing in memory");
+    out
+}
+
+fn gzip(data: &[u8]) -> Vec<u8> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(data).expect("compressing in memory");
+    encoder.finish().expect("compressing in memory")
+}
+
+fn compress_dist() -> Result {
+    for file in dist_assets()? {
+        let data = fs::read(&file).map_err(|e| e.to_string())?;
+        let name = file
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
+        fs::write(file.with_file_name(format!("{name}.br")), brotli(&data))
+            .map_err(|e| e.to_string())?;
+        fs::write(file.with_file_name(format!("{name}.gz")), gzip(&data))
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+struct Sizes {
+    raw: u64,
+    gzip: u64,
+    brotli: u64,
+}
+
+fn measure_size(print: bool) -> Result<Sizes> {
+    let mut total = Sizes {
+        raw: 0,
+        gzip: 0,
+        brotli: 0,
+    };
+    if print {
+        println!(
+            "{:<44} {:>10} {:>10} {:>10}",
+            "file", "raw", "gzip", "brotli"
+        );
+    }
+    for file in dist_assets()? {
+        let data = fs::read(&file).map_err(|e| e.to_string())?;
+        let (raw, gz, br) = (
+            data.len() as u64,
+            gzip(&data).len() as u64,
+            brotli(&data).len() as u64,
+        );
+        if print {
+            let name = file
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
+            println!("{name:<44} {raw:>10} {gz:>10} {br:>10}");
+        }
+        total.raw += raw;
+        total.gzip += gz;
+        total.brotli += br;
+    }
+    if print {
+        println!(
+            "{:<44} {:>10} {:>10} {:>10}",
+            "total (first visit)", total.raw, total.gzip, total.brotli
+        );
+        println!("budget: {BUDGET_BROTLI_BYTES} bytes brotli");
+    }
+    Ok(total)
+}
+
+fn check_budget() -> Result {
+    let sizes = measure_size(true)?;
+    if sizes.brotli > BUDGET_BROTLI_BYTES {
+        return Err(format!(
+            "the app's first visit is {} bytes brotli, over the budget of {BUDGET_BROTLI_BYTES}",
+            sizes.brotli
+        ));
+    }
+    say(&format!(
+        "bundle within budget: {} of {BUDGET_BROTLI_BYTES} bytes brotli",
+        sizes.brotli
+    ));
+    Ok(())
+}
+
+fn serve(args: &[String]) -> Result {
+    ensure_build_tools()?;
+    if app_is_fresh() {
+        say("the app in dist/ is up to date");
+    } else {
+        build_app()?;
+    }
+    run(
+        "cargo",
+        &["build", "--release", "--quiet", "--package", "portal-api"],
+    )?;
+    let addr = env::var("PORTAL_ADDR").unwrap_or_else(|_| "127.0.0.1:8080".into());
+    println!();
+    println!("  Portal: http://{addr}/");
+    println!("  Data:   data/portal.db (kept between runs)");
+    println!("  Demo accounts, all with the password demo-portal-2026:");
+    for (email, what) in [
+        (
+            "ana@mercadobompreco.demo",
+            "client, manager of Mercado Bom Preço",
+        ),
+        (
+            "rui@mercadobompreco.demo",
+            "client, member of Mercado Bom Preço",
+        ),
+        ("bruno@petfeliz.demo", "client, manager of Pet Feliz"),
+        ("carla@suporte.demo", "agent"),
+        ("diego@suporte.demo", "agent"),
+        ("admin@suporte.demo", "admin"),
+    ] {
+        println!("    {email:<28} {what}");
+    }
+    println!("  Stop with Ctrl-C.");
+    println!();
+    let bin = root().join("target/release/portal-api");
+    let mut cmd_args = vec![
+        "serve",
+        "--addr",
+        &addr,
+        "--db",
+        "data/portal.db",
+        "--dist",
+        "dist",
+        "--demo",
+    ];
+    let extra: Vec<&str> = args.iter().map(String::as_str).collect();
+    cmd_args.extend(extra);
+    run(&bin.to_string_lossy(), &cmd_args)
+}
+
+fn test(args: &[String]) -> Result {
+    let started = Instant::now();
+    let quick = args.iter().any(|a| a == "--no-browser");
+    ensure_build_tools()?;
+    run("cargo", &["fmt", "--all", "--check"])?;
+    run(
+        "cargo",
+        &[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--quiet",
+            "--",
+            "-D",
+            "warnings",
+        ],
+    )?;
+    run(
+        "cargo",
+        &[
+            "clippy",
+            "--package",
+            "portal",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--quiet",
+            "--",
+            "-D",
+            "warnings",
+        ],
+    )?;
+    run("cargo", &["test", "--workspace", "--quiet"])?;
+    build_app()?;
+    check_budget()?;
+    if !quick {
+        ensure_browser_tools()?;
+        run("cargo", &["build", "--quiet", "--package", "portal-api"])?;
+        let bin = root().join("target/debug/portal-api");
+        let dist = root().join("dist");
+        run_in(
+            &root().join("tests"),
+            "node",
+            &["--test", "--test-concurrency=1", "e2e/"],
+            &[
+                ("PORTAL_API_BIN", &bin.to_string_lossy()),
+                ("PORTAL_DIST", &dist.to_string_lossy()),
+            ],
+        )?;
+    }
+    say(&format!("every test passed in {:.0?}", started.elapsed()));
+    Ok(())
+}
+
+fn bench(args: &[String]) -> Result {
+    match args.first().map(String::as_str) {
+        Some("size") => {
+            if !app_is_fresh() {
+                ensure_build_tools()?;
+                build_app()?;
+            }
+            measure_size(true).map(|_| ())
+        }
+        _ => Err("usage: cargo xtask bench size".into()),
+    }
+}

@@ -1,8 +1,8 @@
 //! Sign-in, sign-out, the signed-in user, and the admin's organizations and users.
 
 use api_types::{
-    Login, NewOrganization, NewUser, OrgRole, Organization, PasswordChange, Problem, Role, User,
-    UserChange,
+    Login, NewOrganization, NewUser, OrgRole, Organization, PasswordChange, Problem, Role,
+    SessionInfo, User, UserChange,
 };
 use axum::{
     extract::{Path, Query, State},
@@ -24,6 +24,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(login))
         .routes(routes!(logout))
         .routes(routes!(me))
+        .routes(routes!(session))
         .routes(routes!(change_password))
         .routes(routes!(list_organizations, create_organization))
         .routes(routes!(list_users, create_user))
@@ -100,6 +101,14 @@ async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Result<Res
     responses((status = 200, body = User), (status = 401, body = Problem)))]
 async fn me(user: CurrentUser) -> Json<User> {
     Json(user.user)
+}
+
+/// Who is signed in, answered 200 either way so that a first visit logs no error.
+#[utoipa::path(get, path = "/auth/session", tag = "accounts", responses((status = 200, body = SessionInfo)))]
+async fn session(user: Option<CurrentUser>) -> Json<SessionInfo> {
+    Json(SessionInfo {
+        user: user.map(|u| u.user),
+    })
 }
 
 #[utoipa::path(post, path = "/me/password", tag = "accounts", request_body = PasswordChange,

@@ -1,0 +1,38 @@
+//! The app's shell: contexts, routes, header, announcements and footer around every page.
+
+use leptos::prelude::*;
+use leptos_router::{
+    components::{Route, Router, Routes},
+    path,
+};
+
+use crate::{
+    components::{announcements::AnnouncementBanner, footer::Footer, header::Header},
+    i18n::provide_i18n,
+    pages::{
+        home::Home, login::Login, not_found::NotFound, password::ChangePassword, staff::StaffHome,
+    },
+    session::provide_session,
+};
+
+#[component]
+pub fn App() -> impl IntoView {
+    let i18n = provide_i18n();
+    provide_session(i18n);
+    view! {
+        <Router>
+            <a class="skip-link" href="#main">{move || i18n.t("nav.skip")}</a>
+            <Header/>
+            <AnnouncementBanner/>
+            <main id="main" class="container" tabindex="-1">
+                <Routes fallback=|| view! { <NotFound/> }>
+                    <Route path=path!("/") view=Home/>
+                    <Route path=path!("/login") view=Login/>
+                    <Route path=path!("/account/password") view=ChangePassword/>
+                    <Route path=path!("/staff") view=StaffHome/>
+                </Routes>
+            </main>
+            <Footer/>
+        </Router>
+    }
+}

@@ -1,0 +1,51 @@
+//! Pages that need a session send the reader to sign-in and back; staff pages refuse clients plainly.
+
+use leptos::prelude::*;
+use leptos_router::hooks::{use_location, use_navigate};
+
+use crate::{i18n::use_i18n, session::use_session};
+
+/// `/login?next=<where the reader was going>`.
+pub fn login_url(next: &str) -> String {
+    format!(
+        "/login?next={}",
+        String::from(js_sys::encode_uri_component(next))
+    )
+}
+
+/// Shows `children` to a signed-in user (to staff only with `staff`), and otherwise what to do.
+#[component]
+pub fn RequireUser(#[prop(optional)] staff: bool, children: ChildrenFn) -> impl IntoView {
+    let i18n = use_i18n();
+    let session = use_session();
+    let location = use_location();
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if session.known() && session.current().is_none() {
+            let next = format!(
+                "{}{}",
+                location.pathname.get_untracked(),
+                location.search.get_untracked()
+            );
+            navigate(&login_url(&next), Default::default());
+        }
+    });
+    move || {
+        if !session.known() {
+            view! { <p class="muted">{move || i18n.t("common.loading")}</p> }.into_any()
+        } else if session.current().is_none() {
+            ().into_any()
+        } else if staff && !session.is_staff() {
+            view! {
+                <section class="page narrow">
+                    <h1>{move || i18n.t("forbidden.title")}</h1>
+                    <p>{move || i18n.t("forbidden.text")}</p>
+                    <p><a href="/">{move || i18n.t("notfound.home")}</a></p>
+                </section>
+            }
+            .into_any()
+        } else {
+            children().into_any()
+        }
+    }
+}

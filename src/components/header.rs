@@ -1,0 +1,94 @@
+//! The header: product name, navigation (staff links only for staff), who is signed in, language switch.
+
+use leptos::prelude::*;
+use leptos_router::{components::A, hooks::use_navigate};
+
+use crate::{
+    api,
+    i18n::{Locale, use_i18n},
+    session::use_session,
+};
+
+#[component]
+pub fn Header() -> impl IntoView {
+    let i18n = use_i18n();
+    let session = use_session();
+    let navigate = use_navigate();
+    let sign_out = Action::new_local(move |_: &()| {
+        let locale = i18n.locale.get_untracked();
+        async move { api::logout(locale).await }
+    });
+    Effect::new(move |_| {
+        if sign_out.value().get().is_some() {
+            session.user.set(Some(None));
+            navigate("/", Default::default());
+        }
+    });
+    let role_label = move || {
+        session.current().map(|u| {
+            let key = match (u.role, u.org_role) {
+                (api_types::Role::Admin, _) => "role.admin",
+                (api_types::Role::Agent, _) => "role.agent",
+                (_, Some(api_types::OrgRole::Manager)) => "role.manager",
+                _ => "role.client",
+            };
+            i18n.t(key)
+        })
+    };
+    view! {
+        <header class="site-header">
+            <div class="container header-row">
+                <A href="/" attr:class="brand">{move || i18n.t("app.name")}</A>
+                <nav aria-label=move || i18n.t("nav.main") class="main-nav">
+                    <A href="/">{move || i18n.t("nav.home")}</A>
+                    <Show when=move || session.is_staff()>
+                        <A href="/staff">{move || i18n.t("nav.staff")}</A>
+                    </Show>
+                </nav>
+                <div class="header-tools">
+                    <LanguageSwitch/>
+                    {move || match session.current() {
+                        Some(user) => view! {
+                            <span class="who">
+                                <span class="who-name">{user.name.clone()}</span>
+                                " "
+                                <span class="badge">{role_label}</span>
+                            </span>
+                            <A href="/account/password" attr:class="button-link">{move || i18n.t("nav.password")}</A>
+                            <button type="button" class="secondary"
+                                disabled=move || sign_out.pending().get()
+                                on:click=move |_| { sign_out.dispatch(()); }>
+                                {move || i18n.t("nav.sign_out")}
+                            </button>
+                        }.into_any(),
+                        None => view! {
+                            <A href="/login" attr:class="button-link">{move || i18n.t("nav.sign_in")}</A>
+                        }.into_any(),
+                    }}
+                </div>
+            </div>
+        </header>
+    }
+}
+
+/// A labelled select of the two languages; the choice is remembered.
+#[component]
+fn LanguageSwitch() -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <label class="lang-switch">
+            <span class="visually-hidden">{move || i18n.t("nav.language")}</span>
+            <select on:change=move |ev| {
+                if let Some(locale) = Locale::from_tag(&event_target_value(&ev)) {
+                    i18n.set(locale);
+                }
+            }>
+                {Locale::ALL.into_iter().map(|l| view! {
+                    <option value=l.tag() selected=move || i18n.locale.get() == l lang=l.tag()>
+                        {l.native_name()}
+                    </option>
+                }).collect_view()}
+            </select>
+        </label>
+    }
+}

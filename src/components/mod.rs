@@ -1,0 +1,6 @@
+//! Pieces shared by the pages.
+
+pub mod announcements;
+pub mod footer;
+pub mod guard;
+pub mod header;

@@ -1,0 +1,9 @@
+//! The support portal: a Leptos single-page app talking to `portal-api`.
+
+pub mod api;
+pub mod app;
+pub mod components;
+pub mod i18n;
+pub mod pages;
+pub mod session;
+pub mod time;

@@ -1,0 +1,123 @@
+// Shared by the browser tests: a real portal-api on a free port with a fresh database and the demo data,
+// serving the release build, and headless Chromium (Debian's package) driven by playwright-core.
+
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import assert from 'node:assert/strict';
+import { chromium } from 'playwright-core';
+import { AxeBuilder } from '@axe-core/playwright';
+
+export const DEMO_PASSWORD = 'demo-portal-2026';
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+/** Starts portal-api with the demo data; `stop()` ends it and removes its database. */
+export async function startServer(extraArgs = []) {
+  const bin = process.env.PORTAL_API_BIN;
+  const dist = process.env.PORTAL_DIST;
+  assert.ok(bin && dist, 'PORTAL_API_BIN and PORTAL_DIST must be set (cargo xtask test sets them)');
+  const dir = mkdtempSync(join(tmpdir(), 'portal-e2e-'));
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn(bin, ['serve', '--addr', `127.0.0.1:${port}`, '--db', join(dir, 'portal.db'), '--dist', dist, '--demo', ...extraArgs], {
+    stdio: ['ignore', 'inherit', 'pipe'],
+    env: { ...process.env, RUST_LOG: 'warn' },
+  });
+  let log = '';
+  child.stderr.on('data', (d) => { log += d; });
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`portal-api exited: ${log}`);
+    try {
+      const r = await fetch(`${url}/healthz`);
+      if (r.ok) break;
+    } catch { /* not listening yet */ }
+    if (Date.now() > deadline) throw new Error(`portal-api did not start: ${log}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url,
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+  });
+}
+
+/**
+ * A page in a fresh context that records console errors and uncaught exceptions.
+ * `allowed` lists substrings of console errors a test expects (a refused sign-in logs its 401).
+ */
+export async function newPage(browser, { locale = 'pt-BR', allowed = [] } = {}) {
+  const context = await browser.newContext({ locale });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' && !allowed.some((a) => msg.text().includes(a))) errors.push(msg.text());
+  });
+  page.on('pageerror', (err) => errors.push(String(err)));
+  page.errors = errors;
+  return page;
+}
+
+/** No console error and no uncaught exception happened on the page. */
+export function assertNoErrors(page) {
+  assert.deepEqual(page.errors, [], `console errors: ${page.errors.join('\n')}`);
+}
+
+/** axe-core finds no accessibility violation on the page as it is now. */
+export async function assertAccessible(page) {
+  const results = await new AxeBuilder({ page }).analyze();
+  const violations = results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
+  assert.deepEqual(violations, [], `accessibility violations on ${page.url()}`);
+}
+
+/** Signs in through the API and answers the session cookie, for setting things up. */
+export async function apiLogin(url, email, password = DEMO_PASSWORD) {
+  const r = await fetch(`${url}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+  });
+  assert.equal(r.status, 200, `sign-in of ${email}`);
+  return r.headers.get('set-cookie').split(';')[0];
+}
+
+export async function api(url, cookie, method, path, body) {
+  const r = await fetch(`${url}/api/v1${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', cookie },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await r.text();
+  return { status: r.status, body: text ? JSON.parse(text) : null };
+}
+
+/** Signs in through the sign-in page, as a person would. */
+export async function signIn(page, email, password = DEMO_PASSWORD, { lang = 'pt' } = {}) {
+  const L = lang === 'pt' ? { email: 'E-mail', password: 'Senha', submit: 'Entrar' } : { email: 'E-mail', password: 'Password', submit: 'Sign in' };
+  await page.getByLabel(L.email, { exact: true }).fill(email);
+  await page.getByLabel(L.password, { exact: true }).fill(password);
+  await page.getByRole('main').getByRole('button', { name: L.submit }).click();
+}
