@@ -13,7 +13,7 @@ pub enum ApiError {
     /// The server could not be reached (offline, server down).
     Network,
     /// The server answered with a problem document.
-    Problem(Problem),
+    Problem(Box<Problem>),
     /// The answer was not what the contract says.
     Unexpected(String),
 }
@@ -68,7 +68,7 @@ async fn answer_empty(response: Result<Response, gloo_net::Error>) -> ApiResult<
 async fn problem(response: Response) -> ApiError {
     let status = response.status();
     match response.json::<Problem>().await {
-        Ok(p) => ApiError::Problem(p),
+        Ok(p) => ApiError::Problem(Box::new(p)),
         // A proxy's HTML error page, for instance: still a clear status.
         Err(_) if status >= 500 => ApiError::Network,
         Err(e) => ApiError::Unexpected(format!("{status}: {e}")),

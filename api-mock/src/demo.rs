@@ -6,8 +6,16 @@ use crate::{Result, repo::Repo, routes::accounts::add_user};
 
 pub const PASSWORD: &str = "demo-portal-2026";
 
-/// `(email, name, role, organization, org_role)` of every demo account.
-pub const ACCOUNTS: &[(&str, &str, Role, Option<&str>, Option<OrgRole>)] = &[
+/// A demo account: e-mail, name, role, organization and role in it.
+pub type DemoAccount = (
+    &'static str,
+    &'static str,
+    Role,
+    Option<&'static str>,
+    Option<OrgRole>,
+);
+
+pub const ACCOUNTS: &[DemoAccount] = &[
     (
         "ana@mercadobompreco.demo",
         "Ana Souza",

@@ -28,8 +28,9 @@ mod tests {
 
     #[test]
     fn removes_scripts_and_handlers() {
-        let html =
-            render("<script>alert(1)</script><img src=x onerror=alert(2)>[a](javascript:alert(3))");
+        let html = render(
+            "<script>alert(1)</script><img src=x onerror=alert(2)>\n\n[a](javascript:alert(3))",
+        );
         assert!(!html.contains("<script"), "{html}");
         assert!(!html.contains("onerror"), "{html}");
         assert!(!html.contains("javascript:"), "{html}");

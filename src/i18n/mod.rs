@@ -162,7 +162,7 @@ mod tests {
         );
     }
 
-    /// Every key the code asks for (`t("...")`, `tf("...")`, `key = "..."`) exists in both files.
+    /// Every key the code asks for (`i18n.t("...")`, `i18n.tf("...")`) exists in both files.
     #[test]
     fn every_key_used_in_the_code_exists() {
         let pt = parse(PT_BR);
@@ -177,9 +177,11 @@ mod tests {
                 let path = entry.unwrap().path();
                 if path.is_dir() {
                     stack.push(path);
-                } else if path.extension().is_some_and(|e| e == "rs") {
+                } else if path.extension().is_some_and(|e| e == "rs")
+                    && !path.ends_with("i18n/mod.rs")
+                {
                     let source = std::fs::read_to_string(&path).unwrap();
-                    for marker in ["t(\"", "tf(\"", "key=\"", "i18n_key: \""] {
+                    for marker in [".t(\"", ".tf(\""] {
                         for (i, _) in source.match_indices(marker) {
                             let rest = &source[i + marker.len()..];
                             let key = &rest[..rest.find('"').unwrap()];
@@ -194,7 +196,7 @@ mod tests {
         assert!(used.len() > 20, "the scan found the keys: {}", used.len());
         let missing: Vec<_> = used
             .iter()
-            .filter(|(_, k)| k != "key" && (!pt.contains_key(k) || !en.contains_key(k)))
+            .filter(|(_, k)| !pt.contains_key(k) || !en.contains_key(k))
             .collect();
         assert!(
             missing.is_empty(),

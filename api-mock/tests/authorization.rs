@@ -1,0 +1,244 @@
+//! The authorization table: every route of the API × every kind of caller → the expected status.
+//! A route without a row fails the test, so no future endpoint can skip it.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use axum::http::{Method, StatusCode};
+use common::*;
+use serde_json::{Value, json};
+
+/// Callers, in the order of the expected statuses of each row.
+const ACTORS: [Option<&str>; 6] = [
+    None,
+    Some(MEMBER_A),
+    Some(MANAGER_A),
+    Some(CLIENT_B),
+    Some(AGENT),
+    Some(ADMIN),
+];
+
+struct Row {
+    method: Method,
+    /// The route as the router knows it (`{id}` for parameters).
+    route: &'static str,
+    /// The concrete request path.
+    path: String,
+    body: Option<Value>,
+    /// anonymous, member of org A, manager of org A, client of org B, agent, admin.
+    expect: [u16; 6],
+}
+
+fn row(
+    method: Method,
+    route: &'static str,
+    path: impl Into<String>,
+    body: Option<Value>,
+    expect: [u16; 6],
+) -> Row {
+    Row {
+        method,
+        route,
+        path: path.into(),
+        body,
+        expect,
+    }
+}
+
+#[tokio::test]
+async fn every_route_has_a_row_and_answers_as_expected() {
+    let app = TestApp::new().await;
+    let staff = app.session_for(AGENT).await;
+    let announcement = app
+        .call(
+            Method::POST,
+            "/api/v1/announcements",
+            Some(&staff),
+            Some(json!({"kind": "info", "title": "Aviso", "body_md": "Texto"})),
+        )
+        .await;
+    assert_eq!(announcement.status, StatusCode::CREATED);
+    let ann_id = announcement.body["id"].as_i64().unwrap();
+    let rui = app.user_id(MEMBER_A).await;
+    let ann_body = || {
+        Some(json!({"kind": "incident", "title": "Fora do ar", "body_md": "Estamos verificando."}))
+    };
+
+    let rows = vec![
+        row(
+            Method::POST,
+            "/auth/login",
+            "/auth/login",
+            Some(json!({"email": MEMBER_A, "password": portal_api::demo::PASSWORD})),
+            [200; 6],
+        ),
+        row(
+            Method::POST,
+            "/auth/logout",
+            "/auth/logout",
+            Some(json!({})),
+            [204; 6],
+        ),
+        row(
+            Method::GET,
+            "/auth/session",
+            "/auth/session",
+            None,
+            [200; 6],
+        ),
+        row(
+            Method::GET,
+            "/me",
+            "/me",
+            None,
+            [401, 200, 200, 200, 200, 200],
+        ),
+        row(
+            Method::POST,
+            "/me/password",
+            "/me/password",
+            Some(json!({"current": "not-the-password", "new": "uma-senha-nova-longa"})),
+            [401, 422, 422, 422, 422, 422],
+        ),
+        row(
+            Method::GET,
+            "/organizations",
+            "/organizations",
+            None,
+            [401, 403, 403, 403, 403, 200],
+        ),
+        row(
+            Method::POST,
+            "/organizations",
+            "/organizations",
+            Some(json!({"name": "{unique}"})),
+            [401, 403, 403, 403, 403, 201],
+        ),
+        row(
+            Method::GET,
+            "/users",
+            "/users",
+            None,
+            [401, 403, 403, 403, 403, 200],
+        ),
+        row(
+            Method::POST,
+            "/users",
+            "/users",
+            Some(
+                json!({"email": "{unique}@exemplo.com.br", "name": "Novo", "role": "agent", "password": "senha-bem-longa-1"}),
+            ),
+            [401, 403, 403, 403, 403, 201],
+        ),
+        row(
+            Method::PATCH,
+            "/users/{id}",
+            format!("/users/{rui}"),
+            Some(json!({"name": "Rui Almeida"})),
+            [401, 403, 403, 403, 403, 200],
+        ),
+        row(
+            Method::GET,
+            "/announcements",
+            "/announcements",
+            None,
+            [200; 6],
+        ),
+        row(
+            Method::POST,
+            "/announcements",
+            "/announcements",
+            ann_body(),
+            [401, 403, 403, 403, 201, 201],
+        ),
+        row(
+            Method::GET,
+            "/announcements/all",
+            "/announcements/all",
+            None,
+            [401, 403, 403, 403, 200, 200],
+        ),
+        row(
+            Method::PUT,
+            "/announcements/{id}",
+            format!("/announcements/{ann_id}"),
+            ann_body(),
+            [401, 403, 403, 403, 200, 200],
+        ),
+        row(
+            Method::DELETE,
+            "/announcements/{id}",
+            format!("/announcements/{ann_id}"),
+            Some(json!({})),
+            [401, 403, 403, 403, 204, 204],
+        ),
+    ];
+
+    // Every route of the router (from the OpenAPI document built with it) has exactly one row.
+    let (_, doc) = portal_api::openapi::split();
+    let mut routes = BTreeSet::new();
+    for (path, item) in &doc.paths.paths {
+        for (method, op) in [
+            ("GET", &item.get),
+            ("POST", &item.post),
+            ("PUT", &item.put),
+            ("PATCH", &item.patch),
+            ("DELETE", &item.delete),
+        ] {
+            if op.is_some() {
+                routes.insert(format!("{method} {path}"));
+            }
+        }
+    }
+    let covered: BTreeSet<String> = rows
+        .iter()
+        .map(|r| format!("{} {}", r.method, r.route))
+        .collect();
+    let missing: Vec<_> = routes.difference(&covered).collect();
+    let stale: Vec<_> = covered.difference(&routes).collect();
+    assert!(
+        missing.is_empty(),
+        "routes without a row in the authorization table: {missing:?}"
+    );
+    assert!(
+        stale.is_empty(),
+        "rows for routes that do not exist: {stale:?}"
+    );
+    assert_eq!(covered.len(), rows.len(), "one row per route");
+
+    let mut failures = Vec::new();
+    let mut n = 0;
+    for r in &rows {
+        for (actor, expected) in ACTORS.iter().zip(r.expect) {
+            n += 1;
+            let cookie = match actor {
+                Some(email) => Some(app.session_for(email).await),
+                None => None,
+            };
+            let body = r.body.as_ref().map(|b| {
+                let unique = format!("u{n}");
+                serde_json::from_str(&b.to_string().replace("{unique}", &unique)).unwrap()
+            });
+            let answer = app
+                .call(
+                    r.method.clone(),
+                    &format!("/api/v1{}", r.path),
+                    cookie.as_deref(),
+                    body,
+                )
+                .await;
+            if answer.status.as_u16() != expected {
+                failures.push(format!(
+                    "{} {} as {}: expected {expected}, got {} {}",
+                    r.method,
+                    r.path,
+                    actor.unwrap_or("anonymous"),
+                    answer.status,
+                    answer.body
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -1,0 +1,123 @@
+//! Drives the whole server in-process, as `tower::ServiceExt::oneshot` requests through `app()`.
+
+#![allow(dead_code)]
+
+use axum::{
+    Router,
+    body::Body,
+    http::{HeaderMap, Method, Request, StatusCode},
+};
+use http_body_util::BodyExt;
+use portal_api::{AppState, Config, app, auth, db, demo, repo::Repo};
+use serde_json::Value;
+use tower::ServiceExt;
+
+pub struct TestApp {
+    pub router: Router,
+    pub repo: Repo,
+}
+
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+impl TestApp {
+    pub async fn new() -> Self {
+        Self::with_config(Config::default()).await
+    }
+
+    pub async fn with_config(config: Config) -> Self {
+        let pool = db::open_in_memory().await.unwrap();
+        let repo = Repo::new(pool.clone());
+        demo::seed(&repo).await.unwrap();
+        let state = AppState::new(pool, config).unwrap();
+        Self {
+            router: app(state),
+            repo,
+        }
+    }
+
+    /// A request with an optional session cookie and JSON body (sent as `application/json`).
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        cookie: Option<&str>,
+        body: Option<Value>,
+    ) -> Answer {
+        let mut req = Request::builder().method(method).uri(path);
+        if let Some(c) = cookie {
+            req = req.header("cookie", c);
+        }
+        let body = match body {
+            Some(v) => {
+                req = req.header("content-type", "application/json");
+                Body::from(v.to_string())
+            }
+            None => Body::empty(),
+        };
+        self.send(req.body(body).unwrap()).await
+    }
+
+    pub async fn send(&self, req: Request<Body>) -> Answer {
+        let res = self.router.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = res.into_body().collect().await.unwrap().to_bytes();
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into()))
+        };
+        Answer {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    /// Signs in through the API and answers the cookie to send back.
+    pub async fn login(&self, email: &str) -> String {
+        let a = self
+            .call(
+                Method::POST,
+                "/api/v1/auth/login",
+                None,
+                Some(serde_json::json!({"email": email, "password": demo::PASSWORD})),
+            )
+            .await;
+        assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+        let cookie = a.headers.get("set-cookie").unwrap().to_str().unwrap();
+        cookie.split(';').next().unwrap().to_string()
+    }
+
+    /// A fresh session for a user, made directly in storage (no password hashing), as a cookie.
+    pub async fn session_for(&self, email: &str) -> String {
+        let account = self.repo.account_by_email(email).await.unwrap().unwrap();
+        let (token, hash) = auth::new_token();
+        self.repo
+            .create_session(&hash, account.user.id, db::now_ms() + 3_600_000)
+            .await
+            .unwrap();
+        format!("{}={token}", auth::COOKIE)
+    }
+
+    pub async fn user_id(&self, email: &str) -> i64 {
+        self.repo
+            .account_by_email(email)
+            .await
+            .unwrap()
+            .unwrap()
+            .user
+            .id
+    }
+}
+
+pub const MEMBER_A: &str = "rui@mercadobompreco.demo";
+pub const MANAGER_A: &str = "ana@mercadobompreco.demo";
+pub const CLIENT_B: &str = "bruno@petfeliz.demo";
+pub const AGENT: &str = "carla@suporte.demo";
+pub const ADMIN: &str = "admin@suporte.demo";
