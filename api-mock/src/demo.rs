@@ -60,10 +60,11 @@ pub const ACCOUNTS: &[DemoAccount] = &[
     ),
 ];
 
-/// Fills an empty database; a database that already has users is left as it is.
+/// Fills an empty database with the demo accounts and knowledge base; what is already there stays.
 pub async fn seed(repo: &Repo) -> Result<bool> {
+    let kb = seed_kb(repo).await?;
     if repo.user_count().await? > 0 {
-        return Ok(false);
+        return Ok(kb);
     }
     for (email, name, role, org, org_role) in ACCOUNTS {
         let organization_id = match org {
@@ -93,5 +94,106 @@ pub async fn seed(repo: &Repo) -> Result<bool> {
         )
         .await?;
     }
+    Ok(true)
+}
+
+mod kb_files {
+    include!(concat!(env!("OUT_DIR"), "/demo_kb.rs"));
+}
+
+#[derive(serde::Deserialize)]
+struct DemoCategory {
+    slug: String,
+    locale: String,
+    name: String,
+    description: String,
+    position: i64,
+}
+
+/// A demo article file: `---`, `key: value` lines, `---`, then the Markdown body.
+struct DemoArticle<'a> {
+    slug: &'a str,
+    title: &'a str,
+    category: &'a str,
+    tags: Vec<String>,
+    translation_of: Option<&'a str>,
+    views: i64,
+    body: &'a str,
+}
+
+fn parse_article<'a>(file: &'a str, text: &'a str) -> Option<DemoArticle<'a>> {
+    let rest = text.strip_prefix("---\n")?;
+    let (front, body) = rest.split_once("\n---\n")?;
+    let field = |key: &str| {
+        front
+            .lines()
+            .find_map(|l| l.strip_prefix(key).and_then(|v| v.strip_prefix(':')))
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+    };
+    Some(DemoArticle {
+        slug: file.strip_suffix(".md")?,
+        title: field("title")?,
+        category: field("category")?,
+        tags: field("tags")
+            .map(|t| {
+                t.split(',')
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default(),
+        translation_of: field("translation_of"),
+        views: field("views").and_then(|v| v.parse().ok()).unwrap_or(0),
+        body: body.trim(),
+    })
+}
+
+/// Fills an empty knowledge base with the demo categories, articles and synonyms.
+pub async fn seed_kb(repo: &Repo) -> Result<bool> {
+    if repo.article_count().await? > 0 {
+        return Ok(false);
+    }
+    let categories: Vec<DemoCategory> = serde_json::from_str(kb_files::CATEGORIES)
+        .map_err(|e| crate::Error::Internal(format!("demo categories: {e}")))?;
+    for c in &categories {
+        repo.create_category(&c.slug, &c.locale, &c.name, &c.description, c.position)
+            .await?;
+    }
+    // Originals first, so that translations can name them.
+    let mut files: Vec<_> = kb_files::ARTICLES.to_vec();
+    files.sort_by_key(|(locale, _, _)| *locale != "pt-BR");
+    for (locale, file, text) in files {
+        let a = parse_article(file, text).ok_or_else(|| {
+            crate::Error::Internal(format!("demo article {file}: bad front matter"))
+        })?;
+        let category_id = repo.category_id_by_slug(a.category).await?.ok_or_else(|| {
+            crate::Error::Internal(format!("demo article {file}: no category {}", a.category))
+        })?;
+        let translation_of = match a.translation_of {
+            Some(slug) => repo.article_id_by_slug(slug).await?,
+            None => None,
+        };
+        let html = crate::markdown::render(a.body);
+        let summary = crate::markdown::summary(a.body, 180);
+        repo.create_article(&crate::repo::kb::ArticleRecord {
+            slug: a.slug,
+            locale,
+            title: a.title,
+            summary: &summary,
+            body_md: a.body,
+            body_html: &html,
+            category_id,
+            tags: &a.tags,
+            status: api_types::ArticleStatus::Published,
+            translation_of,
+            views: a.views,
+            author_id: None,
+        })
+        .await?;
+    }
+    let synonyms: Vec<Vec<String>> = serde_json::from_str(kb_files::SYNONYMS)
+        .map_err(|e| crate::Error::Internal(format!("demo synonyms: {e}")))?;
+    repo.set_synonyms(&synonyms).await?;
     Ok(true)
 }

@@ -11,6 +11,7 @@ pub mod markdown;
 pub mod openapi;
 pub mod repo;
 pub mod routes;
+pub mod search;
 pub mod web;
 
 use std::{path::PathBuf, sync::Arc, time::Duration};
@@ -59,20 +60,44 @@ pub struct AppState {
     pub limiter: Arc<auth::LoginLimiter>,
     /// A hash to verify against when the e-mail is unknown, so that both failures take the same time.
     pub dummy_hash: Arc<str>,
+    pub search: Arc<search::SearchIndex>,
 }
 
 impl AppState {
-    pub fn new(pool: sqlx::SqlitePool, config: Config) -> Result<Self> {
+    /// The state of a server on `pool`; the search index is built from the database here.
+    pub async fn new(pool: sqlx::SqlitePool, config: Config) -> Result<Self> {
         let limiter = auth::LoginLimiter::new(
             config.login_window,
             config.login_limit_email,
             config.login_limit_address,
         );
+        let repo = repo::Repo::new(pool);
+        let search = search::SearchIndex::new().map_err(|e| Error::Internal(e.to_string()))?;
+        search.set_synonyms(&repo.synonyms().await?);
+        let docs = repo.search_docs().await?;
+        let texts: Vec<String> = docs
+            .iter()
+            .map(|d| markdown::plain_text(&d.body_md))
+            .collect();
+        let indexed = search
+            .rebuild(
+                docs.iter()
+                    .zip(&texts)
+                    .map(|(d, body)| search::IndexedArticle {
+                        id: d.id,
+                        locale: &d.locale,
+                        title: &d.title,
+                        body,
+                    }),
+            )
+            .map_err(|e| Error::Internal(e.to_string()))?;
+        tracing::info!(articles = indexed, "search index built");
         Ok(Self {
-            repo: repo::Repo::new(pool),
+            repo,
             config: Arc::new(config),
             limiter: Arc::new(limiter),
             dummy_hash: auth::hash_password("no user has this password")?.into(),
+            search: Arc::new(search),
         })
     }
 }

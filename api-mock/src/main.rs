@@ -104,7 +104,8 @@ enum RoleArg {
 async fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
+            EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tantivy=warn")),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -148,7 +149,7 @@ async fn serve(args: Serve) -> AnyResult {
         ..Config::default()
     };
     let idle_ms = config.session_idle.as_millis() as i64;
-    let state = AppState::new(pool, config)?;
+    let state = AppState::new(pool, config).await?;
     let purge = repo.clone();
     tokio::spawn(async move {
         let mut every = tokio::time::interval(Duration::from_secs(600));

@@ -173,6 +173,55 @@ async fn every_route_has_a_row_and_answers_as_expected() {
             Some(json!({})),
             [401, 403, 403, 403, 204, 204],
         ),
+        row(
+            Method::GET,
+            "/kb/categories",
+            "/kb/categories?locale=pt-BR",
+            None,
+            [200; 6],
+        ),
+        row(
+            Method::GET,
+            "/kb/articles",
+            "/kb/articles?sort=views",
+            None,
+            [200; 6],
+        ),
+        row(
+            Method::GET,
+            "/kb/articles/{slug}",
+            "/kb/articles/como-fazer-uma-sangria-no-caixa",
+            None,
+            [200; 6],
+        ),
+        row(
+            Method::GET,
+            "/kb/search",
+            "/kb/search?q=sangria",
+            None,
+            [200; 6],
+        ),
+        row(
+            Method::POST,
+            "/kb/articles/{slug}/feedback",
+            "/kb/articles/como-fazer-uma-sangria-no-caixa/feedback",
+            Some(json!({"helpful": true, "visitor": "{unique}"})),
+            [204; 6],
+        ),
+        row(
+            Method::GET,
+            "/kb/synonyms",
+            "/kb/synonyms",
+            None,
+            [401, 403, 403, 403, 200, 200],
+        ),
+        row(
+            Method::PUT,
+            "/kb/synonyms",
+            "/kb/synonyms",
+            Some(json!([["pdv", "caixa"]])),
+            [401, 403, 403, 403, 200, 200],
+        ),
     ];
 
     // Every route of the router (from the OpenAPI document built with it) has exactly one row.

@@ -209,3 +209,122 @@ pub struct NewAnnouncement {
 pub struct SessionInfo {
     pub user: Option<User>,
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// Knowledge base
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ArticleStatus {
+    Draft,
+    Published,
+    Archived,
+}
+
+/// `GET /kb/categories`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Category {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+    pub locale: String,
+    pub position: i64,
+    pub article_count: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct CategoryRef {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ArticleSummary {
+    pub id: i64,
+    pub slug: String,
+    pub locale: String,
+    pub title: String,
+    pub summary: String,
+    pub category: CategoryRef,
+    pub updated_at: DateTime<Utc>,
+    #[serde(default)]
+    pub views: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Translation {
+    pub locale: String,
+    pub slug: String,
+}
+
+/// `GET /kb/articles/{slug}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Article {
+    pub id: i64,
+    pub slug: String,
+    pub locale: String,
+    pub title: String,
+    pub summary: String,
+    pub category: CategoryRef,
+    pub updated_at: DateTime<Utc>,
+    pub body_md: String,
+    pub body_html: String,
+    pub tags: Vec<String>,
+    pub helpful_yes: i64,
+    pub helpful_no: i64,
+    pub status: ArticleStatus,
+    pub revision: i64,
+    pub translations: Vec<Translation>,
+    pub views: i64,
+    /// Published articles of the same category, most viewed first.
+    #[serde(default)]
+    pub related: Vec<ArticleSummary>,
+}
+
+/// One hit of `GET /kb/search`. `snippet` is HTML whose only markup is `<mark>`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct SearchHit {
+    pub id: i64,
+    pub slug: String,
+    pub title: String,
+    pub snippet: String,
+    pub score: f32,
+    #[serde(default)]
+    pub locale: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct SearchResults {
+    pub search_id: Option<i64>,
+    pub query: String,
+    pub total: u64,
+    pub items: Vec<SearchHit>,
+    /// The locale the hits are in: the requested one, or the other when it had nothing.
+    #[serde(default)]
+    pub locale: String,
+}
+
+/// `POST /kb/articles/{slug}/feedback`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewFeedback {
+    pub helpful: bool,
+    #[serde(default)]
+    pub comment: Option<String>,
+    #[serde(default)]
+    pub search_id: Option<i64>,
+    /// A random id the browser keeps, so that one visitor has one vote per article.
+    #[serde(default)]
+    pub visitor: Option<String>,
+}

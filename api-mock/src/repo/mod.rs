@@ -1,6 +1,7 @@
 //! Storage: every SQL statement of the server lives below this module.
 
 pub mod announcements;
+pub mod kb;
 pub mod users;
 
 use sqlx::SqlitePool;

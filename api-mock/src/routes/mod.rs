@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod announcements;
 pub mod health;
+pub mod kb;
 
 use utoipa_axum::router::OpenApiRouter;
 
@@ -13,6 +14,7 @@ pub fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(accounts::router())
         .merge(announcements::router())
+        .merge(kb::router())
 }
 
 /// `?page=&per_page=`, clamped to the contract's bounds.

@@ -32,7 +32,7 @@ impl TestApp {
         let pool = db::open_in_memory().await.unwrap();
         let repo = Repo::new(pool.clone());
         demo::seed(&repo).await.unwrap();
-        let state = AppState::new(pool, config).unwrap();
+        let state = AppState::new(pool, config).await.unwrap();
         Self {
             router: app(state),
             repo,

@@ -1,0 +1,309 @@
+//! The knowledge base for readers: categories, articles, search and votes (public), and synonyms (staff).
+
+use api_types::{
+    Article, ArticleSummary, Category, NewFeedback, Page, Problem, SearchHit, SearchResults,
+};
+use axum::{
+    extract::{Path, Query, State},
+    http::StatusCode,
+};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use crate::{
+    AppState, LOCALES,
+    auth::{CurrentUser, Staff},
+    error::{Error, Invalid, Result, Validator},
+    extract::Json,
+    markdown,
+    routes::Paging,
+    search::MAX_QUERY_CHARS,
+};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(categories))
+        .routes(routes!(articles))
+        .routes(routes!(article))
+        .routes(routes!(search))
+        .routes(routes!(feedback))
+        .routes(routes!(get_synonyms, put_synonyms))
+}
+
+pub const COMMENT_MAX: usize = 2000;
+
+fn locale_or_default(locale: Option<String>) -> String {
+    locale
+        .filter(|l| LOCALES.contains(&l.as_str()))
+        .unwrap_or_else(|| LOCALES[0].to_string())
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+struct LocaleQuery {
+    locale: Option<String>,
+}
+
+#[utoipa::path(get, path = "/kb/categories", tag = "knowledge base", params(LocaleQuery),
+    responses((status = 200, body = Vec<Category>)))]
+async fn categories(
+    State(state): State<AppState>,
+    Query(q): Query<LocaleQuery>,
+) -> Result<Json<Vec<Category>>> {
+    Ok(Json(
+        state.repo.categories(&locale_or_default(q.locale)).await?,
+    ))
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+struct ArticleFilter {
+    /// A category's slug.
+    category: Option<String>,
+    locale: Option<String>,
+    /// `views`: most viewed first; otherwise by title.
+    sort: Option<String>,
+    page: Option<u32>,
+    per_page: Option<u32>,
+}
+
+#[utoipa::path(get, path = "/kb/articles", tag = "knowledge base", params(ArticleFilter),
+    responses((status = 200, body = Page<ArticleSummary>)))]
+async fn articles(
+    State(state): State<AppState>,
+    Query(f): Query<ArticleFilter>,
+) -> Result<Json<Page<ArticleSummary>>> {
+    let paging = Paging {
+        page: f.page,
+        per_page: f.per_page,
+    };
+    let locale = f.locale.filter(|l| LOCALES.contains(&l.as_str()));
+    let (items, total) = state
+        .repo
+        .published_articles(
+            f.category.as_deref(),
+            locale.as_deref(),
+            f.sort.as_deref() == Some("views"),
+            i64::from(paging.per_page()),
+            paging.offset(),
+        )
+        .await?;
+    Ok(Json(Page {
+        items,
+        total: total as u64,
+        page: paging.page(),
+        per_page: paging.per_page(),
+    }))
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+struct ArticleQuery {
+    /// The search that led here, for the analytics.
+    search_id: Option<i64>,
+}
+
+#[utoipa::path(get, path = "/kb/articles/{slug}", tag = "knowledge base", params(("slug" = String, Path), ArticleQuery),
+    responses((status = 200, body = Article), (status = 404, body = Problem)))]
+async fn article(
+    State(state): State<AppState>,
+    user: Option<CurrentUser>,
+    Path(slug): Path<String>,
+    Query(q): Query<ArticleQuery>,
+) -> Result<Json<Article>> {
+    let staff = user.as_ref().is_some_and(CurrentUser::is_staff);
+    let article = state
+        .repo
+        .article(&slug, staff)
+        .await?
+        .ok_or(Error::NotFound)?;
+    state
+        .repo
+        .record_view(article.id, q.search_id, user.map(|u| u.user.id))
+        .await?;
+    Ok(Json(article))
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+struct SearchQuery {
+    q: Option<String>,
+    locale: Option<String>,
+    /// At most 50; 10 by default.
+    limit: Option<usize>,
+}
+
+#[utoipa::path(get, path = "/kb/search", tag = "knowledge base", params(SearchQuery),
+    responses((status = 200, body = SearchResults), (status = 422, body = Problem)))]
+async fn search(
+    State(state): State<AppState>,
+    user: Option<CurrentUser>,
+    Query(q): Query<SearchQuery>,
+) -> Result<Json<SearchResults>> {
+    let query = q.q.unwrap_or_default();
+    let query = query.trim();
+    if query.chars().count() > MAX_QUERY_CHARS {
+        return Err(Error::invalid("q", Invalid::TooLong(MAX_QUERY_CHARS)));
+    }
+    let requested = locale_or_default(q.locale);
+    let limit = q.limit.unwrap_or(10).clamp(1, 50);
+    if query.is_empty() {
+        return Ok(Json(SearchResults {
+            search_id: None,
+            query: String::new(),
+            total: 0,
+            items: Vec::new(),
+            locale: requested,
+        }));
+    }
+    let index = state.search.clone();
+    let (hits, total, locale) = {
+        let (q1, r1) = (query.to_string(), requested.clone());
+        tokio::task::spawn_blocking(move || -> Result<_> {
+            let search = |locale: &str| {
+                index
+                    .search(&q1, locale, limit)
+                    .map_err(|e| Error::Internal(e.to_string()))
+            };
+            let (hits, total) = search(&r1)?;
+            if total > 0 {
+                return Ok((hits, total, r1));
+            }
+            // Nothing in the reader's language: the other language may have the answer.
+            let other = LOCALES
+                .iter()
+                .find(|l| **l != r1)
+                .copied()
+                .unwrap_or("en")
+                .to_string();
+            let (hits, total) = search(&other)?;
+            Ok(if total > 0 {
+                (hits, total, other)
+            } else {
+                (Vec::new(), 0, r1)
+            })
+        })
+        .await
+        .map_err(|e| Error::Internal(e.to_string()))??
+    };
+    let mut items = Vec::with_capacity(hits.len());
+    for hit in hits {
+        if let Some((slug, title, body_md)) = state.repo.search_doc(hit.id).await? {
+            let snippet = state
+                .search
+                .snippet(query, &locale, &markdown::plain_text(&body_md), 30);
+            items.push(SearchHit {
+                id: hit.id,
+                slug,
+                title,
+                snippet,
+                score: hit.score,
+                locale: locale.clone(),
+            });
+        }
+    }
+    let search_id = state
+        .repo
+        .record_search(query, &requested, total as i64, user.map(|u| u.user.id))
+        .await?;
+    Ok(Json(SearchResults {
+        search_id: Some(search_id),
+        query: query.to_string(),
+        total: total as u64,
+        items,
+        locale,
+    }))
+}
+
+#[utoipa::path(post, path = "/kb/articles/{slug}/feedback", tag = "knowledge base", request_body = NewFeedback,
+    params(("slug" = String, Path)),
+    responses((status = 204), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn feedback(
+    State(state): State<AppState>,
+    user: Option<CurrentUser>,
+    Path(slug): Path<String>,
+    Json(body): Json<NewFeedback>,
+) -> Result<StatusCode> {
+    let mut v = Validator::new();
+    if let Some(c) = &body.comment
+        && c.chars().count() > COMMENT_MAX
+    {
+        v.add("comment", Invalid::TooLong(COMMENT_MAX));
+    }
+    // One vote per visitor: the signed-in user, else the browser's own random id.
+    let visitor = match (&user, &body.visitor) {
+        (Some(u), _) => format!("user:{}", u.user.id),
+        (None, Some(v)) if !v.trim().is_empty() && v.len() <= 64 => format!("anon:{}", v.trim()),
+        (None, _) => {
+            v.add("visitor", Invalid::Required);
+            String::new()
+        }
+    };
+    v.finish()?;
+    let article = state
+        .repo
+        .article(&slug, false)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let comment = body
+        .comment
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty());
+    state
+        .repo
+        .vote(
+            article.id,
+            &visitor,
+            body.helpful,
+            comment,
+            body.search_id,
+            user.map(|u| u.user.id),
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(get, path = "/kb/synonyms", tag = "knowledge base",
+    responses((status = 200, body = Vec<Vec<String>>), (status = 401, body = Problem), (status = 403, body = Problem)))]
+async fn get_synonyms(
+    State(state): State<AppState>,
+    _staff: Staff,
+) -> Result<Json<Vec<Vec<String>>>> {
+    Ok(Json(state.repo.synonyms().await?))
+}
+
+#[utoipa::path(put, path = "/kb/synonyms", tag = "knowledge base", request_body = Vec<Vec<String>>,
+    responses((status = 200, body = Vec<Vec<String>>), (status = 403, body = Problem), (status = 422, body = Problem)))]
+async fn put_synonyms(
+    State(state): State<AppState>,
+    _staff: Staff,
+    Json(groups): Json<Vec<Vec<String>>>,
+) -> Result<Json<Vec<Vec<String>>>> {
+    let mut v = Validator::new();
+    if groups.len() > 500 {
+        v.add("groups", Invalid::TooLong(500));
+    }
+    let cleaned: Vec<Vec<String>> = groups
+        .iter()
+        .map(|g| {
+            g.iter()
+                .map(|w| w.trim().to_lowercase())
+                .filter(|w| !w.is_empty())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    for (i, g) in cleaned.iter().enumerate() {
+        if g.len() < 2 {
+            v.add(
+                &format!("groups[{i}]"),
+                Invalid::Custom {
+                    pt: "Cada grupo precisa de pelo menos dois termos.".into(),
+                    en: "Each group needs at least two terms.".into(),
+                },
+            );
+        }
+        if g.iter().any(|w| w.chars().count() > 80) {
+            v.add(&format!("groups[{i}]"), Invalid::TooLong(80));
+        }
+    }
+    v.finish()?;
+    state.repo.set_synonyms(&cleaned).await?;
+    state.search.set_synonyms(&cleaned);
+    Ok(Json(cleaned))
+}
