@@ -1,6 +1,10 @@
 //! The typed HTTP client of the REST API: one function per endpoint, each answering `Result<T, ApiError>`.
 
-use api_types::{Announcement, Login, NewAnnouncement, PasswordChange, Problem, SessionInfo, User};
+use api_types::{
+    Announcement, Article, ArticleSummary, Category, Login, NewAnnouncement, NewFeedback,
+    NewMessage, NewTicket, Page, PasswordChange, Preview, PreviewRequest, Problem, SearchResults,
+    SessionInfo, Ticket, TicketEvent, TicketPatch, TicketSummary, User,
+};
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::{Serialize, de::DeserializeOwned};
 
@@ -163,6 +167,220 @@ pub async fn end_announcement(locale: Locale, id: i64) -> ApiResult<()> {
         Request::delete(&url(&format!("/announcements/{id}"))),
         locale,
         &serde_json::json!({}),
+    )
+    .await
+}
+
+// Knowledge base
+
+/// Encodes a value for a query string.
+pub fn enc(value: &str) -> String {
+    String::from(js_sys::encode_uri_component(value))
+}
+
+pub async fn categories(locale: Locale) -> ApiResult<Vec<Category>> {
+    get(&format!("/kb/categories?locale={}", locale.tag()), locale).await
+}
+
+/// Published articles, of one category or the most viewed of all.
+pub async fn articles(
+    locale: Locale,
+    category: Option<&str>,
+    most_viewed: bool,
+    per_page: u32,
+) -> ApiResult<Page<ArticleSummary>> {
+    let mut path = format!("/kb/articles?locale={}&per_page={per_page}", locale.tag());
+    if let Some(category) = category {
+        path.push_str(&format!("&category={}", enc(category)));
+    }
+    if most_viewed {
+        path.push_str("&sort=views");
+    }
+    get(&path, locale).await
+}
+
+pub async fn article(locale: Locale, slug: &str, search_id: Option<i64>) -> ApiResult<Article> {
+    let mut path = format!("/kb/articles/{}", enc(slug));
+    if let Some(id) = search_id {
+        path.push_str(&format!("?search_id={id}"));
+    }
+    get(&path, locale).await
+}
+
+pub async fn search(locale: Locale, query: &str, limit: u32) -> ApiResult<SearchResults> {
+    get(
+        &format!(
+            "/kb/search?q={}&locale={}&limit={limit}",
+            enc(query),
+            locale.tag()
+        ),
+        locale,
+    )
+    .await
+}
+
+pub async fn feedback(locale: Locale, slug: &str, body: &NewFeedback) -> ApiResult<()> {
+    send_empty(
+        Request::post(&url(&format!("/kb/articles/{}/feedback", enc(slug)))),
+        locale,
+        body,
+    )
+    .await
+}
+
+// Tickets
+
+/// Filters of `GET /tickets`, as the list page keeps them in its URL.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TicketQuery {
+    pub status: String,
+    pub q: String,
+    pub page: u32,
+    pub scope: Option<String>,
+    pub assignee: Option<String>,
+    pub priority: Option<String>,
+    pub breaching: bool,
+    pub escalated: bool,
+    pub sort_due: bool,
+}
+
+impl TicketQuery {
+    pub fn to_query_string(&self) -> String {
+        let mut s = format!(
+            "status={}&page={}&per_page=20",
+            enc(&self.status),
+            self.page.max(1)
+        );
+        if !self.q.trim().is_empty() {
+            s.push_str(&format!("&q={}", enc(self.q.trim())));
+        }
+        for (name, value) in [
+            ("scope", &self.scope),
+            ("assignee", &self.assignee),
+            ("priority", &self.priority),
+        ] {
+            if let Some(v) = value.as_deref().filter(|v| !v.is_empty()) {
+                s.push_str(&format!("&{name}={}", enc(v)));
+            }
+        }
+        if self.breaching {
+            s.push_str("&breaching=true");
+        }
+        if self.escalated {
+            s.push_str("&escalated=true");
+        }
+        if self.sort_due {
+            s.push_str("&sort=due");
+        }
+        s
+    }
+}
+
+pub async fn tickets(locale: Locale, query: &TicketQuery) -> ApiResult<Page<TicketSummary>> {
+    get(&format!("/tickets?{}", query.to_query_string()), locale).await
+}
+
+/// `GET /tickets/{id}` with the ETag of the copy the page has: `Ok(None)` when nothing changed (304).
+pub async fn ticket_if_changed(
+    locale: Locale,
+    id: i64,
+    etag: Option<&str>,
+) -> ApiResult<Option<(Ticket, Option<String>)>> {
+    let mut builder = with_lang(Request::get(&url(&format!("/tickets/{id}"))), locale);
+    if let Some(etag) = etag {
+        builder = builder.header("If-None-Match", etag);
+    }
+    let response = builder.send().await.map_err(|_| ApiError::Network)?;
+    if response.status() == 304 {
+        return Ok(None);
+    }
+    let etag = response.headers().get("etag");
+    if response.ok() {
+        let ticket = response
+            .json::<Ticket>()
+            .await
+            .map_err(|e| ApiError::Unexpected(e.to_string()))?;
+        return Ok(Some((ticket, etag)));
+    }
+    Err(problem(response).await)
+}
+
+pub async fn create_ticket(
+    locale: Locale,
+    body: &NewTicket,
+    idempotency_key: &str,
+) -> ApiResult<Ticket> {
+    send(
+        Request::post(&url("/tickets")).header("Idempotency-Key", idempotency_key),
+        locale,
+        body,
+    )
+    .await
+}
+
+pub async fn post_message(
+    locale: Locale,
+    id: i64,
+    body: &NewMessage,
+    idempotency_key: &str,
+) -> ApiResult<TicketEvent> {
+    send(
+        Request::post(&url(&format!("/tickets/{id}/messages")))
+            .header("Idempotency-Key", idempotency_key),
+        locale,
+        body,
+    )
+    .await
+}
+
+pub async fn update_ticket(locale: Locale, id: i64, body: &TicketPatch) -> ApiResult<Ticket> {
+    send(
+        Request::patch(&url(&format!("/tickets/{id}"))),
+        locale,
+        body,
+    )
+    .await
+}
+
+pub async fn preview(locale: Locale, body_md: &str) -> ApiResult<Preview> {
+    send(
+        Request::post(&url("/tickets/preview")),
+        locale,
+        &PreviewRequest {
+            body_md: body_md.to_string(),
+        },
+    )
+    .await
+}
+
+// Reports
+
+/// `GET /reports/kpis` over `[from, to)`.
+pub async fn kpis(
+    locale: Locale,
+    from: chrono::DateTime<chrono::Utc>,
+    to: chrono::DateTime<chrono::Utc>,
+) -> ApiResult<api_types::Kpis> {
+    let at = |t: chrono::DateTime<chrono::Utc>| {
+        enc(&t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+    };
+    get(
+        &format!("/reports/kpis?from={}&to={}", at(from), at(to)),
+        locale,
+    )
+    .await
+}
+
+/// `POST /tickets/{id}/rating`: gives or changes the ticket's rating (its requester only).
+pub async fn rate_ticket(
+    locale: Locale,
+    id: i64,
+    body: &api_types::NewRating,
+) -> ApiResult<api_types::TicketRating> {
+    send(
+        Request::post(&url(&format!("/tickets/{id}/rating"))),
+        locale,
+        body,
     )
     .await
 }

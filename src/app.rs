@@ -10,7 +10,9 @@ use crate::{
     components::{announcements::AnnouncementBanner, footer::Footer, header::Header},
     i18n::provide_i18n,
     pages::{
-        home::Home, login::Login, not_found::NotFound, password::ChangePassword, staff::StaffHome,
+        article::ArticlePage, category::CategoryPage, home::Home, login::Login,
+        not_found::NotFound, password::ChangePassword, staff::StaffHome, ticket::TicketPage,
+        ticket_new::NewTicketPage, tickets::TicketsPage,
     },
     session::provide_session,
 };
@@ -27,6 +29,11 @@ pub fn App() -> impl IntoView {
             <main id="main" class="container" tabindex="-1">
                 <Routes fallback=|| view! { <NotFound/> }>
                     <Route path=path!("/") view=Home/>
+                    <Route path=path!("/kb/c/:slug") view=CategoryPage/>
+                    <Route path=path!("/kb/:slug") view=ArticlePage/>
+                    <Route path=path!("/tickets") view=TicketsPage/>
+                    <Route path=path!("/tickets/new") view=NewTicketPage/>
+                    <Route path=path!("/tickets/:id") view=TicketPage/>
                     <Route path=path!("/login") view=Login/>
                     <Route path=path!("/account/password") view=ChangePassword/>
                     <Route path=path!("/staff") view=StaffHome/>

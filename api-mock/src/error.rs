@@ -69,6 +69,9 @@ pub enum Error {
     NotFound,
     #[error("conflict: {0}")]
     Conflict(String),
+    /// An edit that started from an older revision: answered with the current article in `current`.
+    #[error("stale revision (now {})", .0.revision)]
+    StaleRevision(Box<api_types::Article>),
     #[error("request body too large")]
     PayloadTooLarge,
     #[error("request body must be JSON")]
@@ -94,7 +97,7 @@ impl Error {
             Error::Unauthorized | Error::InvalidCredentials => StatusCode::UNAUTHORIZED,
             Error::Forbidden => StatusCode::FORBIDDEN,
             Error::NotFound => StatusCode::NOT_FOUND,
-            Error::Conflict(_) => StatusCode::CONFLICT,
+            Error::Conflict(_) | Error::StaleRevision(_) => StatusCode::CONFLICT,
             Error::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Error::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Error::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -112,6 +115,7 @@ impl Error {
             Error::Forbidden => "forbidden",
             Error::NotFound => "not_found",
             Error::Conflict(_) => "conflict",
+            Error::StaleRevision(_) => "stale_revision",
             Error::PayloadTooLarge => "payload_too_large",
             Error::UnsupportedMediaType => "unsupported_media_type",
             Error::Invalid(_) => "invalid",
@@ -135,6 +139,8 @@ impl Error {
             Error::NotFound => "Not found",
             Error::Conflict(_) if pt => "Conflito",
             Error::Conflict(_) => "Conflict",
+            Error::StaleRevision(_) if pt => "Alguém salvou este artigo enquanto você editava",
+            Error::StaleRevision(_) => "Someone saved this article while you were editing",
             Error::PayloadTooLarge if pt => "Conteúdo grande demais",
             Error::PayloadTooLarge => "Request too large",
             Error::UnsupportedMediaType if pt => "O conteúdo deve ser JSON",
@@ -153,6 +159,14 @@ impl Error {
         match self {
             Error::BadRequest(why) => Some(why.clone()),
             Error::Conflict(why) => Some(why.clone()),
+            Error::StaleRevision(current) if pt => Some(format!(
+                "A versão atual é a revisão {}. Compare-a com a sua (campo current) e salve de novo a partir dela.",
+                current.revision
+            )),
+            Error::StaleRevision(current) => Some(format!(
+                "The current version is revision {}. Compare it with yours (the current field) and save again from it.",
+                current.revision
+            )),
             Error::PayloadTooLarge if pt => Some("O limite é de 1 MiB.".into()),
             Error::PayloadTooLarge => Some("The limit is 1 MiB.".into()),
             Error::TooManyRequests { retry_after_secs } if pt => Some(format!(
@@ -191,6 +205,10 @@ impl Error {
                 _ => Vec::new(),
             },
             code: Some(self.code().to_string()),
+            current: match self {
+                Error::StaleRevision(article) => Some(article.clone()),
+                _ => None,
+            },
         }
     }
 }

@@ -2,16 +2,19 @@
 //! in-process; `main.rs` only reads the command line and serves it.
 
 pub mod auth;
+pub mod backup;
 pub mod db;
 pub mod demo;
 pub mod error;
 pub mod extract;
+pub mod kpi;
 pub mod lang;
 pub mod markdown;
 pub mod openapi;
 pub mod repo;
 pub mod routes;
 pub mod search;
+pub mod sla;
 pub mod web;
 
 use std::{path::PathBuf, sync::Arc, time::Duration};
@@ -36,6 +39,10 @@ pub struct Config {
     pub login_window: Duration,
     /// Mark the session cookie `Secure` even without a proxy saying HTTPS.
     pub secure_cookies: bool,
+    /// Business hours and the tickets' service targets.
+    pub sla: sla::Policy,
+    /// Verified backups on a schedule (`serve --backup-dir`); `None` makes none.
+    pub backup: Option<backup::Schedule>,
 }
 
 impl Default for Config {
@@ -48,6 +55,8 @@ impl Default for Config {
             login_limit_address: 50,
             login_window: Duration::from_secs(15 * 60),
             secure_cookies: false,
+            sla: sla::Policy::default(),
+            backup: None,
         }
     }
 }
@@ -61,6 +70,8 @@ pub struct AppState {
     /// A hash to verify against when the e-mail is unknown, so that both failures take the same time.
     pub dummy_hash: Arc<str>,
     pub search: Arc<search::SearchIndex>,
+    /// The backup schedule's state, for `/healthz` and the staff.
+    pub backups: Arc<backup::Monitor>,
 }
 
 impl AppState {
@@ -92,12 +103,14 @@ impl AppState {
             )
             .map_err(|e| Error::Internal(e.to_string()))?;
         tracing::info!(articles = indexed, "search index built");
+        let backups = Arc::new(backup::Monitor::new(config.backup.clone()));
         Ok(Self {
             repo,
             config: Arc::new(config),
             limiter: Arc::new(limiter),
             dummy_hash: auth::hash_password("no user has this password")?.into(),
             search: Arc::new(search),
+            backups,
         })
     }
 }

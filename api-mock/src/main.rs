@@ -1,10 +1,10 @@
-//! The `portal-api` command: serve the portal, and manage users from the command line.
+//! The `portal-api` command: serve the portal, back it up and restore it, and manage users from the command line.
 
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use api_types::{NewUser, OrgRole, Role};
 use clap::{Parser, Subcommand, ValueEnum};
-use portal_api::{AppState, Config, app, db, demo, repo::Repo, routes::accounts::add_user};
+use portal_api::{AppState, Config, app, backup, db, demo, repo::Repo, routes::accounts::add_user};
 use tracing_subscriber::EnvFilter;
 
 #[derive(Parser)]
@@ -22,6 +22,10 @@ struct Cli {
 enum Command {
     /// Serve the API and the built portal.
     Serve(Serve),
+    /// Take a verified snapshot of the database (safe while a server runs) and rotate old ones.
+    Backup(BackupArgs),
+    /// Replace the database with a verified snapshot; the replaced one is kept aside. The server must be stopped.
+    Restore(RestoreArgs),
     /// Manage user accounts (for instance the first admin of a new deployment).
     User {
         #[command(subcommand)]
@@ -58,6 +62,38 @@ struct Serve {
     /// Always mark the session cookie Secure (it is also set when a proxy sends X-Forwarded-Proto: https).
     #[arg(long, env = "PORTAL_SECURE_COOKIES")]
     secure_cookies: bool,
+    /// Take verified backups into this directory on a schedule (see `portal-api backup`).
+    #[arg(long, env = "PORTAL_BACKUP_DIR")]
+    backup_dir: Option<PathBuf>,
+    /// How often to back up: 30m, 1h, 1d...
+    #[arg(long, env = "PORTAL_BACKUP_EVERY", default_value = "1h", value_parser = backup::parse_duration)]
+    backup_every: Duration,
+    /// Good snapshots to keep (the newest good one and every suspect one are never deleted).
+    #[arg(long, env = "PORTAL_BACKUP_KEEP", default_value_t = 24, value_parser = clap::value_parser!(u32).range(1..))]
+    backup_keep: u32,
+}
+
+#[derive(clap::Args)]
+struct BackupArgs {
+    /// The database to back up.
+    #[arg(long, env = "PORTAL_DB", default_value = "data/portal.db")]
+    db: PathBuf,
+    /// The backup directory (created if missing); its manifest.json records every snapshot.
+    #[arg(long, env = "PORTAL_BACKUP_DIR")]
+    dir: PathBuf,
+    /// Good snapshots to keep (the newest good one and every suspect one are never deleted).
+    #[arg(long, env = "PORTAL_BACKUP_KEEP", default_value_t = 24, value_parser = clap::value_parser!(u32).range(1..))]
+    keep: u32,
+}
+
+#[derive(clap::Args)]
+struct RestoreArgs {
+    /// The snapshot to restore (its manifest, when beside it, is checked too).
+    #[arg(long)]
+    from: PathBuf,
+    /// The database to replace.
+    #[arg(long, env = "PORTAL_DB", default_value = "data/portal.db")]
+    db: PathBuf,
 }
 
 #[derive(Subcommand)]
@@ -111,6 +147,8 @@ async fn main() -> std::process::ExitCode {
         .init();
     let result = match Cli::parse().command {
         Command::Serve(args) => serve(args).await,
+        Command::Backup(args) => run_backup(args).await,
+        Command::Restore(args) => run_restore(args).await,
         Command::User { command } => user(command).await,
     };
     match result {
@@ -125,6 +163,21 @@ async fn main() -> std::process::ExitCode {
 type AnyResult = Result<(), Box<dyn std::error::Error>>;
 
 async fn serve(args: Serve) -> AnyResult {
+    // Held until the process ends: `restore` refuses to replace the database under a running server.
+    let _lock = backup::lock_database(&args.db)?;
+    if args.db.exists() {
+        let problems = backup::check_database(&args.db, false).await?;
+        if !problems.is_empty() {
+            tracing::error!(db = %args.db.display(), problems = %problems.join("; "), "the database is corrupt");
+            return Err(format!(
+                "the database {} is CORRUPT ({}). Refusing to serve.\n{}",
+                args.db.display(),
+                problems.join("; "),
+                backup::restore_advice(&args.db, args.backup_dir.as_deref())
+            )
+            .into());
+        }
+    }
     let pool = db::open(&args.db).await?;
     let repo = Repo::new(pool.clone());
     if args.demo && demo::seed(&repo).await? {
@@ -146,6 +199,11 @@ async fn serve(args: Serve) -> AnyResult {
         login_limit_email: args.login_limit,
         login_limit_address: args.login_limit_address,
         secure_cookies: args.secure_cookies,
+        backup: args.backup_dir.map(|dir| backup::Schedule {
+            dir,
+            every: args.backup_every,
+            keep: args.backup_keep as usize,
+        }),
         ..Config::default()
     };
     let idle_ms = config.session_idle.as_millis() as i64;
@@ -160,6 +218,10 @@ async fn serve(args: Serve) -> AnyResult {
             }
         }
     });
+    if let Some(s) = state.backups.schedule() {
+        tracing::info!(dir = %s.dir.display(), every_s = s.every.as_secs(), keep = s.keep, "verified backups on a schedule");
+    }
+    let backups = backup::spawn_schedule(args.db.clone(), state.backups.clone());
     let listener = tokio::net::TcpListener::bind(args.addr).await?;
     tracing::info!(addr = %args.addr, db = %args.db.display(), "portal-api listening on http://{}", args.addr);
     axum::serve(
@@ -168,8 +230,58 @@ async fn serve(args: Serve) -> AnyResult {
     )
     .with_graceful_shutdown(shutdown())
     .await?;
+    if let Some(task) = backups {
+        task.abort();
+    }
     repo.pool.close().await;
     tracing::info!("stopped");
+    Ok(())
+}
+
+async fn run_backup(args: BackupArgs) -> AnyResult {
+    match backup::backup(&args.db, &args.dir, args.keep as usize).await {
+        Ok(report) => {
+            let s = &report.snapshot;
+            println!(
+                "good snapshot {} ({} rows in {} tables, {} bytes, sha256 {}, {} ms)",
+                report.path.display(),
+                s.row_counts.values().sum::<i64>(),
+                s.row_counts.len(),
+                s.size_bytes,
+                s.sha256,
+                s.duration_ms
+            );
+            for file in &report.deleted {
+                println!("rotated out {}", args.dir.join(file).display());
+            }
+            Ok(())
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "BACKUP FAILED");
+            Err(format!("BACKUP FAILED: {e}").into())
+        }
+    }
+}
+
+async fn run_restore(args: RestoreArgs) -> AnyResult {
+    let report = backup::restore(&args.from, &args.db).await?;
+    println!(
+        "restored {} into {} ({} rows in {} tables, sha256 {}{})",
+        args.from.display(),
+        args.db.display(),
+        report.row_counts.values().sum::<i64>(),
+        report.row_counts.len(),
+        report.sha256,
+        if report.manifest_checked {
+            ", as recorded in the manifest"
+        } else {
+            "; no manifest entry to compare with"
+        }
+    );
+    match report.replaced {
+        Some(p) => println!("the replaced database is kept as {}", p.display()),
+        None => println!("there was no database to replace"),
+    }
     Ok(())
 }
 

@@ -61,9 +61,70 @@ async fn every_route_has_a_row_and_answers_as_expected() {
     assert_eq!(announcement.status, StatusCode::CREATED);
     let ann_id = announcement.body["id"].as_i64().unwrap();
     let rui = app.user_id(MEMBER_A).await;
+    let ticket = app
+        .call(
+            Method::POST,
+            "/api/v1/tickets",
+            Some(&app.session_for(MEMBER_A).await),
+            Some(json!({"subject": "PDV travado", "description": "O caixa 1 não abre."})),
+        )
+        .await;
+    assert_eq!(ticket.status, StatusCode::CREATED);
+    let ticket_id = ticket.body["id"].as_i64().unwrap();
+    // A resolved ticket of the member, to rate.
+    let rated = app
+        .call(
+            Method::POST,
+            "/api/v1/tickets",
+            Some(&app.session_for(MEMBER_A).await),
+            Some(json!({"subject": "Impressora fiscal", "description": "Não imprime."})),
+        )
+        .await;
+    let rated_id = rated.body["id"].as_i64().unwrap();
+    let resolved = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/tickets/{rated_id}"),
+            Some(&staff),
+            Some(json!({"status": "resolved"})),
+        )
+        .await;
+    assert_eq!(resolved.status, StatusCode::OK);
     let ann_body = || {
         Some(json!({"kind": "incident", "title": "Fora do ar", "body_md": "Estamos verificando."}))
     };
+    // Knowledge base curation: a category and two articles to edit and to archive.
+    let kb_category = app
+        .call(
+            Method::GET,
+            "/api/v1/kb/categories?locale=pt-BR",
+            None,
+            None,
+        )
+        .await
+        .body[0]["id"]
+        .as_i64()
+        .unwrap();
+    let kb_article = |title: &'static str| {
+        json!({"title": title, "body_md": "Texto do artigo.", "category_id": kb_category,
+            "locale": "pt-BR", "tags": [], "status": "published"})
+    };
+    let mut kb_ids = Vec::new();
+    for title in ["Artigo para editar", "Artigo para arquivar"] {
+        let a = app
+            .call(
+                Method::POST,
+                "/api/v1/kb/articles",
+                Some(&staff),
+                Some(kb_article(title)),
+            )
+            .await;
+        assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
+        kb_ids.push(a.body["id"].as_i64().unwrap());
+    }
+    let (kb_edit, kb_archive) = (kb_ids[0], kb_ids[1]);
+    let mut kb_change = kb_article("Artigo editado");
+    kb_change["revision"] = json!(1);
 
     let rows = vec![
         row(
@@ -140,6 +201,13 @@ async fn every_route_has_a_row_and_answers_as_expected() {
         ),
         row(
             Method::GET,
+            "/admin/backups",
+            "/admin/backups",
+            None,
+            [401, 403, 403, 403, 200, 200],
+        ),
+        row(
+            Method::GET,
             "/announcements",
             "/announcements",
             None,
@@ -189,7 +257,7 @@ async fn every_route_has_a_row_and_answers_as_expected() {
         ),
         row(
             Method::GET,
-            "/kb/articles/{slug}",
+            "/kb/articles/{article}",
             "/kb/articles/como-fazer-uma-sangria-no-caixa",
             None,
             [200; 6],
@@ -221,6 +289,139 @@ async fn every_route_has_a_row_and_answers_as_expected() {
             "/kb/synonyms",
             Some(json!([["pdv", "caixa"]])),
             [401, 403, 403, 403, 200, 200],
+        ),
+        row(
+            Method::POST,
+            "/kb/articles",
+            "/kb/articles",
+            Some(kb_article("Artigo novo {unique}")),
+            [401, 403, 403, 403, 201, 201],
+        ),
+        // The admin edits from the revision the agent's edit just replaced: 409, never an overwrite.
+        row(
+            Method::PUT,
+            "/kb/articles/{article}",
+            format!("/kb/articles/{kb_edit}"),
+            Some(kb_change),
+            [401, 403, 403, 403, 200, 409],
+        ),
+        row(
+            Method::DELETE,
+            "/kb/articles/{article}",
+            format!("/kb/articles/{kb_archive}"),
+            Some(json!({})),
+            [401, 403, 403, 403, 204, 204],
+        ),
+        row(
+            Method::GET,
+            "/kb/articles/{id}/revisions",
+            format!("/kb/articles/{kb_edit}/revisions"),
+            None,
+            [401, 403, 403, 403, 200, 200],
+        ),
+        row(
+            Method::GET,
+            "/kb/articles/{id}/revisions/{revision}",
+            format!("/kb/articles/{kb_edit}/revisions/1"),
+            None,
+            [401, 403, 403, 403, 200, 200],
+        ),
+        row(
+            Method::POST,
+            "/kb/articles/{id}/revisions/{revision}/restore",
+            format!("/kb/articles/{kb_edit}/revisions/1/restore"),
+            Some(json!({})),
+            [401, 403, 403, 403, 200, 200],
+        ),
+        row(
+            Method::POST,
+            "/kb/preview",
+            "/kb/preview",
+            Some(json!({"body_md": "**negrito**"})),
+            [401, 403, 403, 403, 200, 200],
+        ),
+        row(
+            Method::POST,
+            "/kb/categories",
+            "/kb/categories",
+            Some(
+                json!({"name": "Categoria {unique}", "description": "", "locale": "pt-BR", "position": 20}),
+            ),
+            [401, 403, 403, 403, 201, 201],
+        ),
+        row(
+            Method::PUT,
+            "/kb/categories/{id}",
+            format!("/kb/categories/{kb_category}"),
+            Some(
+                json!({"name": "Notas fiscais (NF-e e NFC-e)", "description": "Emissão e rejeições.", "locale": "pt-BR", "position": 1}),
+            ),
+            [401, 403, 403, 403, 200, 200],
+        ),
+        row(
+            Method::GET,
+            "/kb/analytics",
+            "/kb/analytics?days=30",
+            None,
+            [401, 403, 403, 403, 200, 200],
+        ),
+        row(
+            Method::GET,
+            "/tickets",
+            "/tickets?status=active",
+            None,
+            [401, 200, 200, 200, 200, 200],
+        ),
+        row(
+            Method::POST,
+            "/tickets",
+            "/tickets",
+            // Staff must name the requester and the channel: 422 without them.
+            Some(json!({"subject": "Chamado {unique}", "description": "Texto"})),
+            [401, 201, 201, 201, 422, 422],
+        ),
+        row(
+            Method::GET,
+            "/tickets/{id}",
+            format!("/tickets/{ticket_id}"),
+            None,
+            [401, 200, 200, 404, 200, 200],
+        ),
+        row(
+            Method::PATCH,
+            "/tickets/{id}",
+            format!("/tickets/{ticket_id}"),
+            Some(json!({"priority": "high"})),
+            [401, 403, 403, 404, 200, 200],
+        ),
+        row(
+            Method::POST,
+            "/tickets/{id}/messages",
+            format!("/tickets/{ticket_id}/messages"),
+            Some(json!({"body": "Mensagem {unique}"})),
+            [401, 201, 201, 404, 201, 201],
+        ),
+        // Only the requester rates; others who see the ticket are refused, others do not see it.
+        row(
+            Method::POST,
+            "/tickets/{id}/rating",
+            format!("/tickets/{rated_id}/rating"),
+            Some(json!({"score": 4})),
+            [401, 201, 403, 404, 403, 403],
+        ),
+        row(
+            Method::GET,
+            "/reports/kpis",
+            "/reports/kpis",
+            None,
+            [401, 403, 403, 403, 200, 200],
+        ),
+        row(
+            Method::POST,
+            "/tickets/preview",
+            "/tickets/preview",
+            Some(json!({"body_md": "**negrito**"})),
+            [401, 200, 200, 200, 200, 200],
         ),
     ];
 

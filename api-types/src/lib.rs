@@ -32,6 +32,9 @@ pub struct Problem {
     /// A stable machine-readable code the app translates (`invalid_credentials`, `too_many_requests`, ...).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
+    /// With a 409 `stale_revision`: the article as it is now, so the editor can compare and choose.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current: Option<Box<Article>>,
 }
 
 /// A page of a list.
@@ -49,6 +52,61 @@ pub struct Page<T> {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct Health {
     pub status: String,
+    /// The newest verified-good backup; present when the server makes backups on a schedule.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_backup: Option<LastBackup>,
+}
+
+/// The newest verified-good backup, and whether it is too old to rely on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct LastBackup {
+    /// `null` while there is no good backup yet.
+    pub at: Option<DateTime<Utc>>,
+    pub file: Option<String>,
+    pub age_seconds: Option<i64>,
+    /// No good backup, one older than twice the interval, or the last attempt failed.
+    pub stale: bool,
+}
+
+/// A snapshot's verdict: `good` counts as a backup; `suspect` is kept as evidence, never rotated away.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum BackupStatus {
+    Good,
+    Suspect,
+}
+
+/// One snapshot of the backup directory's manifest.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct BackupSnapshot {
+    pub file: String,
+    pub created_at: DateTime<Utc>,
+    pub status: BackupStatus,
+    /// Rows over all tables.
+    pub rows: i64,
+    pub size_bytes: u64,
+    pub sha256: String,
+    pub duration_ms: u64,
+    /// Why a suspect snapshot is suspect.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<String>,
+}
+
+/// `GET /admin/backups` (staff): the schedule, the last attempt and every snapshot, newest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct BackupOverview {
+    /// Whether this server makes backups on a schedule (`serve --backup-dir`).
+    pub scheduled: bool,
+    pub every_seconds: Option<u64>,
+    pub keep: Option<u32>,
+    pub last_backup: Option<LastBackup>,
+    pub last_attempt_at: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+    pub snapshots: Vec<BackupSnapshot>,
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -255,6 +313,13 @@ pub struct ArticleSummary {
     pub updated_at: DateTime<Utc>,
     #[serde(default)]
     pub views: i64,
+    /// Filled in staff lists (`?status=`); public lists hold published articles only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<ArticleStatus>,
+    #[serde(default)]
+    pub helpful_yes: i64,
+    #[serde(default)]
+    pub helpful_no: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -327,4 +392,507 @@ pub struct NewFeedback {
     /// A random id the browser keeps, so that one visitor has one vote per article.
     #[serde(default)]
     pub visitor: Option<String>,
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Knowledge base: staff curation
+
+/// `POST /kb/articles`: the slug is made from the title.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewArticle {
+    pub title: String,
+    pub body_md: String,
+    pub category_id: i64,
+    pub locale: String,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// `draft` when absent.
+    #[serde(default)]
+    pub status: Option<ArticleStatus>,
+    /// The id of the article this one translates (into the other language).
+    #[serde(default)]
+    pub translation_of: Option<i64>,
+}
+
+/// `PUT /kb/articles/{id}`: the fields of [`NewArticle`] plus the revision the editor started from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ArticleChange {
+    pub title: String,
+    pub body_md: String,
+    pub category_id: i64,
+    pub locale: String,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// The current status when absent.
+    #[serde(default)]
+    pub status: Option<ArticleStatus>,
+    #[serde(default)]
+    pub translation_of: Option<i64>,
+    /// The revision the edit started from; a newer one on the server answers 409 with `current`.
+    pub revision: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct AuthorRef {
+    pub id: i64,
+    pub name: String,
+}
+
+/// One entry of `GET /kb/articles/{id}/revisions`, newest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct RevisionSummary {
+    pub revision: i64,
+    pub title: String,
+    /// `None` for revisions made by the system (the demo content).
+    pub author: Option<AuthorRef>,
+    pub created_at: DateTime<Utc>,
+    pub status: ArticleStatus,
+}
+
+/// `GET /kb/articles/{id}/revisions/{revision}`: that revision's full text.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Revision {
+    pub article_id: i64,
+    pub revision: i64,
+    pub title: String,
+    pub body_md: String,
+    pub body_html: String,
+    pub category_id: i64,
+    pub tags: Vec<String>,
+    pub status: ArticleStatus,
+    pub author: Option<AuthorRef>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// `POST /kb/preview`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PreviewRequest {
+    pub body_md: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Preview {
+    /// Rendered and sanitized exactly as a published article's `body_html`.
+    pub html: String,
+}
+
+/// `POST /kb/categories` and `PUT /kb/categories/{id}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewCategory {
+    /// Made from the name when absent (on a change: the slug stays as it was).
+    #[serde(default)]
+    pub slug: Option<String>,
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    pub locale: String,
+    #[serde(default)]
+    pub position: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct QueryCount {
+    pub query: String,
+    pub count: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ZeroResultQuery {
+    pub query: String,
+    pub count: i64,
+    pub last_seen: DateTime<Utc>,
+}
+
+/// An article's reads and votes within the period.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ArticleStats {
+    pub id: i64,
+    pub slug: String,
+    pub title: String,
+    pub views: i64,
+    pub helpful_yes: i64,
+    pub helpful_no: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct FeedbackComment {
+    pub comment: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// An article that did not help, with what its readers wrote.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct UnhelpfulArticle {
+    pub id: i64,
+    pub slug: String,
+    pub title: String,
+    pub helpful_yes: i64,
+    pub helpful_no: i64,
+    /// The comments of "not helpful" votes, newest first.
+    pub comments: Vec<FeedbackComment>,
+}
+
+/// `GET /kb/analytics?days=`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct KbAnalytics {
+    pub days: u32,
+    pub searches: i64,
+    /// Of the searches by signed-in clients, the share not followed by a ticket of the same client within
+    /// 24 hours; `None` when no client searched in the period.
+    pub deflection_percent: Option<f64>,
+    pub top_queries: Vec<QueryCount>,
+    pub zero_result_queries: Vec<ZeroResultQuery>,
+    /// Most viewed first.
+    pub articles: Vec<ArticleStats>,
+    /// Most "not helpful" votes first.
+    #[serde(default)]
+    pub unhelpful: Vec<UnhelpfulArticle>,
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Tickets
+
+/// `open`: waiting on staff; `pending`: waiting on the client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum TicketStatus {
+    Open,
+    Pending,
+    Resolved,
+    Closed,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Priority {
+    Low,
+    Normal,
+    High,
+    Urgent,
+}
+
+/// How the ticket reached support.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    Portal,
+    Email,
+    Phone,
+    Chat,
+    InPerson,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    Message,
+    StatusChange,
+    /// Internal to staff: never in a client's answer.
+    Note,
+}
+
+/// A requester or an assignee.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct PersonRef {
+    pub id: i64,
+    pub name: String,
+    /// The requester's organization (absent for staff).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization: Option<OrganizationRef>,
+}
+
+/// Who wrote an event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct EventAuthor {
+    pub id: i64,
+    pub name: String,
+    pub role: Role,
+}
+
+/// `POST /tickets`. `requester_id` and a `channel` other than `portal` are for staff logging a ticket
+/// taken by phone, e-mail, chat or in person.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewTicket {
+    pub subject: String,
+    /// Markdown.
+    pub description: String,
+    #[serde(default)]
+    pub priority: Option<Priority>,
+    /// A knowledge-base category slug, when the client picked one.
+    #[serde(default)]
+    pub category: Option<String>,
+    #[serde(default)]
+    pub channel: Option<Channel>,
+    #[serde(default)]
+    pub requester_id: Option<i64>,
+    /// The knowledge-base search that preceded the ticket, for the analytics.
+    #[serde(default)]
+    pub search_id: Option<i64>,
+}
+
+/// One line of `GET /tickets`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct TicketSummary {
+    pub id: i64,
+    pub subject: String,
+    pub status: TicketStatus,
+    pub priority: Priority,
+    pub channel: Channel,
+    pub requester: PersonRef,
+    pub assignee: Option<PersonRef>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    #[serde(default)]
+    pub escalated: bool,
+    /// The next service target of an open or pending ticket: the first response while none was given,
+    /// else the resolution. `None` for resolved and closed tickets.
+    #[serde(default)]
+    pub due_at: Option<DateTime<Utc>>,
+    /// For the ticket's requester: resolved or closed and not rated yet.
+    #[serde(default)]
+    pub awaiting_rating: bool,
+}
+
+/// A satisfaction rating (see "Satisfaction ratings" in the contract): one per resolved or closed ticket,
+/// by its requester, changeable until `changeable_until` (7 days after it was first given).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct TicketRating {
+    /// 1 (very dissatisfied) to 5 (very satisfied).
+    pub score: u8,
+    #[serde(default)]
+    pub comment: Option<String>,
+    /// When it was first given.
+    pub created_at: DateTime<Utc>,
+    /// When it was last changed (`created_at` when never changed).
+    pub updated_at: DateTime<Utc>,
+    /// Until when the requester may change it.
+    pub changeable_until: DateTime<Utc>,
+}
+
+/// `POST /tickets/{id}/rating`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewRating {
+    /// 1 to 5; 1 and 2 mark the ticket escalated.
+    pub score: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+/// One event of a ticket's timeline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct TicketEvent {
+    pub id: i64,
+    pub kind: EventKind,
+    pub author: EventAuthor,
+    /// Messages and notes: the Markdown rendered and sanitized.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body_html: Option<String>,
+    /// Status changes: the status before and after.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<TicketStatus>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<TicketStatus>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// `GET /tickets/{id}`: the summary's fields, the description and service targets, and the timeline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Ticket {
+    pub id: i64,
+    pub subject: String,
+    pub status: TicketStatus,
+    pub priority: Priority,
+    pub channel: Channel,
+    pub requester: PersonRef,
+    pub assignee: Option<PersonRef>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// The Markdown as written.
+    pub description: String,
+    /// The description rendered and sanitized.
+    pub description_html: String,
+    #[serde(default)]
+    pub category: Option<String>,
+    pub first_response_due_at: Option<DateTime<Utc>>,
+    pub first_responded_at: Option<DateTime<Utc>>,
+    pub resolution_due_at: Option<DateTime<Utc>>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub escalated: bool,
+    pub rating: Option<TicketRating>,
+    /// Oldest first.
+    pub events: Vec<TicketEvent>,
+}
+
+/// `POST /tickets/{id}/messages`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewMessage {
+    /// Markdown.
+    pub body: String,
+    /// A note internal to staff (staff only).
+    #[serde(default)]
+    pub internal: bool,
+    /// Staff only: the ticket's status after this message. Without it, a staff reply on an `open`
+    /// ticket makes it `pending` (waiting on the client).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<TicketStatus>,
+}
+
+/// `PATCH /tickets/{id}`. `"assignee_id": null` unassigns; an absent field leaves things as they are.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct TicketPatch {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<TicketStatus>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<Priority>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>))]
+    pub assignee_id: Option<Option<i64>>,
+    /// Staff only: clear (or set) the flag a low rating raised.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub escalated: Option<bool>,
+}
+
+/// A field that is present, even as `null`, becomes `Some` (so `null` can mean "clear it").
+fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+// Reports
+
+/// The median and 90th percentile (nearest rank) of a set of durations, in business minutes; `null` when
+/// the set is empty.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct MinutesStats {
+    pub median: Option<f64>,
+    pub p90: Option<f64>,
+}
+
+/// Satisfaction over a set of ratings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct CsatStats {
+    /// The mean score (1 to 5), `null` without responses.
+    pub average: Option<f64>,
+    pub responses: u64,
+    /// The share of scores of 4 and 5, 0 to 100; `null` without responses.
+    pub satisfied_percent: Option<f64>,
+}
+
+/// One agent's line of the KPI report (the agent is the tickets' assignee).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct AgentKpis {
+    pub agent: PersonRef,
+    pub resolved: u64,
+    pub csat_average: Option<f64>,
+    pub csat_responses: u64,
+    pub first_response_median_minutes: Option<f64>,
+}
+
+/// Satisfaction of the ratings given on one day (in the business hours' time zone).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct CsatDay {
+    pub date: chrono::NaiveDate,
+    pub average: Option<f64>,
+    pub responses: u64,
+}
+
+/// How many first responses took at most `upper_minutes` business minutes (and more than the bucket
+/// before); the last bucket has `upper_minutes: null` (longer than every bound).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct HistogramBucket {
+    pub upper_minutes: Option<u32>,
+    pub count: u64,
+}
+
+/// A ticket a low rating escalated and that staff have not cleared yet.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct EscalatedTicket {
+    pub id: i64,
+    pub subject: String,
+    pub status: TicketStatus,
+    pub priority: Priority,
+    pub requester: PersonRef,
+    pub assignee: Option<PersonRef>,
+    /// The rating's score, when a rating escalated it.
+    pub score: Option<u8>,
+    pub comment: Option<String>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// `GET /reports/kpis?from=&to=`: the service indicators of a period `[from, to)`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Kpis {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    /// Tickets opened in the period.
+    pub tickets_opened: u64,
+    /// Tickets resolved (or closed) in the period, and still so.
+    pub tickets_resolved: u64,
+    /// Open or pending now, whatever the period.
+    pub open_now: u64,
+    /// Tickets opened in the period whose first response or resolution came after its due time, or is
+    /// still missing past it.
+    pub sla_breaches: u64,
+    /// Of the tickets opened in the period and answered.
+    pub first_response_minutes: MinutesStats,
+    /// Of the tickets resolved in the period.
+    pub resolution_minutes: MinutesStats,
+    /// Of the ratings given in the period.
+    pub csat: CsatStats,
+    pub by_agent: Vec<AgentKpis>,
+    /// Every day of the period, oldest first.
+    pub csat_trend: Vec<CsatDay>,
+    pub first_response_histogram: Vec<HistogramBucket>,
+    /// Escalated tickets (whatever the period), most recently changed first.
+    pub escalated: Vec<EscalatedTicket>,
 }

@@ -41,8 +41,12 @@ pub fn Header() -> impl IntoView {
                 <A href="/" attr:class="brand">{move || i18n.t("app.name")}</A>
                 <nav aria-label=move || i18n.t("nav.main") class="main-nav">
                     <A href="/">{move || i18n.t("nav.home")}</A>
+                    <Show when=move || session.current().is_some()>
+                        <A href="/tickets">{move || if session.is_staff() { i18n.t("nav.queue") } else { i18n.t("nav.tickets") }}</A>
+                    </Show>
                     <Show when=move || session.is_staff()>
                         <A href="/staff">{move || i18n.t("nav.staff")}</A>
+                        <A href="/staff/dashboard">{move || i18n.t("nav.dashboard")}</A>
                     </Show>
                 </nav>
                 <div class="header-tools">

@@ -4,3 +4,5 @@ pub mod announcements;
 pub mod footer;
 pub mod guard;
 pub mod header;
+pub mod kb;
+pub mod rating;

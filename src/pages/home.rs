@@ -1,26 +1,302 @@
-//! The home page.
+//! The home page: one search box over the knowledge base, results as the reader types, the categories and
+//! the most viewed articles. The query lives in the URL (`/?q=`), so a search can be shared and Back works.
 
-use leptos::prelude::*;
-use leptos_router::components::A;
+use std::time::Duration;
 
-use crate::{i18n::use_i18n, session::use_session};
+use api_types::{SearchHit, SearchResults};
+use leptos::{ev, html, prelude::*};
+use leptos_router::{
+    NavigateOptions,
+    components::A,
+    hooks::{use_navigate, use_query_map},
+};
+
+use crate::{
+    api::{self, ApiError, enc},
+    components::kb::{ArticleList, error_text},
+    i18n::use_i18n,
+};
+
+/// Typing pauses this long before a search is sent.
+const DEBOUNCE: Duration = Duration::from_millis(200);
+/// Hits shown as the reader types.
+const LIMIT: u32 = 8;
+
+/// The address of an article reached from a search, so the analytics can tell which searches answered.
+fn hit_href(hit: &SearchHit, search_id: Option<i64>) -> String {
+    match search_id {
+        Some(id) => format!("/kb/{}?search_id={id}", hit.slug),
+        None => format!("/kb/{}", hit.slug),
+    }
+}
 
 #[component]
 pub fn Home() -> impl IntoView {
     let i18n = use_i18n();
-    let session = use_session();
+    let query_map = use_query_map();
+    let navigate = use_navigate();
+    let url_query = Memo::new(move |_| query_map.with(|q| q.get("q").unwrap_or_default()));
+    let text = RwSignal::new(url_query.get_untracked());
+    let active = RwSignal::new(None::<usize>);
+    let timer = StoredValue::new(None::<TimeoutHandle>);
+    let input_ref = NodeRef::<html::Input>::new();
+
+    // Back and Forward change the URL: the box follows.
+    Effect::new(move |_| {
+        let q = url_query.get();
+        if text.get_untracked() != q {
+            text.set(q);
+        }
+        active.set(None);
+    });
+    Effect::new(move |_| {
+        if let Some(input) = input_ref.get() {
+            let _ = input.focus();
+        }
+    });
+
+    let results = LocalResource::new(move || {
+        let q = url_query.get();
+        let locale = i18n.locale.get();
+        async move {
+            if q.trim().is_empty() {
+                None
+            } else {
+                Some(api::search(locale, &q, LIMIT).await)
+            }
+        }
+    });
+    // The hits currently shown, for the keyboard.
+    let hits = move || -> Vec<SearchHit> {
+        results
+            .get()
+            .flatten()
+            .and_then(|r| r.ok())
+            .map(|r| r.items)
+            .unwrap_or_default()
+    };
+    let search_id = move || results.get().flatten().and_then(|r| r.ok()?.search_id);
+
+    let go_to_query = {
+        let navigate = navigate.clone();
+        move |value: String| {
+            let first = url_query.get_untracked().is_empty();
+            let path = if value.trim().is_empty() {
+                "/".to_string()
+            } else {
+                format!("/?q={}", enc(&value))
+            };
+            // The first query makes a history entry (Back returns to the empty page); refinements replace it.
+            navigate(
+                &path,
+                NavigateOptions {
+                    replace: !first,
+                    scroll: false,
+                    ..Default::default()
+                },
+            );
+        }
+    };
+    let on_input = {
+        let go_to_query = go_to_query.clone();
+        move |ev: ev::Event| {
+            let value = event_target_value(&ev);
+            text.set(value.clone());
+            active.set(None);
+            if let Some(handle) = timer.get_value() {
+                handle.clear();
+            }
+            let go_to_query = go_to_query.clone();
+            let handle = set_timeout_with_handle(move || go_to_query(value), DEBOUNCE).ok();
+            timer.set_value(handle);
+        }
+    };
+    let on_keydown = {
+        let navigate = navigate.clone();
+        let go_to_query = go_to_query.clone();
+        move |ev: ev::KeyboardEvent| {
+            let count = hits().len();
+            match ev.key().as_str() {
+                "ArrowDown" if count > 0 => {
+                    ev.prevent_default();
+                    active.update(|a| *a = Some(a.map_or(0, |i| (i + 1) % count)));
+                }
+                "ArrowUp" if count > 0 => {
+                    ev.prevent_default();
+                    active.update(|a| *a = Some(a.map_or(count - 1, |i| (i + count - 1) % count)));
+                }
+                "Enter" => {
+                    ev.prevent_default();
+                    if let Some(hit) = active.get_untracked().and_then(|i| hits().get(i).cloned()) {
+                        navigate(&hit_href(&hit, search_id()), Default::default());
+                    } else {
+                        // Search now, without waiting for the pause.
+                        if let Some(handle) = timer.get_value() {
+                            handle.clear();
+                        }
+                        go_to_query(text.get_untracked());
+                    }
+                }
+                "Escape" => {
+                    ev.prevent_default();
+                    if active.get_untracked().is_some() {
+                        active.set(None);
+                    } else {
+                        text.set(String::new());
+                        go_to_query(String::new());
+                    }
+                }
+                _ => {}
+            }
+        }
+    };
+    let has_query = move || !url_query.get().trim().is_empty();
+    let expanded = move || has_query() && !hits().is_empty();
+    let active_id = move || active.get().map(|i| format!("kb-hit-{i}"));
+
     view! {
         <section class="hero">
             <h1>{move || i18n.t("home.title")}</h1>
             <p class="lead">{move || i18n.t("home.lead")}</p>
-            {move || match session.current() {
-                Some(user) => view! {
-                    <p>{i18n.tf("home.welcome", &[("name", &user.name)])}</p>
-                }.into_any(),
-                None => view! {
-                    <p><A href="/login" attr:class="button-link primary">{move || i18n.t("home.sign_in")}</A></p>
-                }.into_any(),
-            }}
+            <form role="search" class="search-form" on:submit=|ev| ev.prevent_default()>
+                <label for="kb-search" class="search-label">{move || i18n.t("kb.search_label")}</label>
+                <input id="kb-search" type="search" class="search-input" autocomplete="off" spellcheck="false"
+                    role="combobox" aria-autocomplete="list" aria-controls="kb-hits"
+                    aria-expanded=move || expanded().to_string()
+                    aria-activedescendant=active_id
+                    aria-describedby="kb-search-hint"
+                    placeholder=move || i18n.t("kb.search_placeholder")
+                    node_ref=input_ref prop:value=text on:input=on_input on:keydown=on_keydown/>
+                <p id="kb-search-hint" class="hint">{move || i18n.t("kb.search_hint")}</p>
+            </form>
         </section>
+        <p class="visually-hidden" role="status" aria-live="polite">
+            {move || match results.get().flatten() {
+                Some(Ok(r)) => i18n.tf("kb.result_count", &[("count", &r.total.to_string())]),
+                _ => String::new(),
+            }}
+        </p>
+        <Show when=has_query fallback=move || view! { <Browse/> }>
+            <Transition fallback=move || view! { <p class="muted">{move || i18n.t("common.loading")}</p> }>
+                {move || Suspend::new(async move {
+                    match results.await {
+                        None => ().into_any(),
+                        Some(Err(e)) => results_error(i18n, e).into_any(),
+                        Some(Ok(r)) if r.items.is_empty() => view! { <NoResults results=r/> }.into_any(),
+                        Some(Ok(r)) => view! { <Hits results=r active=active/> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </Show>
+    }
+}
+
+fn results_error(i18n: crate::i18n::I18n, error: ApiError) -> impl IntoView {
+    // A query the server refuses (too long) is the reader's to fix; say what the server said.
+    view! { <p class="error" role="alert">{error_text(i18n, &error)}</p> }
+}
+
+/// The hits, as a listbox the arrow keys move through.
+#[component]
+fn Hits(results: SearchResults, active: RwSignal<Option<usize>>) -> impl IntoView {
+    let i18n = use_i18n();
+    let other_locale = (!results.locale.is_empty()
+        && results.locale != i18n.locale.get_untracked().tag())
+    .then_some(());
+    let search_id = results.search_id;
+    view! {
+        <section class="results" aria-labelledby="kb-results-title">
+            <h2 id="kb-results-title">{move || i18n.t("kb.results")}</h2>
+            {other_locale.map(|_| view! { <p class="hint">{move || i18n.t("kb.other_locale")}</p> })}
+            <div id="kb-hits" role="listbox" class="hits" aria-labelledby="kb-results-title">
+                {results.items.into_iter().enumerate().map(|(i, hit)| {
+                    let href = hit_href(&hit, search_id);
+                    view! {
+                        <A href=href attr:id=format!("kb-hit-{i}") attr:role="option" attr:class="hit"
+                            attr:aria-selected=move || (active.get() == Some(i)).to_string()>
+                            <span class="hit-title">{hit.title}</span>
+                            <span class="hit-snippet" inner_html=hit.snippet></span>
+                        </A>
+                    }
+                }).collect_view()}
+            </div>
+        </section>
+    }
+}
+
+/// Nothing matched: say so, suggest what else to try, and offer a ticket with the question already in it.
+#[component]
+fn NoResults(results: SearchResults) -> impl IntoView {
+    let i18n = use_i18n();
+    let mut ticket = format!("/tickets/new?subject={}", enc(&results.query));
+    if let Some(id) = results.search_id {
+        ticket.push_str(&format!("&search_id={id}"));
+    }
+    let query = results.query.clone();
+    view! {
+        <section class="no-results" aria-labelledby="kb-none-title">
+            <h2 id="kb-none-title">{move || i18n.tf("kb.none_title", &[("query", &query)])}</h2>
+            <ul>
+                <li>{move || i18n.t("kb.none_tip_spelling")}</li>
+                <li>{move || i18n.t("kb.none_tip_words")}</li>
+                <li>{move || i18n.t("kb.none_tip_browse")}</li>
+            </ul>
+            <p>{move || i18n.t("kb.none_ticket_text")}</p>
+            <p><A href=ticket attr:class="button-link primary">{move || i18n.t("kb.none_ticket")}</A></p>
+        </section>
+        <Browse/>
+    }
+}
+
+/// Categories with their article counts, and the most viewed articles.
+#[component]
+fn Browse() -> impl IntoView {
+    let i18n = use_i18n();
+    let categories = LocalResource::new(move || {
+        let locale = i18n.locale.get();
+        async move { api::categories(locale).await }
+    });
+    let popular = LocalResource::new(move || {
+        let locale = i18n.locale.get();
+        async move { api::articles(locale, None, true, 6).await }
+    });
+    view! {
+        <div class="browse">
+            <section aria-labelledby="kb-categories-title">
+                <h2 id="kb-categories-title">{move || i18n.t("kb.categories")}</h2>
+                <Transition fallback=move || view! { <p class="muted">{move || i18n.t("common.loading")}</p> }>
+                    {move || Suspend::new(async move {
+                        match categories.await {
+                            Err(e) => view! { <p class="error" role="alert">{error_text(i18n, &e)}</p> }.into_any(),
+                            Ok(list) => view! {
+                                <ul class="category-grid plain-list">
+                                    {list.into_iter().filter(|c| c.article_count > 0).map(|c| {
+                                        let count = c.article_count.to_string();
+                                        view! {
+                                            <li class="card">
+                                                <A href=format!("/kb/c/{}", c.slug) attr:class="category-link">{c.name}</A>
+                                                <p class="muted">{c.description}</p>
+                                                <p class="count">{move || i18n.tf("kb.article_count", &[("count", &count)])}</p>
+                                            </li>
+                                        }
+                                    }).collect_view()}
+                                </ul>
+                            }.into_any(),
+                        }
+                    })}
+                </Transition>
+            </section>
+            <section aria-labelledby="kb-popular-title">
+                <h2 id="kb-popular-title">{move || i18n.t("kb.popular")}</h2>
+                <Transition fallback=move || view! { <p class="muted">{move || i18n.t("common.loading")}</p> }>
+                    {move || Suspend::new(async move {
+                        match popular.await {
+                            Err(e) => view! { <p class="error" role="alert">{error_text(i18n, &e)}</p> }.into_any(),
+                            Ok(page) => view! { <ArticleList articles=page.items/> }.into_any(),
+                        }
+                    })}
+                </Transition>
+            </section>
+        </div>
     }
 }

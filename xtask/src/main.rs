@@ -32,7 +32,7 @@ fn main() -> ExitCode {
         Some("tools") => ensure_build_tools().and_then(|()| ensure_browser_tools()),
         _ => {
             eprintln!(
-                "usage: cargo xtask <command>\n\n  serve            build the portal and start it on http://127.0.0.1:8080 with the demo data\n  test             run every test (format, clippy, unit and API tests, release build, browser tests)\n  build            build the app in release mode into dist/\n  bench size       first-visit transfer size of the built app\n  tools            install the build and browser-test tools"
+                "usage: cargo xtask <command>\n\n  serve            build the portal and start it on http://127.0.0.1:8080 with the demo data\n  test             run every test (format, clippy, unit and API tests, release build, browser tests)\n  build            build the app in release mode into dist/\n  bench size       first-visit transfer size of the built app\n  bench search     search index build time, memory and query latency at 10 000 and 100 000 articles\n  tools            install the build and browser-test tools"
             );
             Err("unknown command".into())
         }
@@ -512,6 +512,25 @@ fn bench(args: &[String]) -> Result {
             }
             measure_size(true).map(|_| ())
         }
-        _ => Err("usage: cargo xtask bench size".into()),
+        Some("search") => {
+            // Generated articles, 10 000 and 100 000 by default: index build time, memory, and query
+            // latency in-process and through the HTTP endpoint (see api-mock/examples/bench_search.rs).
+            let mut cargo_args = vec![
+                "run",
+                "--release",
+                "--quiet",
+                "--package",
+                "portal-api",
+                "--example",
+                "bench_search",
+                "--",
+            ];
+            cargo_args.extend(args[1..].iter().map(String::as_str));
+            run("cargo", &cargo_args)
+        }
+        _ => Err(
+            "usage: cargo xtask bench size | cargo xtask bench search [SIZES, e.g. 10000,100000] [--queries N]"
+                .into(),
+        ),
     }
 }

@@ -1,12 +1,16 @@
 //! Knowledge base storage: categories, articles, votes, searches and synonyms.
 
-use api_types::{Article, ArticleStatus, ArticleSummary, Category, CategoryRef, Translation};
+use api_types::{
+    Article, ArticleStats, ArticleStatus, ArticleSummary, AuthorRef, Category, CategoryRef,
+    FeedbackComment, QueryCount, Revision, RevisionSummary, Translation, UnhelpfulArticle,
+    ZeroResultQuery,
+};
 use sqlx::Row;
 
 use super::Repo;
 use crate::db::{now_ms, to_time};
 
-fn status_str(s: ArticleStatus) -> &'static str {
+pub fn status_str(s: ArticleStatus) -> &'static str {
     match s {
         ArticleStatus::Draft => "draft",
         ArticleStatus::Published => "published",
@@ -23,7 +27,7 @@ fn parse_status(s: &str) -> ArticleStatus {
 }
 
 const SUMMARY_COLUMNS: &str = "a.id, a.slug, a.locale, a.title, a.summary, a.updated_at, a.views, \
-     c.id AS c_id, c.slug AS c_slug, c.name AS c_name";
+     a.status, a.helpful_yes, a.helpful_no, c.id AS c_id, c.slug AS c_slug, c.name AS c_name";
 
 fn summary_from_row(r: &sqlx::sqlite::SqliteRow) -> ArticleSummary {
     ArticleSummary {
@@ -39,6 +43,9 @@ fn summary_from_row(r: &sqlx::sqlite::SqliteRow) -> ArticleSummary {
         },
         updated_at: to_time(r.get("updated_at")),
         views: r.get("views"),
+        status: Some(parse_status(r.get::<&str, _>("status"))),
+        helpful_yes: r.get("helpful_yes"),
+        helpful_no: r.get("helpful_no"),
     }
 }
 
@@ -118,9 +125,29 @@ impl Repo {
     }
 
     pub async fn create_article(&self, a: &ArticleRecord<'_>) -> sqlx::Result<i64> {
-        let now = now_ms();
-        let tags = serde_json::to_string(a.tags).unwrap_or_else(|_| "[]".into());
         let mut tx = self.pool.begin().await?;
+        let id = Self::insert_article(&mut tx, a, now_ms()).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Many articles in one transaction (imports, benchmarks): all or none.
+    pub async fn create_articles(&self, articles: &[ArticleRecord<'_>]) -> sqlx::Result<()> {
+        let now = now_ms();
+        let mut tx = self.pool.begin().await?;
+        for a in articles {
+            Self::insert_article(&mut tx, a, now).await?;
+        }
+        tx.commit().await
+    }
+
+    /// An article and its first revision.
+    async fn insert_article(
+        tx: &mut sqlx::SqliteConnection,
+        a: &ArticleRecord<'_>,
+        now: i64,
+    ) -> sqlx::Result<i64> {
+        let tags = serde_json::to_string(a.tags).unwrap_or_else(|_| "[]".into());
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO kb_articles (slug, locale, title, summary, body_md, body_html, category_id, tags, status, \
              revision, translation_of, views, author_id, created_at, updated_at) \
@@ -156,7 +183,6 @@ impl Repo {
         .bind(now)
         .execute(&mut *tx)
         .await?;
-        tx.commit().await?;
         Ok(id)
     }
 
@@ -202,8 +228,7 @@ impl Repo {
     /// An article by slug; only a published one unless `any_status` (staff).
     pub async fn article(&self, slug: &str, any_status: bool) -> sqlx::Result<Option<Article>> {
         let sql = format!(
-            "SELECT {SUMMARY_COLUMNS}, a.body_md, a.body_html, a.tags, a.helpful_yes, a.helpful_no, a.status, \
-             a.revision, a.category_id, COALESCE(a.translation_of, a.id) AS grp \
+            "SELECT {SUMMARY_COLUMNS}, a.body_md, a.body_html, a.tags, a.revision, a.category_id, COALESCE(a.translation_of, a.id) AS grp \
              FROM kb_articles a JOIN kb_categories c ON c.id = a.category_id \
              WHERE a.slug = ? AND (? OR a.status = 'published')"
         );
@@ -360,15 +385,33 @@ impl Repo {
             .collect())
     }
 
-    /// Titles and bodies of some articles, for snippets.
-    pub async fn search_doc(&self, id: i64) -> sqlx::Result<Option<(String, String, String)>> {
-        let row = sqlx::query(
-            "SELECT slug, title, body_md FROM kb_articles WHERE id = ? AND status = 'published'",
-        )
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.map(|r| (r.get("slug"), r.get("title"), r.get("body_md"))))
+    /// Slugs, titles and bodies of published articles, by id, for the snippets of one page of results.
+    pub async fn search_docs_by_id(
+        &self,
+        ids: &[i64],
+    ) -> sqlx::Result<std::collections::HashMap<i64, (String, String, String)>> {
+        if ids.is_empty() {
+            return Ok(Default::default());
+        }
+        let placeholders = vec!["?"; ids.len()].join(", ");
+        let sql = format!(
+            "SELECT id, slug, title, body_md FROM kb_articles WHERE status = 'published' AND id IN ({placeholders})"
+        );
+        let mut query = sqlx::query(&sql);
+        for id in ids {
+            query = query.bind(id);
+        }
+        Ok(query
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| {
+                (
+                    r.get("id"),
+                    (r.get("slug"), r.get("title"), r.get("body_md")),
+                )
+            })
+            .collect())
     }
 
     pub async fn synonyms(&self) -> sqlx::Result<Vec<Vec<String>>> {
@@ -397,5 +440,488 @@ impl Repo {
         sqlx::query_scalar("SELECT COUNT(*) FROM kb_articles")
             .fetch_one(&self.pool)
             .await
+    }
+}
+
+/// An article's new content, validated and rendered, for an edit or a restore.
+pub struct ArticleUpdate<'a> {
+    pub locale: &'a str,
+    pub title: &'a str,
+    pub summary: &'a str,
+    pub body_md: &'a str,
+    pub body_html: &'a str,
+    pub category_id: i64,
+    pub tags: &'a [String],
+    pub status: ArticleStatus,
+    pub translation_of: Option<i64>,
+}
+
+/// What became of an edit that names the revision it started from.
+pub enum Saved {
+    Saved,
+    NotFound,
+    /// Someone saved a newer revision first.
+    Stale,
+}
+
+/// The filters of the staff article list.
+pub struct ArticleListFilter<'a> {
+    /// `None`: every status.
+    pub status: Option<&'a str>,
+    pub category: Option<&'a str>,
+    pub locale: Option<&'a str>,
+    /// Words of the title.
+    pub q: Option<&'a str>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// Milliseconds in a day.
+const DAY_MS: i64 = 86_400_000;
+
+fn revision_author(r: &sqlx::sqlite::SqliteRow) -> Option<AuthorRef> {
+    let id: Option<i64> = r.get("author_id");
+    id.map(|id| AuthorRef {
+        id,
+        name: r
+            .get::<Option<String>, _>("author_name")
+            .unwrap_or_default(),
+    })
+}
+
+/// Staff curation: lists in any status, edits as revisions, categories, analytics.
+impl Repo {
+    /// Articles in any status (or one), most recently changed first.
+    pub async fn articles_for_staff(
+        &self,
+        f: &ArticleListFilter<'_>,
+    ) -> sqlx::Result<(Vec<ArticleSummary>, i64)> {
+        let filter = "FROM kb_articles a JOIN kb_categories c ON c.id = a.category_id \
+             WHERE (?1 IS NULL OR a.status = ?1) AND (?2 IS NULL OR c.slug = ?2) AND (?3 IS NULL OR a.locale = ?3) \
+             AND (?4 IS NULL OR a.title LIKE '%' || ?4 || '%')";
+        let sql = format!(
+            "SELECT {SUMMARY_COLUMNS} {filter} ORDER BY a.updated_at DESC, a.id DESC LIMIT ?5 OFFSET ?6"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(f.status)
+            .bind(f.category)
+            .bind(f.locale)
+            .bind(f.q)
+            .bind(f.limit)
+            .bind(f.offset)
+            .fetch_all(&self.pool)
+            .await?;
+        let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) {filter}"))
+            .bind(f.status)
+            .bind(f.category)
+            .bind(f.locale)
+            .bind(f.q)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok((rows.iter().map(summary_from_row).collect(), total))
+    }
+
+    /// An article in any status by id (staff).
+    pub async fn article_by_id(&self, id: i64) -> sqlx::Result<Option<Article>> {
+        let slug: Option<String> = sqlx::query_scalar("SELECT slug FROM kb_articles WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        match slug {
+            Some(slug) => self.article(&slug, true).await,
+            None => Ok(None),
+        }
+    }
+
+    /// The article's locale and the first article of its translation group (its own id when it is the first).
+    pub async fn translation_group(&self, id: i64) -> sqlx::Result<Option<(String, i64)>> {
+        let row = sqlx::query(
+            "SELECT locale, COALESCE(translation_of, id) AS grp FROM kb_articles WHERE id = ?",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|r| (r.get("locale"), r.get("grp"))))
+    }
+
+    /// The article's own `translation_of` link, as stored.
+    pub async fn translation_of(&self, id: i64) -> sqlx::Result<Option<i64>> {
+        Ok(sqlx::query_scalar::<_, Option<i64>>(
+            "SELECT translation_of FROM kb_articles WHERE id = ?",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        .flatten())
+    }
+
+    /// Creates an article with the slug made unique (`-2`, `-3`, ... when taken) and answers its id.
+    pub async fn create_article_unique(&self, a: &ArticleRecord<'_>) -> sqlx::Result<i64> {
+        let mut n = 1;
+        loop {
+            let slug = if n == 1 {
+                a.slug.to_string()
+            } else {
+                format!("{}-{n}", a.slug)
+            };
+            match self
+                .create_article(&ArticleRecord { slug: &slug, ..*a })
+                .await
+            {
+                Err(sqlx::Error::Database(e)) if e.is_unique_violation() && n < 1000 => n += 1,
+                other => return other,
+            }
+        }
+    }
+
+    /// Snapshots the article's current row as its revision (inside the transaction that changed it).
+    async fn snapshot(
+        tx: &mut sqlx::SqliteConnection,
+        id: i64,
+        author_id: Option<i64>,
+        now: i64,
+    ) -> sqlx::Result<()> {
+        sqlx::query(
+            "INSERT INTO kb_revisions (article_id, revision, title, body_md, category_id, tags, status, author_id, created_at) \
+             SELECT id, revision, title, body_md, category_id, tags, status, ?2, ?3 FROM kb_articles WHERE id = ?1",
+        )
+        .bind(id)
+        .bind(author_id)
+        .bind(now)
+        .execute(tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Saves an edit as a new revision, unless `expected_revision` is no longer the current one.
+    pub async fn update_article(
+        &self,
+        id: i64,
+        a: &ArticleUpdate<'_>,
+        expected_revision: i64,
+        author_id: i64,
+    ) -> sqlx::Result<Saved> {
+        let now = now_ms();
+        let tags = serde_json::to_string(a.tags).unwrap_or_else(|_| "[]".into());
+        let mut tx = self.pool.begin().await?;
+        // The revision check and the write are one statement: two editors can never both win.
+        let updated = sqlx::query(
+            "UPDATE kb_articles SET locale = ?, title = ?, summary = ?, body_md = ?, body_html = ?, category_id = ?, \
+             tags = ?, status = ?, translation_of = ?, revision = revision + 1, updated_at = ? \
+             WHERE id = ? AND revision = ?",
+        )
+        .bind(a.locale)
+        .bind(a.title)
+        .bind(a.summary)
+        .bind(a.body_md)
+        .bind(a.body_html)
+        .bind(a.category_id)
+        .bind(&tags)
+        .bind(status_str(a.status))
+        .bind(a.translation_of)
+        .bind(now)
+        .bind(id)
+        .bind(expected_revision)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if updated == 0 {
+            let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM kb_articles WHERE id = ?")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            return Ok(if exists.is_some() {
+                Saved::Stale
+            } else {
+                Saved::NotFound
+            });
+        }
+        Self::snapshot(&mut tx, id, Some(author_id), now).await?;
+        tx.commit().await?;
+        Ok(Saved::Saved)
+    }
+
+    /// Moves an article to `status` as a new revision; `false` when it does not exist. Nothing is erased.
+    pub async fn set_article_status(
+        &self,
+        id: i64,
+        status: ArticleStatus,
+        author_id: i64,
+    ) -> sqlx::Result<bool> {
+        let now = now_ms();
+        let mut tx = self.pool.begin().await?;
+        let current: Option<String> =
+            sqlx::query_scalar("SELECT status FROM kb_articles WHERE id = ?")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        match current {
+            None => return Ok(false),
+            // Already there: no new revision.
+            Some(s) if s == status_str(status) => return Ok(true),
+            Some(_) => {}
+        }
+        sqlx::query(
+            "UPDATE kb_articles SET status = ?, revision = revision + 1, updated_at = ? WHERE id = ?",
+        )
+        .bind(status_str(status))
+        .bind(now)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        Self::snapshot(&mut tx, id, Some(author_id), now).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Every revision of an article, newest first; `None` when the article does not exist.
+    pub async fn revisions(&self, article_id: i64) -> sqlx::Result<Option<Vec<RevisionSummary>>> {
+        let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM kb_articles WHERE id = ?")
+            .bind(article_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        if exists.is_none() {
+            return Ok(None);
+        }
+        let rows = sqlx::query(
+            "SELECT r.revision, r.title, r.status, r.author_id, u.name AS author_name, r.created_at \
+             FROM kb_revisions r LEFT JOIN users u ON u.id = r.author_id \
+             WHERE r.article_id = ? ORDER BY r.revision DESC",
+        )
+        .bind(article_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(Some(
+            rows.iter()
+                .map(|r| RevisionSummary {
+                    revision: r.get("revision"),
+                    title: r.get("title"),
+                    author: revision_author(r),
+                    created_at: to_time(r.get("created_at")),
+                    status: parse_status(r.get::<&str, _>("status")),
+                })
+                .collect(),
+        ))
+    }
+
+    /// One revision's full text; `body_html` is left empty for the caller to render.
+    pub async fn revision(&self, article_id: i64, revision: i64) -> sqlx::Result<Option<Revision>> {
+        let row = sqlx::query(
+            "SELECT r.revision, r.title, r.body_md, r.category_id, r.tags, r.status, r.author_id, \
+             u.name AS author_name, r.created_at \
+             FROM kb_revisions r LEFT JOIN users u ON u.id = r.author_id \
+             WHERE r.article_id = ? AND r.revision = ?",
+        )
+        .bind(article_id)
+        .bind(revision)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|r| Revision {
+            article_id,
+            revision: r.get("revision"),
+            title: r.get("title"),
+            body_md: r.get("body_md"),
+            body_html: String::new(),
+            category_id: r.get("category_id"),
+            tags: serde_json::from_str(r.get::<&str, _>("tags")).unwrap_or_default(),
+            status: parse_status(r.get::<&str, _>("status")),
+            author: revision_author(&r),
+            created_at: to_time(r.get("created_at")),
+        }))
+    }
+
+    pub async fn category(&self, id: i64) -> sqlx::Result<Option<Category>> {
+        let row = sqlx::query(
+            "SELECT c.id, c.slug, c.locale, c.name, c.description, c.position, \
+             (SELECT COUNT(*) FROM kb_articles a WHERE a.category_id = c.id AND a.status = 'published') AS n \
+             FROM kb_categories c WHERE c.id = ?",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|r| Category {
+            id: r.get("id"),
+            slug: r.get("slug"),
+            name: r.get("name"),
+            description: r.get("description"),
+            locale: r.get("locale"),
+            position: r.get("position"),
+            article_count: r.get("n"),
+        }))
+    }
+
+    /// Changes a category; `Ok(false)` when it does not exist. A taken slug is a unique violation.
+    pub async fn update_category(
+        &self,
+        id: i64,
+        slug: &str,
+        locale: &str,
+        name: &str,
+        description: &str,
+        position: i64,
+    ) -> sqlx::Result<bool> {
+        let done = sqlx::query(
+            "UPDATE kb_categories SET slug = ?, locale = ?, name = ?, description = ?, position = ? WHERE id = ?",
+        )
+        .bind(slug)
+        .bind(locale)
+        .bind(name)
+        .bind(description)
+        .bind(position)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Searches in the last `days` days.
+    pub async fn search_count(&self, since: i64) -> sqlx::Result<i64> {
+        sqlx::query_scalar("SELECT COUNT(*) FROM kb_searches WHERE created_at >= ?")
+            .bind(since)
+            .fetch_one(&self.pool)
+            .await
+    }
+
+    /// The most frequent queries since `since` (case folded), and those that found nothing.
+    pub async fn query_stats(
+        &self,
+        since: i64,
+        limit: i64,
+    ) -> sqlx::Result<(Vec<QueryCount>, Vec<ZeroResultQuery>)> {
+        let top = sqlx::query(
+            "SELECT lower(trim(query)) AS q, COUNT(*) AS n FROM kb_searches WHERE created_at >= ? \
+             GROUP BY q ORDER BY n DESC, q LIMIT ?",
+        )
+        .bind(since)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| QueryCount {
+            query: r.get("q"),
+            count: r.get("n"),
+        })
+        .collect();
+        let zero = sqlx::query(
+            "SELECT lower(trim(query)) AS q, COUNT(*) AS n, MAX(created_at) AS last FROM kb_searches \
+             WHERE created_at >= ? AND results = 0 GROUP BY q ORDER BY n DESC, last DESC LIMIT ?",
+        )
+        .bind(since)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| ZeroResultQuery {
+            query: r.get("q"),
+            count: r.get("n"),
+            last_seen: to_time(r.get("last")),
+        })
+        .collect();
+        Ok((top, zero))
+    }
+
+    /// Published articles with their views and votes since `since`, most viewed first.
+    pub async fn article_stats(&self, since: i64, limit: i64) -> sqlx::Result<Vec<ArticleStats>> {
+        let rows = sqlx::query(
+            "SELECT a.id, a.slug, a.title, COALESCE(v.n, 0) AS views, COALESCE(f.yes, 0) AS yes, COALESCE(f.no, 0) AS no \
+             FROM kb_articles a \
+             LEFT JOIN (SELECT article_id, COUNT(*) AS n FROM kb_article_views WHERE created_at >= ?1 GROUP BY article_id) v \
+               ON v.article_id = a.id \
+             LEFT JOIN (SELECT article_id, SUM(helpful = 1) AS yes, SUM(helpful = 0) AS no FROM kb_feedback \
+               WHERE updated_at >= ?1 GROUP BY article_id) f ON f.article_id = a.id \
+             WHERE a.status = 'published' ORDER BY views DESC, no DESC, a.title LIMIT ?2",
+        )
+        .bind(since)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| ArticleStats {
+                id: r.get("id"),
+                slug: r.get("slug"),
+                title: r.get("title"),
+                views: r.get("views"),
+                helpful_yes: r.get("yes"),
+                helpful_no: r.get("no"),
+            })
+            .collect())
+    }
+
+    /// The articles with the most "not helpful" votes since `since`, each with those votes' comments.
+    pub async fn unhelpful_articles(
+        &self,
+        since: i64,
+        limit: i64,
+    ) -> sqlx::Result<Vec<UnhelpfulArticle>> {
+        let rows = sqlx::query(
+            "SELECT a.id, a.slug, a.title, f.yes, f.no FROM kb_articles a \
+             JOIN (SELECT article_id, SUM(helpful = 1) AS yes, SUM(helpful = 0) AS no FROM kb_feedback \
+               WHERE updated_at >= ?1 GROUP BY article_id) f ON f.article_id = a.id \
+             WHERE f.no > 0 AND a.status <> 'archived' ORDER BY f.no DESC, f.yes, a.title LIMIT ?2",
+        )
+        .bind(since)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let id: i64 = r.get("id");
+            let comments = sqlx::query(
+                "SELECT comment, updated_at FROM kb_feedback WHERE article_id = ? AND helpful = 0 \
+                 AND comment IS NOT NULL AND updated_at >= ? ORDER BY updated_at DESC LIMIT 20",
+            )
+            .bind(id)
+            .bind(since)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|c| FeedbackComment {
+                comment: c.get("comment"),
+                created_at: to_time(c.get("updated_at")),
+            })
+            .collect();
+            out.push(UnhelpfulArticle {
+                id,
+                slug: r.get("slug"),
+                title: r.get("title"),
+                helpful_yes: r.get("yes"),
+                helpful_no: r.get("no"),
+                comments,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Of the searches by signed-in clients since `since`: how many, and how many a ticket of the same
+    /// client followed within 24 hours (or named in its `search_id`).
+    pub async fn client_searches_and_tickets(&self, since: i64) -> sqlx::Result<(i64, i64)> {
+        // The tickets table comes with the tickets feature; before it exists no search can end in a ticket.
+        let columns: Vec<String> =
+            sqlx::query_scalar("SELECT name FROM pragma_table_info('tickets')")
+                .fetch_all(&self.pool)
+                .await?;
+        let has = |c: &str| columns.iter().any(|n| n == c);
+        let followed = if has("requester_id") && has("created_at") {
+            let by_search_id = if has("search_id") {
+                "t.search_id = s.id OR "
+            } else {
+                ""
+            };
+            format!(
+                "SUM(EXISTS (SELECT 1 FROM tickets t WHERE {by_search_id}(t.requester_id = s.user_id \
+                 AND t.created_at >= s.created_at AND t.created_at < s.created_at + {DAY_MS})))"
+            )
+        } else {
+            "0".to_string()
+        };
+        let row = sqlx::query(&format!(
+            "SELECT COUNT(*) AS n, COALESCE({followed}, 0) AS followed FROM kb_searches s \
+             JOIN users u ON u.id = s.user_id WHERE u.role = 'client' AND s.created_at >= ?"
+        ))
+        .bind(since)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((row.get("n"), row.get("followed")))
     }
 }

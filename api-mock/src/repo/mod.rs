@@ -2,6 +2,9 @@
 
 pub mod announcements;
 pub mod kb;
+pub mod ratings;
+pub mod reports;
+pub mod tickets;
 pub mod users;
 
 use sqlx::SqlitePool;

@@ -1,4 +1,7 @@
 //! The knowledge base for readers: categories, articles, search and votes (public), and synonyms (staff).
+//! Staff curation (editing, revisions, categories, analytics) is in `curation`.
+
+mod curation;
 
 use api_types::{
     Article, ArticleSummary, Category, NewFeedback, Page, Problem, SearchHit, SearchResults,
@@ -15,6 +18,7 @@ use crate::{
     error::{Error, Invalid, Result, Validator},
     extract::Json,
     markdown,
+    repo::kb::ArticleListFilter,
     routes::Paging,
     search::MAX_QUERY_CHARS,
 };
@@ -27,6 +31,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(search))
         .routes(routes!(feedback))
         .routes(routes!(get_synonyms, put_synonyms))
+        .merge(curation::router())
 }
 
 pub const COMMENT_MAX: usize = 2000;
@@ -58,16 +63,24 @@ struct ArticleFilter {
     /// A category's slug.
     category: Option<String>,
     locale: Option<String>,
-    /// `views`: most viewed first; otherwise by title.
+    /// `views`: most viewed first; otherwise by title. (Staff lists: most recently changed first.)
     sort: Option<String>,
+    /// Staff only: `draft`, `published`, `archived` or `all`. Without it, published articles only.
+    status: Option<String>,
+    /// Staff only: words of the title.
+    q: Option<String>,
     page: Option<u32>,
     per_page: Option<u32>,
 }
 
+pub const STATUS_FILTERS: &[&str] = &["draft", "published", "archived", "all"];
+
 #[utoipa::path(get, path = "/kb/articles", tag = "knowledge base", params(ArticleFilter),
-    responses((status = 200, body = Page<ArticleSummary>)))]
+    responses((status = 200, body = Page<ArticleSummary>), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 422, body = Problem)))]
 async fn articles(
     State(state): State<AppState>,
+    user: Option<CurrentUser>,
     Query(f): Query<ArticleFilter>,
 ) -> Result<Json<Page<ArticleSummary>>> {
     let paging = Paging {
@@ -75,6 +88,35 @@ async fn articles(
         per_page: f.per_page,
     };
     let locale = f.locale.filter(|l| LOCALES.contains(&l.as_str()));
+    if let Some(status) = f.status.as_deref() {
+        // Articles in any state are for staff only.
+        match &user {
+            None => return Err(Error::Unauthorized),
+            Some(u) if !u.is_staff() => return Err(Error::Forbidden),
+            Some(_) => {}
+        }
+        if !STATUS_FILTERS.contains(&status) {
+            return Err(Error::invalid("status", Invalid::OneOf(STATUS_FILTERS)));
+        }
+        let q = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
+        let (items, total) = state
+            .repo
+            .articles_for_staff(&ArticleListFilter {
+                status: (status != "all").then_some(status),
+                category: f.category.as_deref(),
+                locale: locale.as_deref(),
+                q,
+                limit: i64::from(paging.per_page()),
+                offset: paging.offset(),
+            })
+            .await?;
+        return Ok(Json(Page {
+            items,
+            total: total as u64,
+            page: paging.page(),
+            per_page: paging.per_page(),
+        }));
+    }
     let (items, total) = state
         .repo
         .published_articles(
@@ -99,7 +141,9 @@ struct ArticleQuery {
     search_id: Option<i64>,
 }
 
-#[utoipa::path(get, path = "/kb/articles/{slug}", tag = "knowledge base", params(("slug" = String, Path), ArticleQuery),
+// `{article}` is a slug here and an id in the staff methods of the same path (the router needs one name).
+#[utoipa::path(get, path = "/kb/articles/{article}", tag = "knowledge base",
+    params(("article" = String, Path, description = "The article's slug"), ArticleQuery),
     responses((status = 200, body = Article), (status = 404, body = Problem)))]
 async fn article(
     State(state): State<AppState>,
@@ -181,22 +225,31 @@ async fn search(
         .await
         .map_err(|e| Error::Internal(e.to_string()))??
     };
-    let mut items = Vec::with_capacity(hits.len());
-    for hit in hits {
-        if let Some((slug, title, body_md)) = state.repo.search_doc(hit.id).await? {
-            let snippet = state
-                .search
-                .snippet(query, &locale, &markdown::plain_text(&body_md), 30);
-            items.push(SearchHit {
-                id: hit.id,
-                slug,
-                title,
-                snippet,
-                score: hit.score,
-                locale: locale.clone(),
-            });
-        }
-    }
+    let ids: Vec<i64> = hits.iter().map(|h| h.id).collect();
+    let mut docs = state.repo.search_docs_by_id(&ids).await?;
+    // Hits whose article went away between the search and this read are left out.
+    let found: Vec<_> = hits
+        .into_iter()
+        .filter_map(|hit| docs.remove(&hit.id).map(|doc| (hit, doc)))
+        .collect();
+    let texts: Vec<String> = found
+        .iter()
+        .map(|(_, (_, _, body_md))| markdown::plain_text(body_md))
+        .collect();
+    let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let snippets = state.search.snippets(query, &locale, &texts, 30);
+    let items: Vec<SearchHit> = found
+        .into_iter()
+        .zip(snippets)
+        .map(|((hit, (slug, title, _)), snippet)| SearchHit {
+            id: hit.id,
+            slug,
+            title,
+            snippet,
+            score: hit.score,
+            locale: locale.clone(),
+        })
+        .collect();
     let search_id = state
         .repo
         .record_search(query, &requested, total as i64, user.map(|u| u.user.id))

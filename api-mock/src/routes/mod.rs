@@ -1,9 +1,12 @@
 //! The API's routes, one module per feature, each with its own `router()`.
 
 pub mod accounts;
+pub mod admin;
 pub mod announcements;
 pub mod health;
 pub mod kb;
+pub mod reports;
+pub mod tickets;
 
 use utoipa_axum::router::OpenApiRouter;
 
@@ -13,8 +16,11 @@ use crate::AppState;
 pub fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(accounts::router())
+        .merge(admin::router())
         .merge(announcements::router())
         .merge(kb::router())
+        .merge(reports::router())
+        .merge(tickets::router())
 }
 
 /// `?page=&per_page=`, clamped to the contract's bounds.

@@ -1,0 +1,151 @@
+// The knowledge base as a client uses it: search as you type (with a typo and without accents), the keyboard,
+// sharing a search by its URL, no results, categories, an article with its translation and "Was this helpful?".
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, launchBrowser, newPage, assertNoErrors, assertAccessible } from './harness.mjs';
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+const NFE = 'Emissão de nota fiscal eletrônica (NF-e) passo a passo';
+
+test('typing "emissao nota fsical" finds the NF-e article, and the keyboard opens it', async () => {
+  const page = await newPage(browser, { locale: 'pt-BR' });
+  await page.goto(server.url);
+  const box = page.getByRole('combobox', { name: 'Pesquise na base de conhecimento' });
+  await box.waitFor();
+  // The search box has the focus on load: typing goes straight into it.
+  await page.keyboard.type('emissao nota fsical', { delay: 20 });
+  assert.equal(await box.inputValue(), 'emissao nota fsical');
+  const results = page.getByRole('listbox', { name: 'Resultados' });
+  const first = results.getByRole('option').first();
+  await first.waitFor();
+  assert.match(await first.innerText(), /Emissão de nota fiscal eletrônica \(NF-e\)/);
+  // Matched words are highlighted in the snippet, with <mark> and nothing else.
+  assert.ok(await results.locator('mark').count() > 0, 'highlighted words in the snippets');
+  await page.getByRole('status').filter({ hasText: /resultado/ }).waitFor();
+  // The query is in the URL, so the search can be shared.
+  await page.waitForURL(/\?q=emissao(%20|\+)nota(%20|\+)fsical/);
+  await assertAccessible(page);
+
+  await box.press('ArrowDown');
+  assert.equal(await first.getAttribute('aria-selected'), 'true');
+  assert.equal(await box.getAttribute('aria-activedescendant'), await first.getAttribute('id'));
+  await box.press('Enter');
+  await page.getByRole('heading', { level: 1, name: NFE }).waitFor();
+  assert.match(page.url(), /\/kb\/emissao-de-nota-fiscal-eletronica-nf-e\?search_id=\d+/);
+
+  // Back returns to the same results.
+  await page.goBack();
+  await results.getByRole('option').first().waitFor();
+  assert.equal(await box.inputValue(), 'emissao nota fsical');
+  assertNoErrors(page);
+});
+
+test('a shared search URL shows its results, and Escape clears the search', async () => {
+  const page = await newPage(browser, { locale: 'pt-BR' });
+  await page.goto(`${server.url}/?q=${encodeURIComponent('sangria')}`);
+  const box = page.getByRole('combobox', { name: 'Pesquise na base de conhecimento' });
+  await page.getByRole('listbox', { name: 'Resultados' }).getByRole('option', { name: /sangria/i }).first().waitFor();
+  assert.equal(await box.inputValue(), 'sangria');
+  await box.press('Escape');
+  await page.getByRole('heading', { level: 2, name: 'Categorias' }).waitFor();
+  assert.equal(await box.inputValue(), '');
+  assert.equal(new URL(page.url()).search, '');
+  assertNoErrors(page);
+});
+
+test('a search with no answer says so, suggests what to try, and offers a ticket with the question', async () => {
+  const page = await newPage(browser, { locale: 'pt-BR' });
+  await page.goto(server.url);
+  const box = page.getByRole('combobox', { name: 'Pesquise na base de conhecimento' });
+  await box.fill('xyzzy impressora quântica');
+  await page.getByRole('heading', { level: 2, name: /Nenhum artigo encontrado/ }).waitFor();
+  const ticket = page.getByRole('link', { name: 'Abrir um chamado' });
+  const href = await ticket.getAttribute('href');
+  assert.match(href, /^\/tickets\/new\?subject=xyzzy%20impressora%20qu%C3%A2ntica&search_id=\d+$/);
+  // Suggestions: the categories are still there to browse.
+  await page.getByRole('heading', { level: 2, name: 'Categorias' }).waitFor();
+  await assertAccessible(page);
+  assertNoErrors(page);
+});
+
+test('the home page lists categories with counts and the most viewed articles; a category lists its articles', async () => {
+  const page = await newPage(browser, { locale: 'pt-BR' });
+  await page.goto(server.url);
+  const categories = page.getByRole('region', { name: 'Categorias' });
+  const nf = categories.getByRole('link', { name: 'Notas fiscais (NF-e e NFC-e)' });
+  await nf.waitFor();
+  const nfItem = categories.getByRole('listitem').filter({ has: page.getByRole('link', { name: 'Notas fiscais (NF-e e NFC-e)' }) });
+  assert.match(await nfItem.innerText(), /\d+ artigo/);
+  const popular = page.getByRole('region', { name: 'Mais vistos' });
+  await popular.getByRole('link').first().waitFor();
+  assert.ok(await popular.getByRole('link').count() >= 3);
+  await assertAccessible(page);
+
+  await nf.click();
+  await page.getByRole('heading', { level: 1, name: 'Notas fiscais (NF-e e NFC-e)' }).waitFor();
+  await page.getByRole('navigation', { name: 'Você está em' }).getByRole('link', { name: 'Início' }).waitFor();
+  await page.getByRole('main').getByRole('link', { name: NFE }).click();
+  await page.getByRole('heading', { level: 1, name: NFE }).waitFor();
+  assertNoErrors(page);
+});
+
+test('an article: breadcrumbs, update time, translation, related articles, and a vote that can be changed', async () => {
+  const page = await newPage(browser, { locale: 'pt-BR' });
+  await page.goto(`${server.url}/kb/emissao-de-nota-fiscal-eletronica-nf-e`);
+  await page.getByRole('heading', { level: 1, name: NFE }).waitFor();
+  const crumbs = page.getByRole('navigation', { name: 'Você está em' });
+  await crumbs.getByRole('link', { name: 'Notas fiscais (NF-e e NFC-e)' }).waitFor();
+  // The last update, as a machine-readable time and in the reader's form.
+  const updated = page.locator('.article-meta time');
+  assert.match(await updated.getAttribute('datetime'), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+  assert.match(await updated.innerText(), /\d\d\/\d\d\/\d{4}/);
+  await page.getByRole('region', { name: 'Artigos relacionados' }).getByRole('link').first().waitFor();
+  await assertAccessible(page);
+
+  const yes = page.getByRole('button', { name: 'Sim', exact: true });
+  const no = page.getByRole('button', { name: 'Não', exact: true });
+  await no.click();
+  await page.getByText('Obrigado pela avaliação!').waitFor();
+  assert.equal(await no.getAttribute('aria-pressed'), 'true');
+  await page.getByLabel('Quer contar mais? (opcional)').fill('Faltou explicar a rejeição 539.');
+  await page.getByRole('button', { name: 'Enviar comentário' }).click();
+  await page.getByText('Comentário recebido.').waitFor();
+  // A changed mind replaces the vote instead of adding one.
+  await yes.click();
+  await page.waitForFunction(() => document.querySelector('[aria-pressed="true"]')?.textContent.trim() === 'Sim');
+  const article = await (await fetch(`${server.url}/api/v1/kb/articles/emissao-de-nota-fiscal-eletronica-nf-e`)).json();
+  assert.equal(article.helpful_yes, 1);
+  assert.equal(article.helpful_no, 0);
+  // The vote is remembered on a reload.
+  await page.reload();
+  await page.getByRole('heading', { level: 1, name: NFE }).waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Sim', exact: true }).getAttribute('aria-pressed'), 'true');
+
+  await page.getByRole('link', { name: 'Read in English' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Issuing an electronic invoice (NF-e) step by step' }).waitFor();
+  assert.equal(await page.locator('article').getAttribute('lang'), 'en');
+  await page.getByRole('link', { name: 'Ler em português' }).waitFor();
+  assertNoErrors(page);
+});
+
+test('an article that does not exist says so, in English too', async () => {
+  const page = await newPage(browser, { locale: 'en', allowed: ['404'] });
+  await page.goto(`${server.url}/kb/no-such-article`);
+  await page.getByRole('heading', { level: 1, name: 'Page not found' }).waitFor();
+  await page.getByRole('link', { name: 'Back to the home page' }).waitFor();
+  await assertAccessible(page);
+  assertNoErrors(page);
+});

@@ -1,0 +1,156 @@
+// Tickets, end to end: a client opens one (with a knowledge-base suggestion beside the form), an agent answers
+// in another browser, the answer appears for the client without a reload, the client replies, the agent
+// resolves, the client reopens. And the lost-network case: the answer to the submission is lost, the portal
+// retries with the same Idempotency-Key, and exactly one ticket exists.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, launchBrowser, newPage, assertNoErrors, assertAccessible, signIn, apiLogin, api } from './harness.mjs';
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+async function signedIn(email, path, opts = {}) {
+  const page = await newPage(browser, { locale: 'pt-BR', ...opts });
+  await page.goto(`${server.url}/login?next=${encodeURIComponent(path)}`);
+  await signIn(page, email);
+  return page;
+}
+
+async function countTickets(token) {
+  const cookie = await apiLogin(server.url, 'carla@suporte.demo');
+  const r = await api(server.url, cookie, 'GET', `/tickets?status=all&q=${encodeURIComponent(token)}`);
+  assert.equal(r.status, 200);
+  return r.body.total;
+}
+
+test('a client opens a ticket, an agent answers, the client sees it live, replies; resolve and reopen', async () => {
+  const token = `T${Date.now()}`;
+  const client = await signedIn('ana@mercadobompreco.demo', '/tickets/new');
+  await client.getByRole('heading', { level: 1, name: 'Abrir um chamado' }).waitFor();
+  await client.getByLabel('Assunto').fill(`NFC-e rejeitada no caixa 3 ${token}`);
+  // A knowledge-base article is suggested while the question is typed.
+  await client.getByRole('complementary', { name: 'Artigos que podem resolver' }).getByRole('link').first().waitFor();
+  await client.getByLabel('Descreva o problema').fill('Desde as 9h o caixa 3 mostra **rejeição 539** ao emitir.');
+  await client.getByLabel('Prioridade').selectOption('high');
+  await client.getByText('Primeira resposta em até 2 horas úteis').waitFor();
+  await client.getByRole('button', { name: 'Pré-visualizar' }).click();
+  await client.getByRole('region', { name: 'Pré-visualizar' }).locator('strong', { hasText: 'rejeição 539' }).waitFor();
+  await assertAccessible(client);
+  await client.getByRole('button', { name: 'Enviar chamado' }).click();
+  await client.getByRole('heading', { level: 1, name: new RegExp(`NFC-e rejeitada no caixa 3 ${token}`) }).waitFor();
+  const ticketUrl = client.url();
+  const id = Number(ticketUrl.split('/').pop());
+  assert.ok(id > 0);
+  await client.getByText('Primeira resposta prevista até').waitFor();
+  await assertAccessible(client);
+
+  // The agent, in another browser context, finds it in the queue and answers it.
+  const agent = await signedIn('carla@suporte.demo', '/tickets');
+  await agent.getByRole('heading', { level: 1, name: 'Fila de chamados' }).waitFor();
+  await agent.getByLabel('Buscar nos chamados').fill(token);
+  await agent.getByRole('button', { name: 'Buscar' }).click();
+  await agent.getByRole('link', { name: new RegExp(token) }).click();
+  await agent.getByLabel('Sua mensagem').fill('Nota: cliente com certificado vencendo.');
+  await agent.getByLabel('Nota interna (o cliente não vê)').check();
+  await agent.getByRole('button', { name: 'Salvar nota interna' }).click();
+  await agent.getByText('Nota interna — só a equipe vê').waitFor();
+  await agent.getByLabel('Sua mensagem').fill('Olá! Reenvie a nota pela tela de **pendências**.');
+  await agent.getByRole('button', { name: 'Enviar resposta' }).click();
+  await agent.locator('.event-body', { hasText: 'Reenvie a nota' }).waitFor();
+  await assertAccessible(agent);
+
+  // The answer appears for the client without a reload; the note never does.
+  await client.locator('.event-body', { hasText: 'Reenvie a nota' }).waitFor({ timeout: 15_000 });
+  assert.equal(await client.getByText('cliente com certificado vencendo').count(), 0);
+  await client.getByText('Primeira resposta em').waitFor();
+  await client.getByLabel('Sua mensagem').fill('Funcionou, obrigada!');
+  await client.getByRole('button', { name: 'Enviar resposta' }).click();
+  await client.locator('.event-body', { hasText: 'Funcionou, obrigada!' }).waitFor();
+  // Each event carries its exact time.
+  const times = await client.locator('.timeline time').evaluateAll((els) => els.map((e) => e.getAttribute('datetime')));
+  assert.ok(times.length >= 3 && times.every((t) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/.test(t)), times.join());
+
+  await agent.locator('.event-body', { hasText: 'Funcionou, obrigada!' }).waitFor({ timeout: 15_000 });
+  await agent.getByLabel('Situação', { exact: true }).selectOption('resolved');
+  await agent.getByText('Status alterado de Aberto para Resolvido').waitFor();
+
+  await client.getByRole('button', { name: 'Reabrir chamado' }).waitFor({ timeout: 15_000 });
+  await client.getByRole('button', { name: 'Reabrir chamado' }).click();
+  await client.getByText('Status alterado de Resolvido para Aberto').waitFor();
+  assertNoErrors(client);
+  assertNoErrors(agent);
+  await client.context().close();
+  await agent.context().close();
+});
+
+test('a draft survives a reload, and the list shows the ticket in the active tab', async () => {
+  const token = `D${Date.now()}`;
+  const page = await signedIn('rui@mercadobompreco.demo', '/tickets/new');
+  await page.getByLabel('Assunto').fill(`Balança não imprime etiqueta ${token}`);
+  await page.getByLabel('Descreva o problema').fill('A etiqueta sai em branco.');
+  await page.reload();
+  await page.getByText('Recuperamos o rascunho').waitFor();
+  assert.equal(await page.getByLabel('Assunto').inputValue(), `Balança não imprime etiqueta ${token}`);
+  assert.equal(await page.getByLabel('Descreva o problema').inputValue(), 'A etiqueta sai em branco.');
+  await page.getByRole('button', { name: 'Enviar chamado' }).click();
+  await page.getByRole('heading', { level: 1, name: new RegExp(token) }).waitFor();
+  await page.getByRole('link', { name: '← Voltar aos chamados' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Meus chamados' }).waitFor();
+  await page.getByRole('link', { name: new RegExp(token) }).waitFor();
+  await assertAccessible(page);
+  // The form is empty again for the next ticket.
+  await page.goto(`${server.url}/tickets/new`);
+  await page.getByLabel('Assunto').waitFor();
+  assert.equal(await page.getByLabel('Assunto').inputValue(), '');
+  assertNoErrors(page);
+  await page.context().close();
+});
+
+test('when the answer to a submission is lost, the retry with the same key makes exactly one ticket', async () => {
+  const token = `N${Date.now()}`;
+  const page = await signedIn('bruno@petfeliz.demo', '/tickets/new', { allowed: ['Failed to load resource', 'ERR_FAILED'] });
+  await page.getByLabel('Assunto').fill(`Pedido da loja virtual não baixou o estoque ${token}`);
+  await page.getByLabel('Descreva o problema').fill('O pedido 1042 foi pago mas o estoque não mudou.');
+  // The request reaches the server, but its answer never reaches the browser.
+  let delivered = 0;
+  await page.route('**/api/v1/tickets', async (route) => {
+    if (route.request().method() !== 'POST') return route.continue();
+    await route.fetch();
+    delivered += 1;
+    await route.abort('failed');
+  });
+  await page.getByRole('button', { name: 'Enviar chamado' }).click();
+  await page.getByRole('alert').filter({ hasText: 'Não foi possível falar com o servidor' }).waitFor();
+  assert.equal(delivered, 1);
+  assert.equal(await countTickets(token), 1, 'the server made the ticket once');
+  // What was typed is still there.
+  assert.match(await page.getByLabel('Assunto').inputValue(), new RegExp(token));
+  // The network comes back: the automatic retry answers the same ticket, not a second one.
+  await page.unroute('**/api/v1/tickets');
+  await page.getByRole('heading', { level: 1, name: new RegExp(token) }).waitFor({ timeout: 20_000 });
+  assert.equal(await countTickets(token), 1, 'still exactly one ticket');
+  assertNoErrors(page);
+  await page.context().close();
+});
+
+test('another organization\'s ticket answers "not found"', async () => {
+  const cookie = await apiLogin(server.url, 'ana@mercadobompreco.demo');
+  const created = await api(server.url, cookie, 'POST', '/tickets', { subject: 'Só da Mercado', description: 'Interno' });
+  assert.equal(created.status, 201);
+  const page = await signedIn('bruno@petfeliz.demo', `/tickets/${created.body.id}`, { allowed: ['404'] });
+  await page.getByRole('heading', { level: 1, name: 'Página não encontrada' }).waitFor();
+  assert.equal(await page.getByText('Só da Mercado').count(), 0);
+  assertNoErrors(page);
+  await page.context().close();
+});
