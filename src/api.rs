@@ -384,3 +384,8 @@ pub async fn rate_ticket(
     )
     .await
 }
+
+/// Staff: the client accounts a ticket can be logged for.
+pub async fn clients(locale: Locale) -> ApiResult<Vec<User>> {
+    get("/clients", locale).await
+}

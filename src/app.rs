@@ -10,9 +10,9 @@ use crate::{
     components::{announcements::AnnouncementBanner, footer::Footer, header::Header},
     i18n::provide_i18n,
     pages::{
-        article::ArticlePage, category::CategoryPage, home::Home, login::Login,
-        not_found::NotFound, password::ChangePassword, staff::StaffHome, ticket::TicketPage,
-        ticket_new::NewTicketPage, tickets::TicketsPage,
+        article::ArticlePage, category::CategoryPage, dashboard::Dashboard, home::Home,
+        login::Login, not_found::NotFound, password::ChangePassword, staff::StaffHome,
+        ticket::TicketPage, ticket_new::NewTicketPage, tickets::TicketsPage,
     },
     session::provide_session,
 };
@@ -37,6 +37,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/login") view=Login/>
                     <Route path=path!("/account/password") view=ChangePassword/>
                     <Route path=path!("/staff") view=StaffHome/>
+                    <Route path=path!("/staff/dashboard") view=Dashboard/>
                 </Routes>
             </main>
             <Footer/>

@@ -417,6 +417,13 @@ async fn every_route_has_a_row_and_answers_as_expected() {
             [401, 403, 403, 403, 200, 200],
         ),
         row(
+            Method::GET,
+            "/clients",
+            "/clients",
+            None,
+            [401, 403, 403, 403, 200, 200],
+        ),
+        row(
             Method::POST,
             "/tickets/preview",
             "/tickets/preview",

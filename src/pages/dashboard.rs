@@ -174,9 +174,7 @@ fn DashboardView() -> impl IntoView {
         let (from, to) = custom.get();
         let locale = i18n.locale.get();
         async move {
-            let Some((from, to)) = bounds(p, &from, &to) else {
-                return None;
-            };
+            let (from, to) = bounds(p, &from, &to)?;
             in_flight.set_value(Some(js_sys::Date::now()));
             let answer = api::kpis(locale, from, to).await;
             in_flight.set_value(None);

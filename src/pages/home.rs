@@ -15,6 +15,7 @@ use crate::{
     api::{self, ApiError, enc},
     components::kb::{ArticleList, error_text},
     i18n::use_i18n,
+    session::use_session,
 };
 
 /// Typing pauses this long before a search is sent.
@@ -33,6 +34,7 @@ fn hit_href(hit: &SearchHit, search_id: Option<i64>) -> String {
 #[component]
 pub fn Home() -> impl IntoView {
     let i18n = use_i18n();
+    let session = use_session();
     let query_map = use_query_map();
     let navigate = use_navigate();
     let url_query = Memo::new(move |_| query_map.with(|q| q.get("q").unwrap_or_default()));
@@ -158,6 +160,9 @@ pub fn Home() -> impl IntoView {
         <section class="hero">
             <h1>{move || i18n.t("home.title")}</h1>
             <p class="lead">{move || i18n.t("home.lead")}</p>
+            {move || session.current().map(|user| view! {
+                <p>{i18n.tf("home.welcome", &[("name", &user.name)])}</p>
+            })}
             <form role="search" class="search-form" on:submit=|ev| ev.prevent_default()>
                 <label for="kb-search" class="search-label">{move || i18n.t("kb.search_label")}</label>
                 <input id="kb-search" type="search" class="search-input" autocomplete="off" spellcheck="false"

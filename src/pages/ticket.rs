@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use api_types::{
-    EventKind, NewMessage, Priority, Role, Ticket, TicketEvent, TicketPatch, TicketStatus,
+    Channel, EventKind, NewMessage, Priority, Role, Ticket, TicketEvent, TicketPatch, TicketStatus,
 };
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
@@ -17,6 +17,7 @@ use crate::{
     components::{
         guard::{RequireUser, login_url},
         kb::{Missing, error_text},
+        rating::RatingForm,
     },
     drafts,
     i18n::use_i18n,
@@ -171,6 +172,8 @@ fn TicketView(id: i64, now: RwSignal<chrono::DateTime<chrono::Utc>>) -> impl Int
                     <dd>{move || status().map(|s| { let tag = status_tag(s); view! { <span class=format!("status status-{tag}")>{i18n.t(&format!("status.{tag}"))}</span> } })}</dd></div>
                 <div><dt>{move || i18n.t("ticket.priority")}</dt>
                     <dd>{move || ticket.with(|t| t.as_ref().map(|t| i18n.t(&format!("priority.{}", priority_tag(t.priority)))))}</dd></div>
+                <div><dt>{move || i18n.t("ticket.channel")}</dt>
+                    <dd>{move || ticket.with(|t| t.as_ref().map(|t| i18n.t(channel_key(t.channel))))}</dd></div>
                 <div><dt>{move || i18n.t("tickets.col_requester")}</dt><dd>{field(|t| t.requester.name.clone())}</dd></div>
                 <div><dt>{move || i18n.t("ticket.assignee")}</dt>
                     <dd>{move || ticket.with(|t| t.as_ref().and_then(|t| t.assignee.as_ref().map(|a| a.name.clone())).unwrap_or_else(|| i18n.t("ticket.unassigned")))}</dd></div>
@@ -186,6 +189,17 @@ fn TicketView(id: i64, now: RwSignal<chrono::DateTime<chrono::Utc>>) -> impl Int
                 })}
                 {staff.then(|| view! { <StaffControls ticket=ticket patch=patch me=me/> })}
             </div>
+            {move || {
+                let t = ticket.get()?;
+                let rateable = !staff && t.requester.id == me
+                    && matches!(t.status, TicketStatus::Resolved | TicketStatus::Closed);
+                rateable.then(|| view! {
+                    <RatingForm ticket_id=t.id rating=t.rating.clone() on_saved=move |_| {
+                        live.etag.set_value(None);
+                        live.refresh(id, i18n.locale.get_untracked());
+                    }/>
+                })
+            }}
             <h2>{move || i18n.t("ticket.timeline")}</h2>
             <ol class="timeline">
                 {move || ticket.get().map(|t| {
@@ -209,6 +223,16 @@ fn TicketView(id: i64, now: RwSignal<chrono::DateTime<chrono::Utc>>) -> impl Int
                 None => ().into_any(),
             }}
         </section>
+    }
+}
+
+fn channel_key(c: Channel) -> &'static str {
+    match c {
+        Channel::Portal => "channel.portal",
+        Channel::Email => "channel.email",
+        Channel::Phone => "channel.phone",
+        Channel::Chat => "channel.chat",
+        Channel::InPerson => "channel.in_person",
     }
 }
 

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use api_types::{NewTicket, Priority, SearchResults};
+use api_types::{Channel, NewTicket, Priority, SearchResults};
 use leptos::{html, prelude::*};
 use leptos_router::{
     components::A,
@@ -109,6 +109,20 @@ fn NewTicketForm() -> impl IntoView {
     let priority = RwSignal::new(draft.priority.clone());
     let key = StoredValue::new(draft.key.clone());
     let search_id = draft.search_id;
+    // Staff log tickets taken by phone, e-mail, chat or in person, for a client.
+    let staff = session.is_staff();
+    let requester = RwSignal::new(String::new());
+    let channel = RwSignal::new("phone".to_string());
+    let clients = LocalResource::new(move || {
+        let locale = i18n.locale.get_untracked();
+        async move {
+            if staff {
+                api::clients(locale).await.unwrap_or_default()
+            } else {
+                Vec::new()
+            }
+        }
+    });
 
     // Every keystroke is saved: a reload or an expired session loses nothing.
     {
@@ -167,8 +181,17 @@ fn NewTicketForm() -> impl IntoView {
         description: description.get_untracked(),
         priority: Some(parse_priority(&priority.get_untracked())),
         category: None,
-        channel: None,
-        requester_id: None,
+        channel: staff.then(|| match channel.get_untracked().as_str() {
+            "email" => Channel::Email,
+            "chat" => Channel::Chat,
+            "in_person" => Channel::InPerson,
+            _ => Channel::Phone,
+        }),
+        requester_id: if staff {
+            requester.get_untracked().parse().ok()
+        } else {
+            None
+        },
         search_id,
     };
     let send = move || {
@@ -226,6 +249,35 @@ fn NewTicketForm() -> impl IntoView {
                             <button type="button" on:click=move |_| send()>{move || i18n.t("ticket.retry_now")}</button>
                         });
                         view! { <div class="error" role="alert"><p>{text}</p>{login}{retry}</div> }
+                    })}
+                    {staff.then(|| view! {
+                        <div class="field-row">
+                            <div class="field">
+                                <label for="ticket-requester">{move || i18n.t("ticket.requester")}</label>
+                                <select id="ticket-requester" required aria-describedby="ticket-requester-error"
+                                    on:change=move |ev| requester.set(event_target_value(&ev))>
+                                    <option value="">{move || i18n.t("ticket.requester_choose")}</option>
+                                    {move || clients.get().unwrap_or_default().into_iter().map(|c| {
+                                        let label = match &c.organization {
+                                            Some(o) => format!("{} — {} ({})", c.name, o.name, c.email),
+                                            None => format!("{} ({})", c.name, c.email),
+                                        };
+                                        let id = c.id.to_string();
+                                        let selected = requester.get_untracked() == id;
+                                        view! { <option value=id selected=selected>{label}</option> }
+                                    }).collect_view()}
+                                </select>
+                                <p id="ticket-requester-error" class="field-error">{field_error("requester_id")}</p>
+                            </div>
+                            <div class="field">
+                                <label for="ticket-channel">{move || i18n.t("ticket.channel")}</label>
+                                <select id="ticket-channel" on:change=move |ev| channel.set(event_target_value(&ev))>
+                                    {["phone", "email", "chat", "in_person"].into_iter().map(|c| view! {
+                                        <option value=c selected=move || channel.get() == c>{move || i18n.t(&format!("channel.{c}"))}</option>
+                                    }).collect_view()}
+                                </select>
+                            </div>
+                        </div>
                     })}
                     <div class="field">
                         <label for="ticket-subject">{move || i18n.t("ticket.subject")}</label>

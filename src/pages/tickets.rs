@@ -281,6 +281,7 @@ fn TicketTable(items: Vec<TicketSummary>, staff: bool) -> impl IntoView {
                             <td>
                                 <A href=format!("/tickets/{}", t.id)>{format!("#{} · {}", t.id, t.subject)}</A>
                                 {t.escalated.then(|| view! { " " <span class="badge warn">{move || i18n.t("tickets.escalated_badge")}</span> })}
+                                {t.awaiting_rating.then(|| view! { " " <span class="badge">{move || i18n.t("tickets.awaiting_rating")}</span> })}
                             </td>
                             <td><span class=format!("status status-{status}")>{move || i18n.t(&format!("status.{status}"))}</span></td>
                             <td>{move || i18n.t(&format!("priority.{priority}"))}</td>

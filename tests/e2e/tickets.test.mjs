@@ -154,3 +154,26 @@ test('another organization\'s ticket answers "not found"', async () => {
   assertNoErrors(page);
   await page.context().close();
 });
+
+test('an agent logs a ticket taken by phone on behalf of a client, who then sees it', async () => {
+  const token = `P${Date.now()}`;
+  const agent = await signedIn('diego@suporte.demo', '/tickets/new');
+  await agent.getByRole('heading', { level: 1, name: 'Abrir um chamado' }).waitFor();
+  const requester = agent.getByLabel('Cliente (chamado registrado pela equipe)');
+  await requester.locator('option', { hasText: 'rui@mercadobompreco.demo' }).waitFor({ state: 'attached' });
+  await requester.selectOption({ label: (await requester.locator('option', { hasText: 'rui@mercadobompreco.demo' }).innerText()).trim() });
+  await agent.getByLabel('Recebido por').selectOption('phone');
+  await agent.getByLabel('Assunto').fill(`Ligação: sangria não fecha ${token}`);
+  await agent.getByLabel('Descreva o problema').fill('Cliente ligou às 10h.');
+  await assertAccessible(agent);
+  await agent.getByRole('button', { name: 'Enviar chamado' }).click();
+  await agent.getByRole('heading', { level: 1, name: new RegExp(token) }).waitFor();
+  await agent.getByText('Telefone').waitFor();
+  assertNoErrors(agent);
+  await agent.context().close();
+
+  const cookie = await apiLogin(server.url, 'rui@mercadobompreco.demo');
+  const mine = await api(server.url, cookie, 'GET', `/tickets?status=all&q=${token}`);
+  assert.equal(mine.body.total, 1);
+  assert.equal(mine.body.items[0].channel, 'phone');
+});

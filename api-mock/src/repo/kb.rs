@@ -125,7 +125,7 @@ impl Repo {
     }
 
     pub async fn create_article(&self, a: &ArticleRecord<'_>) -> sqlx::Result<i64> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let id = Self::insert_article(&mut tx, a, now_ms()).await?;
         tx.commit().await?;
         Ok(id)
@@ -134,7 +134,7 @@ impl Repo {
     /// Many articles in one transaction (imports, benchmarks): all or none.
     pub async fn create_articles(&self, articles: &[ArticleRecord<'_>]) -> sqlx::Result<()> {
         let now = now_ms();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         for a in articles {
             Self::insert_article(&mut tx, a, now).await?;
         }
@@ -291,7 +291,7 @@ impl Repo {
         search_id: Option<i64>,
         user_id: Option<i64>,
     ) -> sqlx::Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         sqlx::query("UPDATE kb_articles SET views = views + 1 WHERE id = ?")
             .bind(article_id)
             .execute(&mut *tx)
@@ -321,7 +321,7 @@ impl Repo {
         user_id: Option<i64>,
     ) -> sqlx::Result<()> {
         let now = now_ms();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         sqlx::query(
             "INSERT INTO kb_feedback (article_id, visitor, helpful, comment, search_id, user_id, created_at, updated_at) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) ON CONFLICT (article_id, visitor) DO UPDATE SET \
@@ -603,7 +603,7 @@ impl Repo {
     ) -> sqlx::Result<Saved> {
         let now = now_ms();
         let tags = serde_json::to_string(a.tags).unwrap_or_else(|_| "[]".into());
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         // The revision check and the write are one statement: two editors can never both win.
         let updated = sqlx::query(
             "UPDATE kb_articles SET locale = ?, title = ?, summary = ?, body_md = ?, body_html = ?, category_id = ?, \
@@ -649,7 +649,7 @@ impl Repo {
         author_id: i64,
     ) -> sqlx::Result<bool> {
         let now = now_ms();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let current: Option<String> =
             sqlx::query_scalar("SELECT status FROM kb_articles WHERE id = ?")
                 .bind(id)

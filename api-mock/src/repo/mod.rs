@@ -1,4 +1,7 @@
 //! Storage: every SQL statement of the server lives below this module.
+//!
+//! Write transactions start with `BEGIN IMMEDIATE`: the write lock is taken at once, so a concurrent writer
+//! waits through `busy_timeout` instead of failing with SQLITE_BUSY when a read comes before the first write.
 
 pub mod announcements;
 pub mod kb;

@@ -65,7 +65,7 @@ impl Repo {
     /// Gives or changes a rating. A score of 1 or 2 marks the ticket escalated; a retry of the same rating
     /// changes nothing (so it does not escalate again a ticket that staff have cleared).
     pub async fn rate_ticket(&self, r: &RatingRecord<'_>) -> sqlx::Result<RateOutcome> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         // One statement decides, so two concurrent ratings cannot both pass the checks: the ticket must be
         // the requester's and resolved or closed; an existing rating is replaced only within the window and
         // only when something differs.

@@ -535,7 +535,7 @@ impl Repo {
         t: &TicketRecord<'_>,
         key: Option<&IdempotencyKey<'_>>,
     ) -> sqlx::Result<Outcome> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         if let Some(k) = key
             && let Some(earlier) = claim(&mut tx, k, t.created_at).await?
         {
@@ -554,7 +554,7 @@ impl Repo {
         events: &[EventRecord<'_>],
         escalated: bool,
     ) -> sqlx::Result<i64> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let id = insert_ticket(&mut tx, t).await?;
         let mut last = t.updated_at;
         for e in events {
@@ -716,7 +716,7 @@ impl Repo {
         m: &MessageRecord<'_>,
         key: Option<&IdempotencyKey<'_>>,
     ) -> sqlx::Result<Outcome> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         if let Some(k) = key
             && let Some(earlier) = claim(&mut tx, k, m.now).await?
         {
@@ -774,7 +774,7 @@ impl Repo {
 
     /// Applies a change; `false` when the ticket's status is no longer `expect_status` (decide again).
     pub async fn update_ticket(&self, c: &TicketChange) -> sqlx::Result<bool> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let sql = format!(
             "UPDATE tickets SET status = COALESCE(?1, status), {RESOLVED_AT}, priority = COALESCE(?3, priority), \
              first_response_due_at = COALESCE(?4, first_response_due_at), \

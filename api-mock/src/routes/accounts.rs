@@ -13,7 +13,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
     AppState,
-    auth::{self, Admin, ClientAddr, CurrentUser},
+    auth::{self, Admin, ClientAddr, CurrentUser, Staff},
     error::{Error, Invalid, Result, Validator},
     extract::Json,
     repo::users::UserRecord,
@@ -29,6 +29,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_organizations, create_organization))
         .routes(routes!(list_users, create_user))
         .routes(routes!(update_user))
+        .routes(routes!(list_clients))
 }
 
 pub const PASSWORD_MIN: usize = 10;
@@ -192,6 +193,17 @@ async fn list_users(
             .users(filter.role, filter.organization_id)
             .await?,
     ))
+}
+
+/// `GET /clients` (staff): the active client accounts, for logging a ticket taken by phone, e-mail, chat or
+/// in person on a client's behalf.
+#[utoipa::path(get, path = "/clients", tag = "tickets",
+    responses((status = 200, body = Vec<User>), (status = 401, body = Problem), (status = 403, body = Problem)))]
+async fn list_clients(State(state): State<AppState>, _staff: Staff) -> Result<Json<Vec<User>>> {
+    let mut clients = state.repo.users(Some(Role::Client), None).await?;
+    clients.retain(|u| !u.disabled);
+    clients.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(Json(clients))
 }
 
 /// Validates and stores a new user; shared by the admin endpoint, the command line and the demo data.
