@@ -177,3 +177,42 @@ test('an agent logs a ticket taken by phone on behalf of a client, who then sees
   assert.equal(mine.body.total, 1);
   assert.equal(mine.body.items[0].channel, 'phone');
 });
+
+test('a client rates a resolved ticket, changes the rating, and a low score escalates it for staff', async () => {
+  const token = `R${Date.now()}`;
+  const clientCookie = await apiLogin(server.url, 'ana@mercadobompreco.demo');
+  const created = await api(server.url, clientCookie, 'POST', '/tickets', { subject: `TEF travado ${token}`, description: 'O pinpad não responde.' });
+  assert.equal(created.status, 201);
+  const id = created.body.id;
+  const staffCookie = await apiLogin(server.url, 'carla@suporte.demo');
+  assert.equal((await api(server.url, staffCookie, 'PATCH', `/tickets/${id}`, { status: 'resolved' })).status, 200);
+
+  const page = await signedIn('ana@mercadobompreco.demo', '/tickets?status=resolved');
+  // The list says which resolved tickets wait for a rating.
+  const row = page.getByRole('row').filter({ hasText: token });
+  await row.getByText('aguardando sua avaliação').waitFor();
+  await row.getByRole('link').click();
+  await page.getByRole('radio', { name: '5 — Muito satisfeito' }).waitFor();
+  // Nothing is saved by opening the page: the ticket has no rating yet.
+  assert.equal((await api(server.url, clientCookie, 'GET', `/tickets/${id}`)).body.rating, null);
+  await assertAccessible(page);
+  await page.getByRole('radio', { name: '5 — Muito satisfeito' }).check();
+  await page.getByLabel('Comentário (opcional)').fill('Resolvido rápido!');
+  await page.getByRole('button', { name: 'Enviar avaliação' }).click();
+  await page.getByText('Obrigado pela sua avaliação!').waitFor();
+  assert.equal((await api(server.url, clientCookie, 'GET', `/tickets/${id}`)).body.rating.score, 5);
+
+  // Changed within 7 days: the new score replaces the old one; a 1 escalates the ticket.
+  await page.getByRole('button', { name: /Alterar sua avaliação/ }).click();
+  await page.getByRole('radio', { name: '1 — Muito insatisfeito' }).check();
+  await page.getByRole('button', { name: 'Salvar nova avaliação' }).click();
+  await page.getByText('Obrigado pela sua avaliação!').waitFor();
+  const after = (await api(server.url, clientCookie, 'GET', `/tickets/${id}`)).body;
+  assert.equal(after.rating.score, 1);
+  assert.equal(after.escalated, true);
+  assertNoErrors(page);
+  await page.context().close();
+
+  const queue = await api(server.url, staffCookie, 'GET', `/tickets?status=all&escalated=true&q=${token}`);
+  assert.equal(queue.body.total, 1);
+});
