@@ -216,3 +216,24 @@ test('a client rates a resolved ticket, changes the rating, and a low score esca
   const queue = await api(server.url, staffCookie, 'GET', `/tickets?status=all&escalated=true&q=${token}`);
   assert.equal(queue.body.total, 1);
 });
+
+test('a session that ends mid-use keeps what was typed: sign in again and the draft is there', async () => {
+  const token = `S${Date.now()}`;
+  const page = await signedIn('rui@mercadobompreco.demo', '/tickets/new', { allowed: ['401'] });
+  await page.getByLabel('Assunto').fill(`Sessão expirou ${token}`);
+  await page.getByLabel('Descreva o problema').fill('Texto longo que não pode se perder.');
+  // The session ends on the server side (here: the cookie is gone), then the client submits.
+  await page.context().clearCookies();
+  await page.getByRole('button', { name: 'Enviar chamado' }).click();
+  const alert = page.getByRole('alert').filter({ hasText: 'Sua sessão terminou' });
+  await alert.waitFor();
+  assert.match(await page.getByLabel('Assunto').inputValue(), new RegExp(token));
+  await alert.getByRole('link', { name: 'Entrar' }).click();
+  await signIn(page, 'rui@mercadobompreco.demo');
+  await page.getByText('Recuperamos o rascunho').waitFor();
+  assert.equal(await page.getByLabel('Descreva o problema').inputValue(), 'Texto longo que não pode se perder.');
+  await page.getByRole('button', { name: 'Enviar chamado' }).click();
+  await page.getByRole('heading', { level: 1, name: new RegExp(token) }).waitFor();
+  assertNoErrors(page);
+  await page.context().close();
+});
