@@ -120,13 +120,21 @@ fn TicketLoader() -> impl IntoView {
         on_cleanup(move || handle.clear());
     }
     provide_context(live);
-    move || match live.ticket.get() {
+    // Only a change of phase (loading, failed, shown) rebuilds the page: a new event updates it in place,
+    // so a reply being typed keeps its focus.
+    let phase = Memo::new(move |_| {
+        live.ticket.with(|t| {
+            t.as_ref()
+                .map(|r| r.as_ref().map(|_| ()).map_err(Clone::clone))
+        })
+    });
+    move || match phase.get() {
         None => view! { <p class="muted">{move || i18n.t("common.loading")}</p> }.into_any(),
         Some(Err(e)) if e.status() == Some(404) => view! { <Missing/> }.into_any(),
         Some(Err(e)) => {
             view! { <p class="error" role="alert">{error_text(i18n, &e)}</p> }.into_any()
         }
-        Some(Ok(_)) => view! { <TicketView id=id.get_untracked() now=now/> }.into_any(),
+        Some(Ok(())) => view! { <TicketView id=id.get_untracked() now=now/> }.into_any(),
     }
 }
 
@@ -161,6 +169,17 @@ fn TicketView(id: i64, now: RwSignal<chrono::DateTime<chrono::Utc>>) -> impl Int
         });
     };
     let requester_is_me = move || ticket.with(|t| t.as_ref().is_some_and(|t| t.requester.id == me));
+    let rateable = Memo::new(move |_| {
+        ticket.with(|t| {
+            t.as_ref().is_some_and(|t| {
+                !staff
+                    && t.requester.id == me
+                    && matches!(t.status, TicketStatus::Resolved | TicketStatus::Closed)
+            })
+        })
+    });
+    let closed = Memo::new(move |_| status() == Some(TicketStatus::Closed));
+    let rating = Signal::derive(move || ticket.with(|t| t.as_ref().and_then(|t| t.rating.clone())));
 
     view! {
         <section class="page ticket">
@@ -189,17 +208,13 @@ fn TicketView(id: i64, now: RwSignal<chrono::DateTime<chrono::Utc>>) -> impl Int
                 })}
                 {staff.then(|| view! { <StaffControls ticket=ticket patch=patch me=me/> })}
             </div>
-            {move || {
-                let t = ticket.get()?;
-                let rateable = !staff && t.requester.id == me
-                    && matches!(t.status, TicketStatus::Resolved | TicketStatus::Closed);
-                rateable.then(|| view! {
-                    <RatingForm ticket_id=t.id rating=t.rating.clone() on_saved=move |_| {
-                        live.etag.set_value(None);
-                        live.refresh(id, i18n.locale.get_untracked());
-                    }/>
-                })
-            }}
+            // Mounted once while the ticket can be rated: a refresh of the ticket must not reset the form.
+            {move || rateable.get().then(|| view! {
+                <RatingForm ticket_id=id rating=rating on_saved=move |_| {
+                    live.etag.set_value(None);
+                    live.refresh(id, i18n.locale.get_untracked());
+                }/>
+            })}
             <h2>{move || i18n.t("ticket.timeline")}</h2>
             <ol class="timeline">
                 {move || ticket.get().map(|t| {
@@ -217,10 +232,10 @@ fn TicketView(id: i64, now: RwSignal<chrono::DateTime<chrono::Utc>>) -> impl Int
                         .collect_view()
                 })}
             </ol>
-            {move || match status() {
-                Some(TicketStatus::Closed) => view! { <p class="muted">{move || i18n.t("ticket.closed_hint")}</p> }.into_any(),
-                Some(_) => view! { <ReplyBox id=id staff=staff me=me/> }.into_any(),
-                None => ().into_any(),
+            {move || if closed.get() {
+                view! { <p class="muted">{move || i18n.t("ticket.closed_hint")}</p> }.into_any()
+            } else {
+                view! { <ReplyBox id=id staff=staff me=me/> }.into_any()
             }}
         </section>
     }

@@ -54,6 +54,8 @@ test('a client opens a ticket, an agent answers, the client sees it live, replie
   assert.ok(id > 0);
   await client.getByText('Primeira resposta prevista até').waitFor();
   await assertAccessible(client);
+  // The client starts typing while the agent works: live updates must not disturb it.
+  await client.getByLabel('Sua mensagem').fill('Rascunho em andamento');
 
   // The agent, in another browser context, finds it in the queue and answers it.
   const agent = await signedIn('carla@suporte.demo', '/tickets');
@@ -73,6 +75,8 @@ test('a client opens a ticket, an agent answers, the client sees it live, replie
   // The answer appears for the client without a reload; the note never does.
   await client.locator('.event-body', { hasText: 'Reenvie a nota' }).waitFor({ timeout: 15_000 });
   assert.equal(await client.getByText('cliente com certificado vencendo').count(), 0);
+  assert.equal(await client.getByLabel('Sua mensagem').inputValue(), 'Rascunho em andamento');
+  assert.equal(await client.evaluate(() => document.activeElement?.id), 'ticket-reply');
   await client.getByText('Primeira resposta em').waitFor();
   await client.getByLabel('Sua mensagem').fill('Funcionou, obrigada!');
   await client.getByRole('button', { name: 'Enviar resposta' }).click();
