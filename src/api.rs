@@ -1,9 +1,11 @@
 //! The typed HTTP client of the REST API: one function per endpoint, each answering `Result<T, ApiError>`.
 
 use api_types::{
-    Announcement, Article, ArticleSummary, Category, Login, NewAnnouncement, NewFeedback,
-    NewMessage, NewTicket, Page, PasswordChange, Preview, PreviewRequest, Problem, SearchResults,
-    SessionInfo, Ticket, TicketEvent, TicketPatch, TicketSummary, User,
+    Announcement, Article, ArticleChange, ArticleDraftRequest, ArticleSummary, Category,
+    KbAnalytics, Login, NewAnnouncement, NewArticle, NewCategory, NewFeedback, NewMessage,
+    NewTicket, Page, PasswordChange, Preview, PreviewRequest, Problem, Revision, RevisionDiff,
+    RevisionSummary, SearchResults, SessionInfo, Ticket, TicketEvent, TicketPatch, TicketSummary,
+    User,
 };
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::{Serialize, de::DeserializeOwned};
@@ -388,4 +390,165 @@ pub async fn rate_ticket(
 /// Staff: the client accounts a ticket can be logged for.
 pub async fn clients(locale: Locale) -> ApiResult<Vec<User>> {
     get("/clients", locale).await
+}
+
+// Knowledge base: staff curation
+
+/// Filters of the staff article list (`GET /kb/articles?status=`), as the page keeps them in its URL.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ArticleQuery {
+    /// `draft`, `published`, `archived` or `all` (the default).
+    pub status: String,
+    /// A category's slug.
+    pub category: Option<String>,
+    pub locale: Option<String>,
+    /// `low`: articles that helped less often than not; `high`: the opposite.
+    pub helpfulness: Option<String>,
+    /// Words of the title.
+    pub q: String,
+    pub page: u32,
+}
+
+impl ArticleQuery {
+    pub fn to_query_string(&self) -> String {
+        let status = if self.status.is_empty() {
+            "all"
+        } else {
+            &self.status
+        };
+        let mut s = format!(
+            "status={}&page={}&per_page=50",
+            enc(status),
+            self.page.max(1)
+        );
+        if !self.q.trim().is_empty() {
+            s.push_str(&format!("&q={}", enc(self.q.trim())));
+        }
+        for (name, value) in [
+            ("category", &self.category),
+            ("locale", &self.locale),
+            ("helpfulness", &self.helpfulness),
+        ] {
+            if let Some(v) = value.as_deref().filter(|v| !v.is_empty()) {
+                s.push_str(&format!("&{name}={}", enc(v)));
+            }
+        }
+        s
+    }
+}
+
+/// Staff: articles in any state.
+pub async fn staff_articles(
+    locale: Locale,
+    query: &ArticleQuery,
+) -> ApiResult<Page<ArticleSummary>> {
+    get(&format!("/kb/articles?{}", query.to_query_string()), locale).await
+}
+
+/// Staff: the categories of one language (`tag`), whatever the reader's language.
+pub async fn categories_of(locale: Locale, tag: &str) -> ApiResult<Vec<Category>> {
+    get(&format!("/kb/categories?locale={}", enc(tag)), locale).await
+}
+
+pub async fn create_article(locale: Locale, body: &NewArticle) -> ApiResult<Article> {
+    send(Request::post(&url("/kb/articles")), locale, body).await
+}
+
+/// A stale `revision` answers 409 with the current article in the problem's `current`.
+pub async fn update_article(locale: Locale, id: i64, body: &ArticleChange) -> ApiResult<Article> {
+    send(
+        Request::put(&url(&format!("/kb/articles/{id}"))),
+        locale,
+        body,
+    )
+    .await
+}
+
+/// Archives the article (it can be published again).
+pub async fn archive_article(locale: Locale, id: i64) -> ApiResult<()> {
+    send_empty(
+        Request::delete(&url(&format!("/kb/articles/{id}"))),
+        locale,
+        &serde_json::json!({}),
+    )
+    .await
+}
+
+pub async fn revisions(locale: Locale, id: i64) -> ApiResult<Vec<RevisionSummary>> {
+    get(&format!("/kb/articles/{id}/revisions"), locale).await
+}
+
+pub async fn revision(locale: Locale, id: i64, revision: i64) -> ApiResult<Revision> {
+    get(&format!("/kb/articles/{id}/revisions/{revision}"), locale).await
+}
+
+pub async fn revision_diff(locale: Locale, id: i64, from: i64, to: i64) -> ApiResult<RevisionDiff> {
+    get(
+        &format!("/kb/articles/{id}/diff?from={from}&to={to}"),
+        locale,
+    )
+    .await
+}
+
+/// Makes a new revision with the text of an older one.
+pub async fn restore_revision(locale: Locale, id: i64, revision: i64) -> ApiResult<Article> {
+    send(
+        Request::post(&url(&format!(
+            "/kb/articles/{id}/revisions/{revision}/restore"
+        ))),
+        locale,
+        &serde_json::json!({}),
+    )
+    .await
+}
+
+/// Renders Markdown exactly as a published article is rendered.
+pub async fn article_preview(locale: Locale, body_md: &str) -> ApiResult<Preview> {
+    send(
+        Request::post(&url("/kb/preview")),
+        locale,
+        &PreviewRequest {
+            body_md: body_md.to_string(),
+        },
+    )
+    .await
+}
+
+pub async fn create_category(locale: Locale, body: &NewCategory) -> ApiResult<Category> {
+    send(Request::post(&url("/kb/categories")), locale, body).await
+}
+
+pub async fn update_category(locale: Locale, id: i64, body: &NewCategory) -> ApiResult<Category> {
+    send(
+        Request::put(&url(&format!("/kb/categories/{id}"))),
+        locale,
+        body,
+    )
+    .await
+}
+
+pub async fn synonyms(locale: Locale) -> ApiResult<Vec<Vec<String>>> {
+    get("/kb/synonyms", locale).await
+}
+
+pub async fn save_synonyms(locale: Locale, groups: &[Vec<String>]) -> ApiResult<Vec<Vec<String>>> {
+    send(Request::put(&url("/kb/synonyms")), locale, &groups).await
+}
+
+pub async fn kb_analytics(locale: Locale, days: u32) -> ApiResult<KbAnalytics> {
+    get(&format!("/kb/analytics?days={days}"), locale).await
+}
+
+/// Staff: a draft article made from a ticket's question and the staff answers.
+pub async fn article_draft_from_ticket(
+    locale: Locale,
+    ticket: i64,
+    body: &ArticleDraftRequest,
+) -> ApiResult<Article> {
+    send(
+        Request::post(&url(&format!("/tickets/{ticket}/article-draft"))),
+        locale,
+        body,
+    )
+    .await
 }

@@ -11,8 +11,10 @@ use crate::{
     i18n::provide_i18n,
     pages::{
         article::ArticlePage, category::CategoryPage, dashboard::Dashboard, home::Home,
-        login::Login, not_found::NotFound, password::ChangePassword, staff::StaffHome,
-        ticket::TicketPage, ticket_new::NewTicketPage, tickets::TicketsPage,
+        kb_analytics::KbAnalyticsPage, kb_editor::ArticleEditor, kb_history::ArticleHistory,
+        kb_settings::KbSettings, login::Login, not_found::NotFound, password::ChangePassword,
+        staff::StaffHome, staff_kb::StaffArticles, ticket::TicketPage, ticket_new::NewTicketPage,
+        tickets::TicketsPage,
     },
     session::provide_session,
 };
@@ -38,6 +40,12 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/account/password") view=ChangePassword/>
                     <Route path=path!("/staff") view=StaffHome/>
                     <Route path=path!("/staff/dashboard") view=Dashboard/>
+                    <Route path=path!("/staff/kb") view=StaffArticles/>
+                    <Route path=path!("/staff/kb/new") view=ArticleEditor/>
+                    <Route path=path!("/staff/kb/articles/:slug") view=ArticleEditor/>
+                    <Route path=path!("/staff/kb/articles/:slug/history") view=ArticleHistory/>
+                    <Route path=path!("/staff/kb/categories") view=KbSettings/>
+                    <Route path=path!("/staff/kb/analytics") view=KbAnalyticsPage/>
                 </Routes>
             </main>
             <Footer/>

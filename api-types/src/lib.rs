@@ -259,6 +259,20 @@ pub struct NewAnnouncement {
     pub ends_at: Option<DateTime<Utc>>,
     #[serde(default)]
     pub locale: Option<String>,
+    /// The same announcement in other languages: a reader whose language has a text here sees it instead
+    /// of `title` and `body_md`.
+    #[serde(default)]
+    pub translations: Vec<AnnouncementText>,
+}
+
+/// An announcement's title and body in one language.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct AnnouncementText {
+    pub locale: String,
+    pub title: String,
+    pub body_md: String,
 }
 
 /// `GET /auth/session`: who is signed in, without an error when nobody is.
@@ -484,6 +498,51 @@ pub struct PreviewRequest {
 pub struct Preview {
     /// Rendered and sanitized exactly as a published article's `body_html`.
     pub html: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum DiffOp {
+    /// In both revisions.
+    Equal,
+    /// Only in the newer revision (`to`).
+    Insert,
+    /// Only in the older revision (`from`).
+    Delete,
+}
+
+/// One line of a diff between two revisions' Markdown.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct DiffLine {
+    pub op: DiffOp,
+    pub text: String,
+}
+
+/// `GET /kb/articles/{id}/diff?from=&to=`: what changed from one revision to another.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct RevisionDiff {
+    pub from: i64,
+    pub to: i64,
+    pub title_from: String,
+    pub title_to: String,
+    /// The body, line by line, in order.
+    pub lines: Vec<DiffLine>,
+}
+
+/// `POST /tickets/{id}/article-draft`: both fields are optional.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ArticleDraftRequest {
+    /// The first category of the article's language when absent.
+    #[serde(default)]
+    pub category_id: Option<i64>,
+    /// The requester's language when absent.
+    #[serde(default)]
+    pub locale: Option<String>,
 }
 
 /// `POST /kb/categories` and `PUT /kb/categories/{id}`.

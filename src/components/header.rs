@@ -47,6 +47,7 @@ pub fn Header() -> impl IntoView {
                     <Show when=move || session.is_staff()>
                         <A href="/staff">{move || i18n.t("nav.staff")}</A>
                         <A href="/staff/dashboard">{move || i18n.t("nav.dashboard")}</A>
+                        <A href="/staff/kb">{move || i18n.t("nav.kb_admin")}</A>
                     </Show>
                 </nav>
                 <div class="header-tools">

@@ -98,6 +98,7 @@ fn Announcements() -> impl IntoView {
                     starts_at: None,
                     ends_at: local_input_to_utc(&ends.get_untracked()),
                     locale,
+                    translations: Vec::new(),
                 });
             }>
                 {move || general_error().map(|e| view! { <p class="error" role="alert">{e}</p> })}
