@@ -43,6 +43,26 @@ async fn openapi_document_lists_the_contract_paths() {
     assert!(a.body["components"]["schemas"]["Problem"].is_object());
 }
 
+#[test]
+fn openapi_parameters_are_where_the_router_reads_them() {
+    // A path parameter is in the path's template; anything else (filters, pages) is in the query string.
+    let (_, doc) = portal_api::openapi::split();
+    let doc = serde_json::to_value(&doc).unwrap();
+    let mut wrong = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            for p in op["parameters"].as_array().into_iter().flatten() {
+                let name = p["name"].as_str().unwrap();
+                let in_template = path.contains(&format!("{{{name}}}"));
+                if (p["in"] == "path") != in_template {
+                    wrong.push(format!("{method} {path}: {name} in {}", p["in"]));
+                }
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}
+
 #[tokio::test]
 async fn unknown_api_paths_are_problem_404s() {
     let app = TestApp::new().await;

@@ -327,6 +327,13 @@ async fn every_route_has_a_row_and_answers_as_expected() {
             [401, 403, 403, 403, 200, 200],
         ),
         row(
+            Method::GET,
+            "/kb/articles/{id}/diff",
+            format!("/kb/articles/{kb_edit}/diff?from=1&to=1"),
+            None,
+            [401, 403, 403, 403, 200, 200],
+        ),
+        row(
             Method::POST,
             "/kb/articles/{id}/revisions/{revision}/restore",
             format!("/kb/articles/{kb_edit}/revisions/1/restore"),
@@ -400,6 +407,14 @@ async fn every_route_has_a_row_and_answers_as_expected() {
             format!("/tickets/{ticket_id}/messages"),
             Some(json!({"body": "Mensagem {unique}"})),
             [401, 201, 201, 404, 201, 201],
+        ),
+        // Staff only: 403 for every client, whether the ticket is theirs or not, so nothing leaks.
+        row(
+            Method::POST,
+            "/tickets/{id}/article-draft",
+            format!("/tickets/{ticket_id}/article-draft"),
+            Some(json!({})),
+            [401, 403, 403, 403, 201, 201],
         ),
         // Only the requester rates; others who see the ticket are refused, others do not see it.
         row(

@@ -1173,3 +1173,47 @@ async fn analytics_report_deflection_of_client_searches() {
         assert!(a.status.is_client_error(), "{days}: {}", a.status);
     }
 }
+
+#[tokio::test]
+async fn deflection_counts_client_searches_followed_by_their_own_ticket() {
+    let app = TestApp::new().await;
+    let staff = app.session_for(AGENT).await;
+    let ana = app.session_for(MANAGER_A).await;
+    // Three clients search; only Ana then opens a ticket (Rui, of her organization, does not count as hers).
+    for client in [MANAGER_A, CLIENT_B, MEMBER_A] {
+        let cookie = app.session_for(client).await;
+        let a = app
+            .call(
+                Method::GET,
+                "/api/v1/kb/search?q=balan%C3%A7a%20zerada",
+                Some(&cookie),
+                None,
+            )
+            .await;
+        assert_eq!(a.status, StatusCode::OK);
+    }
+    let t = app
+        .call(
+            Method::POST,
+            "/api/v1/tickets",
+            Some(&ana),
+            Some(json!({"subject": "Balança zerada", "description": "Não achei a resposta."})),
+        )
+        .await;
+    assert_eq!(t.status, StatusCode::CREATED, "{}", t.body);
+    let an = app
+        .call(
+            Method::GET,
+            "/api/v1/kb/analytics?days=1",
+            Some(&staff),
+            None,
+        )
+        .await;
+    assert_eq!(an.status, StatusCode::OK);
+    assert_eq!(an.body["searches"], 3);
+    assert_eq!(
+        an.body["deflection_percent"], 66.7,
+        "two of three searches were not followed by a ticket: {}",
+        an.body
+    );
+}

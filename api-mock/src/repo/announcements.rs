@@ -1,4 +1,5 @@
-//! Announcements: incidents, maintenance windows and news shown to every client.
+//! Announcements: incidents, maintenance windows and news shown to every client, each in the reader's
+//! language when it has a text in it.
 
 use api_types::{Announcement, AnnouncementKind};
 use sqlx::Row;
@@ -43,85 +44,124 @@ pub struct AnnouncementRecord<'a> {
     pub locale: Option<&'a str>,
     pub starts_at: i64,
     pub ends_at: Option<i64>,
+    /// Its title and body in other languages (each locale at most once).
+    pub translations: &'a [TranslationRecord<'a>],
 }
 
-const COLUMNS: &str = "id, kind, title, body_html, starts_at, ends_at, locale";
+/// An announcement's text in another language, validated and rendered.
+pub struct TranslationRecord<'a> {
+    pub locale: &'a str,
+    pub title: &'a str,
+    pub body_md: &'a str,
+    pub body_html: &'a str,
+}
+
+/// Announcements as read in one language (`?1`): its translation's title and body when it has one, its own
+/// otherwise.
+const SELECT: &str = "SELECT a.id, a.kind, COALESCE(t.title, a.title) AS title, \
+     COALESCE(t.body_html, a.body_html) AS body_html, a.starts_at, a.ends_at, a.locale \
+     FROM announcements a LEFT JOIN announcement_translations t ON t.announcement_id = a.id AND t.locale = ?1";
 
 impl Repo {
-    /// The announcements active now, for a locale (or every one when `locale` is `None`); incidents first.
+    /// The announcements active now, in `lang`; only those for `locale` (the ones for every locale, for
+    /// `locale` itself, or with a text in it) unless `locale` is `None`. Incidents first.
     pub async fn active_announcements(
         &self,
+        lang: &str,
         locale: Option<&str>,
     ) -> sqlx::Result<Vec<Announcement>> {
-        let now = now_ms();
         let sql = format!(
-            "SELECT {COLUMNS} FROM announcements WHERE starts_at <= ?1 AND (ends_at IS NULL OR ends_at > ?1) \
-             AND (?2 IS NULL OR locale IS NULL OR locale = ?2) \
-             ORDER BY CASE kind WHEN 'incident' THEN 0 WHEN 'maintenance' THEN 1 ELSE 2 END, starts_at DESC"
+            "{SELECT} WHERE a.starts_at <= ?2 AND (a.ends_at IS NULL OR a.ends_at > ?2) \
+             AND (?3 IS NULL OR a.locale IS NULL OR a.locale = ?3 \
+               OR EXISTS (SELECT 1 FROM announcement_translations x WHERE x.announcement_id = a.id AND x.locale = ?3)) \
+             ORDER BY CASE a.kind WHEN 'incident' THEN 0 WHEN 'maintenance' THEN 1 ELSE 2 END, a.starts_at DESC"
         );
         let rows = sqlx::query(&sql)
-            .bind(now)
+            .bind(lang)
+            .bind(now_ms())
             .bind(locale)
             .fetch_all(&self.pool)
             .await?;
         Ok(rows.iter().map(from_row).collect())
     }
 
-    /// Every announcement, newest first, for staff.
-    pub async fn all_announcements(&self) -> sqlx::Result<Vec<Announcement>> {
-        let sql = format!("SELECT {COLUMNS} FROM announcements ORDER BY starts_at DESC LIMIT 200");
-        let rows = sqlx::query(&sql).fetch_all(&self.pool).await?;
+    /// Every announcement, newest first, in `lang`, for staff.
+    pub async fn all_announcements(&self, lang: &str) -> sqlx::Result<Vec<Announcement>> {
+        let sql = format!("{SELECT} ORDER BY a.starts_at DESC LIMIT 200");
+        let rows = sqlx::query(&sql).bind(lang).fetch_all(&self.pool).await?;
         Ok(rows.iter().map(from_row).collect())
     }
 
-    pub async fn create_announcement(
-        &self,
-        a: &AnnouncementRecord<'_>,
-        author: i64,
-    ) -> sqlx::Result<Announcement> {
-        let now = now_ms();
-        let sql = format!(
-            "INSERT INTO announcements (kind, title, body_md, body_html, locale, starts_at, ends_at, created_by, created_at, updated_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {COLUMNS}"
-        );
+    /// One announcement in `lang`.
+    pub async fn announcement(&self, id: i64, lang: &str) -> sqlx::Result<Option<Announcement>> {
+        let sql = format!("{SELECT} WHERE a.id = ?2");
         let row = sqlx::query(&sql)
-            .bind(kind_str(a.kind))
-            .bind(a.title.trim())
-            .bind(a.body_md)
-            .bind(a.body_html)
-            .bind(a.locale)
-            .bind(a.starts_at)
-            .bind(a.ends_at)
-            .bind(author)
-            .bind(now)
-            .bind(now)
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(from_row(&row))
-    }
-
-    pub async fn update_announcement(
-        &self,
-        id: i64,
-        a: &AnnouncementRecord<'_>,
-    ) -> sqlx::Result<Option<Announcement>> {
-        let sql = format!(
-            "UPDATE announcements SET kind = ?, title = ?, body_md = ?, body_html = ?, locale = ?, starts_at = ?, \
-             ends_at = ?, updated_at = ? WHERE id = ? RETURNING {COLUMNS}"
-        );
-        let row = sqlx::query(&sql)
-            .bind(kind_str(a.kind))
-            .bind(a.title.trim())
-            .bind(a.body_md)
-            .bind(a.body_html)
-            .bind(a.locale)
-            .bind(a.starts_at)
-            .bind(a.ends_at)
-            .bind(now_ms())
+            .bind(lang)
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
         Ok(row.as_ref().map(from_row))
+    }
+
+    /// Creates an announcement with its translations; answers its id.
+    pub async fn create_announcement(
+        &self,
+        a: &AnnouncementRecord<'_>,
+        author: i64,
+    ) -> sqlx::Result<i64> {
+        let now = now_ms();
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO announcements (kind, title, body_md, body_html, locale, starts_at, ends_at, created_by, created_at, updated_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(kind_str(a.kind))
+        .bind(a.title.trim())
+        .bind(a.body_md)
+        .bind(a.body_html)
+        .bind(a.locale)
+        .bind(a.starts_at)
+        .bind(a.ends_at)
+        .bind(author)
+        .bind(now)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        set_translations(&mut tx, id, a.translations).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Changes an announcement; its translations become exactly `a.translations`. `false` when there is no
+    /// such announcement.
+    pub async fn update_announcement(
+        &self,
+        id: i64,
+        a: &AnnouncementRecord<'_>,
+    ) -> sqlx::Result<bool> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let updated = sqlx::query(
+            "UPDATE announcements SET kind = ?, title = ?, body_md = ?, body_html = ?, locale = ?, starts_at = ?, \
+             ends_at = ?, updated_at = ? WHERE id = ?",
+        )
+        .bind(kind_str(a.kind))
+        .bind(a.title.trim())
+        .bind(a.body_md)
+        .bind(a.body_html)
+        .bind(a.locale)
+        .bind(a.starts_at)
+        .bind(a.ends_at)
+        .bind(now_ms())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if updated == 0 {
+            return Ok(false);
+        }
+        set_translations(&mut tx, id, a.translations).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     /// Ends an announcement now (the record stays); `false` when there is no such announcement.
@@ -137,4 +177,30 @@ impl Repo {
         .await?;
         Ok(done.rows_affected() > 0)
     }
+}
+
+/// Replaces an announcement's translations, inside the transaction that writes the announcement.
+async fn set_translations(
+    conn: &mut sqlx::SqliteConnection,
+    id: i64,
+    translations: &[TranslationRecord<'_>],
+) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM announcement_translations WHERE announcement_id = ?")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    for t in translations {
+        sqlx::query(
+            "INSERT INTO announcement_translations (announcement_id, locale, title, body_md, body_html) \
+             VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(id)
+        .bind(t.locale)
+        .bind(t.title.trim())
+        .bind(t.body_md)
+        .bind(t.body_html)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
 }

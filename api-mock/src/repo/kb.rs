@@ -472,8 +472,34 @@ pub struct ArticleListFilter<'a> {
     pub locale: Option<&'a str>,
     /// Words of the title.
     pub q: Option<&'a str>,
+    pub helpfulness: Option<Helpfulness>,
     pub limit: i64,
     pub offset: i64,
+}
+
+/// The staff list's filter by readers' votes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Helpfulness {
+    /// Voted "not helpful" at least once and at least as often as "helpful": most such votes first.
+    Low,
+    /// Voted "helpful" more often than not: most such votes first.
+    High,
+}
+
+impl Helpfulness {
+    /// The condition it adds and the order it imposes.
+    fn sql(self) -> (&'static str, &'static str) {
+        match self {
+            Helpfulness::Low => (
+                "AND a.helpful_no > 0 AND a.helpful_no >= a.helpful_yes",
+                "a.helpful_no DESC, a.helpful_yes, ",
+            ),
+            Helpfulness::High => (
+                "AND a.helpful_yes > a.helpful_no",
+                "a.helpful_yes DESC, a.helpful_no, ",
+            ),
+        }
+    }
 }
 
 /// Milliseconds in a day.
@@ -491,16 +517,19 @@ fn revision_author(r: &sqlx::sqlite::SqliteRow) -> Option<AuthorRef> {
 
 /// Staff curation: lists in any status, edits as revisions, categories, analytics.
 impl Repo {
-    /// Articles in any status (or one), most recently changed first.
+    /// Articles in any status (or one), most recently changed first (after the votes, when filtered by them).
     pub async fn articles_for_staff(
         &self,
         f: &ArticleListFilter<'_>,
     ) -> sqlx::Result<(Vec<ArticleSummary>, i64)> {
-        let filter = "FROM kb_articles a JOIN kb_categories c ON c.id = a.category_id \
+        let (votes, by_votes) = f.helpfulness.map_or(("", ""), Helpfulness::sql);
+        let filter = format!(
+            "FROM kb_articles a JOIN kb_categories c ON c.id = a.category_id \
              WHERE (?1 IS NULL OR a.status = ?1) AND (?2 IS NULL OR c.slug = ?2) AND (?3 IS NULL OR a.locale = ?3) \
-             AND (?4 IS NULL OR a.title LIKE '%' || ?4 || '%')";
+             AND (?4 IS NULL OR a.title LIKE '%' || ?4 || '%') {votes}"
+        );
         let sql = format!(
-            "SELECT {SUMMARY_COLUMNS} {filter} ORDER BY a.updated_at DESC, a.id DESC LIMIT ?5 OFFSET ?6"
+            "SELECT {SUMMARY_COLUMNS} {filter} ORDER BY {by_votes}a.updated_at DESC, a.id DESC LIMIT ?5 OFFSET ?6"
         );
         let rows = sqlx::query(&sql)
             .bind(f.status)

@@ -814,6 +814,45 @@ impl Repo {
         tx.commit().await?;
         Ok(true)
     }
+
+    /// What a knowledge-base draft is made of; `None` when there is no such ticket.
+    pub async fn ticket_for_article(&self, id: i64) -> sqlx::Result<Option<TicketForArticle>> {
+        let Some(row) = sqlx::query(
+            "SELECT t.subject, t.description_md, r.locale FROM tickets t JOIN users r ON r.id = t.requester_id \
+             WHERE t.id = ?",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        else {
+            return Ok(None);
+        };
+        // Messages only: a note is internal and the article may be published.
+        let answers = sqlx::query_scalar(
+            "SELECT e.body_md FROM ticket_events e JOIN users u ON u.id = e.author_id \
+             WHERE e.ticket_id = ? AND e.kind = 'message' AND u.role IN ('agent', 'admin') \
+             AND e.body_md IS NOT NULL ORDER BY e.id",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(Some(TicketForArticle {
+            subject: row.get("subject"),
+            question_md: row.get("description_md"),
+            requester_locale: row.get("locale"),
+            answers_md: answers,
+        }))
+    }
+}
+
+/// A ticket as a knowledge-base draft needs it.
+pub struct TicketForArticle {
+    pub subject: String,
+    /// The ticket's description: the question that opened it.
+    pub question_md: String,
+    pub requester_locale: String,
+    /// The public messages written by staff, oldest first; never internal notes.
+    pub answers_md: Vec<String>,
 }
 
 #[cfg(test)]

@@ -175,6 +175,7 @@ async fn create_organization(
 }
 
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct UserFilter {
     role: Option<Role>,
     organization_id: Option<i64>,

@@ -1,4 +1,6 @@
 //! Announcements: the public list of active ones, and staff endpoints to create, change and end them.
+//! An announcement may carry its text in other languages; every list shows each reader the text in their
+//! language when there is one (`?locale=`, else `Accept-Language`), the announcement's own otherwise.
 
 use api_types::{Announcement, NewAnnouncement, Problem};
 use axum::{
@@ -8,13 +10,14 @@ use axum::{
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
-    AppState,
+    AppState, LOCALES,
     auth::Staff,
     db::now_ms,
     error::{Error, Invalid, Result, Validator},
     extract::Json,
+    lang::Lang,
     markdown,
-    repo::announcements::AnnouncementRecord,
+    repo::announcements::{AnnouncementRecord, TranslationRecord},
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -28,8 +31,11 @@ pub const TITLE_MAX: usize = 160;
 pub const BODY_MAX: usize = 10_000;
 
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct LocaleQuery {
-    /// Only the announcements for this locale (and those for every locale).
+    /// Only the announcements for this locale (those for every locale, for this one, or with a text in it),
+    /// each in this locale when it has a text in it. Without it: every active announcement, in the language
+    /// of `Accept-Language`.
     locale: Option<String>,
 }
 
@@ -39,19 +45,35 @@ async fn active(
     State(state): State<AppState>,
     Query(q): Query<LocaleQuery>,
 ) -> Result<Json<Vec<Announcement>>> {
-    let locale = q.locale.filter(|l| crate::LOCALES.contains(&l.as_str()));
+    let locale = q.locale.filter(|l| LOCALES.contains(&l.as_str()));
+    let lang = locale.as_deref().unwrap_or(Lang::current().tag());
     Ok(Json(
-        state.repo.active_announcements(locale.as_deref()).await?,
+        state
+            .repo
+            .active_announcements(lang, locale.as_deref())
+            .await?,
     ))
 }
 
 #[utoipa::path(get, path = "/announcements/all", tag = "announcements",
-    responses((status = 200, body = Vec<Announcement>), (status = 403, body = Problem)))]
+    responses((status = 200, body = Vec<Announcement>, description = "In the language of `Accept-Language`"),
+        (status = 403, body = Problem)))]
 async fn list_all(State(state): State<AppState>, _staff: Staff) -> Result<Json<Vec<Announcement>>> {
-    Ok(Json(state.repo.all_announcements().await?))
+    Ok(Json(
+        state.repo.all_announcements(Lang::current().tag()).await?,
+    ))
 }
 
-fn validate(body: &NewAnnouncement) -> Result<(i64, Option<i64>, String)> {
+/// An announcement that passed validation, rendered.
+struct Checked {
+    starts_at: i64,
+    ends_at: Option<i64>,
+    body_html: String,
+    /// The translations' bodies, rendered, in their order.
+    translations_html: Vec<String>,
+}
+
+fn validate(body: &NewAnnouncement) -> Result<Checked> {
     let mut v = Validator::new();
     v.text("title", &body.title, TITLE_MAX);
     v.text("body_md", &body.body_md, BODY_MAX);
@@ -61,58 +83,123 @@ fn validate(body: &NewAnnouncement) -> Result<(i64, Option<i64>, String)> {
     if ends_at.is_some_and(|end| end <= starts_at) {
         v.add("ends_at", Invalid::EndsBeforeStart);
     }
+    for (i, t) in body.translations.iter().enumerate() {
+        let field = |name: &str| format!("translations[{i}].{name}");
+        if !LOCALES.contains(&t.locale.as_str()) {
+            v.add(&field("locale"), Invalid::OneOf(LOCALES));
+        } else if body.locale.as_deref() == Some(t.locale.as_str()) {
+            v.add(
+                &field("locale"),
+                Invalid::Custom {
+                    pt: "Este já é o idioma do aviso; traduza para outro idioma.".into(),
+                    en: "This is already the announcement's language; translate it into another one."
+                        .into(),
+                },
+            );
+        } else if body.translations[..i]
+            .iter()
+            .any(|earlier| earlier.locale == t.locale)
+        {
+            v.add(
+                &field("locale"),
+                Invalid::Custom {
+                    pt: "Este idioma já tem uma tradução neste aviso.".into(),
+                    en: "This language already has a translation in this announcement.".into(),
+                },
+            );
+        }
+        v.text(&field("title"), &t.title, TITLE_MAX);
+        v.text(&field("body_md"), &t.body_md, BODY_MAX);
+    }
     v.finish()?;
-    Ok((starts_at, ends_at, markdown::render(&body.body_md)))
+    Ok(Checked {
+        starts_at,
+        ends_at,
+        body_html: markdown::render(&body.body_md),
+        translations_html: body
+            .translations
+            .iter()
+            .map(|t| markdown::render(&t.body_md))
+            .collect(),
+    })
+}
+
+fn translations<'a>(body: &'a NewAnnouncement, checked: &'a Checked) -> Vec<TranslationRecord<'a>> {
+    body.translations
+        .iter()
+        .zip(&checked.translations_html)
+        .map(|(t, html)| TranslationRecord {
+            locale: &t.locale,
+            title: &t.title,
+            body_md: &t.body_md,
+            body_html: html,
+        })
+        .collect()
 }
 
 fn record<'a>(
     body: &'a NewAnnouncement,
-    html: &'a str,
-    starts_at: i64,
-    ends_at: Option<i64>,
+    checked: &'a Checked,
+    translations: &'a [TranslationRecord<'a>],
 ) -> AnnouncementRecord<'a> {
     AnnouncementRecord {
         kind: body.kind,
         title: &body.title,
         body_md: &body.body_md,
-        body_html: html,
+        body_html: &checked.body_html,
         locale: body.locale.as_deref(),
-        starts_at,
-        ends_at,
+        starts_at: checked.starts_at,
+        ends_at: checked.ends_at,
+        translations,
     }
 }
 
+/// The announcement as the request's language reads it.
+async fn answer(state: &AppState, id: i64) -> Result<Announcement> {
+    state
+        .repo
+        .announcement(id, Lang::current().tag())
+        .await?
+        .ok_or(Error::NotFound)
+}
+
 #[utoipa::path(post, path = "/announcements", tag = "announcements", request_body = NewAnnouncement,
-    responses((status = 201, body = Announcement), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 201, body = Announcement, description = "In the language of `Accept-Language`"),
+        (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
 async fn create(
     State(state): State<AppState>,
     Staff(staff): Staff,
     Json(body): Json<NewAnnouncement>,
 ) -> Result<(StatusCode, Json<Announcement>)> {
-    let (starts_at, ends_at, html) = validate(&body)?;
-    let created = state
+    let checked = validate(&body)?;
+    let translations = translations(&body, &checked);
+    let id = state
         .repo
-        .create_announcement(&record(&body, &html, starts_at, ends_at), staff.user.id)
+        .create_announcement(&record(&body, &checked, &translations), staff.user.id)
         .await?;
-    Ok((StatusCode::CREATED, Json(created)))
+    Ok((StatusCode::CREATED, Json(answer(&state, id).await?)))
 }
 
 #[utoipa::path(put, path = "/announcements/{id}", tag = "announcements", request_body = NewAnnouncement,
     params(("id" = i64, Path, description = "Announcement id")),
-    responses((status = 200, body = Announcement), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = Announcement, description = "In the language of `Accept-Language`; its translations are now exactly the ones sent"),
+        (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn update(
     State(state): State<AppState>,
     _staff: Staff,
     Path(id): Path<i64>,
     Json(body): Json<NewAnnouncement>,
 ) -> Result<Json<Announcement>> {
-    let (starts_at, ends_at, html) = validate(&body)?;
-    state
+    let checked = validate(&body)?;
+    let translations = translations(&body, &checked);
+    if !state
         .repo
-        .update_announcement(id, &record(&body, &html, starts_at, ends_at))
+        .update_announcement(id, &record(&body, &checked, &translations))
         .await?
-        .map(Json)
-        .ok_or(Error::NotFound)
+    {
+        return Err(Error::NotFound);
+    }
+    Ok(Json(answer(&state, id).await?))
 }
 
 #[utoipa::path(delete, path = "/announcements/{id}", tag = "announcements",

@@ -1,7 +1,9 @@
 //! The knowledge base for readers: categories, articles, search and votes (public), and synonyms (staff).
-//! Staff curation (editing, revisions, categories, analytics) is in `curation`.
+//! Staff curation (editing, revisions, categories, analytics) is in `curation`; drafts made from tickets
+//! in `drafts`.
 
 mod curation;
+mod drafts;
 
 use api_types::{
     Article, ArticleSummary, Category, NewFeedback, Page, Problem, SearchHit, SearchResults,
@@ -18,7 +20,7 @@ use crate::{
     error::{Error, Invalid, Result, Validator},
     extract::Json,
     markdown,
-    repo::kb::ArticleListFilter,
+    repo::kb::{ArticleListFilter, Helpfulness},
     routes::Paging,
     search::MAX_QUERY_CHARS,
 };
@@ -32,6 +34,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(feedback))
         .routes(routes!(get_synonyms, put_synonyms))
         .merge(curation::router())
+        .merge(drafts::router())
 }
 
 pub const COMMENT_MAX: usize = 2000;
@@ -43,6 +46,7 @@ fn locale_or_default(locale: Option<String>) -> String {
 }
 
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct LocaleQuery {
     locale: Option<String>,
 }
@@ -59,6 +63,7 @@ async fn categories(
 }
 
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ArticleFilter {
     /// A category's slug.
     category: Option<String>,
@@ -69,11 +74,16 @@ struct ArticleFilter {
     status: Option<String>,
     /// Staff only: words of the title.
     q: Option<String>,
+    /// Staff only (with `status`), by readers' votes: `low`, the articles voted "not helpful" at least once
+    /// and at least as often as "helpful", most "not helpful" votes first; `high`, the articles voted
+    /// "helpful" more often than not, most "helpful" votes first.
+    helpfulness: Option<String>,
     page: Option<u32>,
     per_page: Option<u32>,
 }
 
 pub const STATUS_FILTERS: &[&str] = &["draft", "published", "archived", "all"];
+pub const HELPFULNESS_FILTERS: &[&str] = &["low", "high"];
 
 #[utoipa::path(get, path = "/kb/articles", tag = "knowledge base", params(ArticleFilter),
     responses((status = 200, body = Page<ArticleSummary>), (status = 401, body = Problem), (status = 403, body = Problem),
@@ -95,9 +105,20 @@ async fn articles(
             Some(u) if !u.is_staff() => return Err(Error::Forbidden),
             Some(_) => {}
         }
+        let mut v = Validator::new();
         if !STATUS_FILTERS.contains(&status) {
-            return Err(Error::invalid("status", Invalid::OneOf(STATUS_FILTERS)));
+            v.add("status", Invalid::OneOf(STATUS_FILTERS));
         }
+        let helpfulness = match f.helpfulness.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some("low") => Some(Helpfulness::Low),
+            Some("high") => Some(Helpfulness::High),
+            Some(_) => {
+                v.add("helpfulness", Invalid::OneOf(HELPFULNESS_FILTERS));
+                None
+            }
+        };
+        v.finish()?;
         let q = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
         let (items, total) = state
             .repo
@@ -106,6 +127,7 @@ async fn articles(
                 category: f.category.as_deref(),
                 locale: locale.as_deref(),
                 q,
+                helpfulness,
                 limit: i64::from(paging.per_page()),
                 offset: paging.offset(),
             })
@@ -136,6 +158,7 @@ async fn articles(
 }
 
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ArticleQuery {
     /// The search that led here, for the analytics.
     search_id: Option<i64>,
@@ -165,6 +188,7 @@ async fn article(
 }
 
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct SearchQuery {
     q: Option<String>,
     locale: Option<String>,

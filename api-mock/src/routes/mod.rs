@@ -25,6 +25,7 @@ pub fn api() -> OpenApiRouter<AppState> {
 
 /// `?page=&per_page=`, clamped to the contract's bounds.
 #[derive(Debug, Clone, Copy, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Paging {
     pub page: Option<u32>,
     pub per_page: Option<u32>,

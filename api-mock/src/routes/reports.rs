@@ -28,6 +28,7 @@ pub const MAX_DAYS: i64 = 366;
 pub const ESCALATED_MAX: i64 = 50;
 
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct PeriodQuery {
     /// RFC 3339; the default is 30 days before `to`.
     from: Option<String>,

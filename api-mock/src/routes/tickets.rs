@@ -279,6 +279,7 @@ pub fn client_status_change(
 }
 
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct TicketQuery {
     /// `open`, `pending`, `resolved`, `closed`, `active` (open or pending) or `all` (the default).
     status: Option<String>,

@@ -1,10 +1,11 @@
 //! Staff curation of the knowledge base: writing and revising articles (every save a revision, stale
-//! edits refused with the current article), archiving, categories, the preview, and search analytics.
+//! edits refused with the current article), what changed between two revisions, archiving, categories,
+//! the preview, and search analytics.
 //! Every article change reaches the search index before the answer leaves.
 
 use api_types::{
-    Article, ArticleChange, ArticleStatus, Category, KbAnalytics, NewArticle, NewCategory, Preview,
-    PreviewRequest, Problem, Revision, RevisionSummary,
+    Article, ArticleChange, ArticleStatus, Category, DiffLine, DiffOp, KbAnalytics, NewArticle,
+    NewCategory, Preview, PreviewRequest, Problem, Revision, RevisionDiff, RevisionSummary,
 };
 use axum::{
     extract::{Path, Query, State},
@@ -29,6 +30,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(update_article, archive_article))
         .routes(routes!(revisions))
         .routes(routes!(revision))
+        .routes(routes!(diff))
         .routes(routes!(restore_revision))
         .routes(routes!(preview))
         .routes(routes!(create_category))
@@ -76,13 +78,13 @@ fn custom(pt: &str, en: &str) -> Invalid {
 }
 
 /// The fields shared by a new article and an edit.
-struct ArticleInput<'a> {
-    title: &'a str,
-    body_md: &'a str,
-    category_id: i64,
-    locale: &'a str,
-    tags: &'a [String],
-    translation_of: Option<i64>,
+pub(super) struct ArticleInput<'a> {
+    pub title: &'a str,
+    pub body_md: &'a str,
+    pub category_id: i64,
+    pub locale: &'a str,
+    pub tags: &'a [String],
+    pub translation_of: Option<i64>,
 }
 
 /// An article input that passed validation, rendered.
@@ -238,26 +240,39 @@ async fn create_article(
         tags: &body.tags,
         translation_of: body.translation_of,
     };
-    let c = check(&state, &input, None).await?;
+    let status = body.status.unwrap_or(ArticleStatus::Draft);
+    let article = create(&state, &input, status, staff.user.id).await?;
+    Ok((StatusCode::CREATED, Json(article)))
+}
+
+/// Checks and stores a new article as its revision 1 (the slug made unique), and brings the index along.
+/// Every way of making an article goes through here.
+pub(super) async fn create(
+    state: &AppState,
+    input: &ArticleInput<'_>,
+    status: ArticleStatus,
+    author_id: i64,
+) -> Result<Article> {
+    let c = check(state, input, None).await?;
     let slug = slugify(&c.title);
     let id = state
         .repo
         .create_article_unique(&ArticleRecord {
             slug: &slug,
-            locale: &body.locale,
+            locale: input.locale,
             title: &c.title,
             summary: &c.summary,
-            body_md: &body.body_md,
+            body_md: input.body_md,
             body_html: &c.body_html,
-            category_id: body.category_id,
+            category_id: input.category_id,
             tags: &c.tags,
-            status: body.status.unwrap_or(ArticleStatus::Draft),
+            status,
             translation_of: c.translation_of,
             views: 0,
-            author_id: Some(staff.user.id),
+            author_id: Some(author_id),
         })
         .await?;
-    Ok((StatusCode::CREATED, Json(changed(&state, id).await?)))
+    changed(state, id).await
 }
 
 #[utoipa::path(put, path = "/kb/articles/{article}", tag = "knowledge base curation", request_body = ArticleChange,
@@ -367,6 +382,89 @@ async fn revision(
     let mut r = state.repo.revision(id, n).await?.ok_or(Error::NotFound)?;
     r.body_html = markdown::render(&r.body_md);
     Ok(Json(r))
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct DiffQuery {
+    /// The older revision (the diff's `delete` lines are only in it).
+    #[param(value_type = i64, required = true)]
+    from: Option<String>,
+    /// The newer revision (the diff's `insert` lines are only in it).
+    #[param(value_type = i64, required = true)]
+    to: Option<String>,
+}
+
+/// A required revision number from the query; a field error otherwise (never the router's plain 400).
+fn revision_number(v: &mut Validator, field: &str, value: Option<&str>) -> i64 {
+    match value.map(str::trim) {
+        None | Some("") => {
+            v.add(field, Invalid::Required);
+            0
+        }
+        Some(text) => text.parse().unwrap_or_else(|_| {
+            v.add(
+                field,
+                custom(
+                    "Informe o número de uma revisão.",
+                    "Give a revision number.",
+                ),
+            );
+            0
+        }),
+    }
+}
+
+/// The body's lines from one text to another, in order. Line endings are not content: a last line
+/// without its newline, or written with `\r\n`, is the same line.
+pub fn line_diff(from: &str, to: &str) -> Vec<DiffLine> {
+    let old: Vec<&str> = from.lines().collect();
+    let new: Vec<&str> = to.lines().collect();
+    similar::TextDiff::configure()
+        .algorithm(similar::Algorithm::Patience)
+        // A pathological pair of 100 000-character bodies still answers quickly, with a coarser diff.
+        .timeout(std::time::Duration::from_secs(1))
+        .diff_slices(&old, &new)
+        .iter_all_changes()
+        .map(|change| DiffLine {
+            op: match change.tag() {
+                similar::ChangeTag::Equal => DiffOp::Equal,
+                similar::ChangeTag::Insert => DiffOp::Insert,
+                similar::ChangeTag::Delete => DiffOp::Delete,
+            },
+            text: change.value().to_string(),
+        })
+        .collect()
+}
+
+#[utoipa::path(get, path = "/kb/articles/{id}/diff", tag = "knowledge base curation",
+    params(("id" = i64, Path, description = "The article's id"), DiffQuery),
+    responses((status = 200, body = RevisionDiff), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem, description = "No such article, or no such revision of it"),
+        (status = 422, body = Problem)))]
+async fn diff(
+    State(state): State<AppState>,
+    _staff: Staff,
+    Path(id): Path<i64>,
+    Query(q): Query<DiffQuery>,
+) -> Result<Json<RevisionDiff>> {
+    let mut v = Validator::new();
+    let from = revision_number(&mut v, "from", q.from.as_deref());
+    let to = revision_number(&mut v, "to", q.to.as_deref());
+    v.finish()?;
+    let old = state
+        .repo
+        .revision(id, from)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let new = state.repo.revision(id, to).await?.ok_or(Error::NotFound)?;
+    Ok(Json(RevisionDiff {
+        from,
+        to,
+        lines: line_diff(&old.body_md, &new.body_md),
+        title_from: old.title,
+        title_to: new.title,
+    }))
 }
 
 #[utoipa::path(post, path = "/kb/articles/{id}/revisions/{revision}/restore", tag = "knowledge base curation",
@@ -505,6 +603,7 @@ async fn update_category(
 }
 
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct AnalyticsQuery {
     /// The period, in days up to now: 1 to 365, 30 by default.
     days: Option<u32>,
@@ -550,7 +649,34 @@ async fn analytics(
 
 #[cfg(test)]
 mod tests {
-    use super::slugify;
+    use super::{line_diff, slugify};
+    use api_types::DiffOp::{Delete, Equal, Insert};
+
+    #[test]
+    fn diffs_are_line_by_line_in_order() {
+        let ops = |from: &str, to: &str| {
+            line_diff(from, to)
+                .into_iter()
+                .map(|l| (l.op, l.text))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            ops("a\nb\nc", "a\nB\nc\nd\n"),
+            [
+                (Equal, "a".into()),
+                (Delete, "b".into()),
+                (Insert, "B".into()),
+                (Equal, "c".into()),
+                (Insert, "d".into()),
+            ]
+        );
+        // Line endings are not changes.
+        assert_eq!(
+            ops("x\r\ny", "x\ny\n"),
+            [(Equal, "x".into()), (Equal, "y".into())]
+        );
+        assert_eq!(ops("", "novo"), [(Insert, "novo".into())]);
+    }
 
     #[test]
     fn slugs_fold_accents_and_punctuation() {
