@@ -6,3 +6,4 @@ pub mod guard;
 pub mod header;
 pub mod kb;
 pub mod rating;
+pub mod staff_kb_nav;

@@ -1,6 +1,6 @@
 //! The staff area's home: announcements of incidents, maintenance and news for every client.
 
-use api_types::{AnnouncementKind, NewAnnouncement};
+use api_types::{AnnouncementKind, AnnouncementText, NewAnnouncement};
 use leptos::prelude::*;
 
 use crate::{
@@ -26,13 +26,48 @@ fn local_input_to_utc(value: &str) -> Option<chrono::DateTime<chrono::Utc>> {
         .flatten()
 }
 
+/// One announcement from the form's two languages. Portuguese is the text for every reader and English a
+/// translation; a text written in one language only is shown to every reader.
+fn announcement(
+    kind: AnnouncementKind,
+    [title, body, title_en, body_en]: [String; 4],
+    starts_at: Option<chrono::DateTime<chrono::Utc>>,
+    ends_at: Option<chrono::DateTime<chrono::Utc>>,
+) -> NewAnnouncement {
+    let has = |t: &str, b: &str| !t.trim().is_empty() || !b.trim().is_empty();
+    let (title, body_md, translations) = match (has(&title, &body), has(&title_en, &body_en)) {
+        (false, true) => (title_en, body_en, Vec::new()),
+        (true, true) => (
+            title,
+            body,
+            vec![AnnouncementText {
+                locale: "en".into(),
+                title: title_en,
+                body_md: body_en,
+            }],
+        ),
+        _ => (title, body, Vec::new()),
+    };
+    NewAnnouncement {
+        kind,
+        title,
+        body_md,
+        starts_at,
+        ends_at,
+        locale: None,
+        translations,
+    }
+}
+
 #[component]
 fn Announcements() -> impl IntoView {
     let i18n = use_i18n();
     let kind = RwSignal::new("incident".to_string());
     let title = RwSignal::new(String::new());
     let body = RwSignal::new(String::new());
-    let locale = RwSignal::new(String::new());
+    let title_en = RwSignal::new(String::new());
+    let body_en = RwSignal::new(String::new());
+    let starts = RwSignal::new(String::new());
     let ends = RwSignal::new(String::new());
 
     let create = Action::new_local(move |new: &NewAnnouncement| {
@@ -47,9 +82,9 @@ fn Announcements() -> impl IntoView {
     });
     Effect::new(move |_| {
         if let Some(Ok(_)) = create.value().get() {
-            title.set(String::new());
-            body.set(String::new());
-            ends.set(String::new());
+            for field in [title, body, title_en, body_en, starts, ends] {
+                field.set(String::new());
+            }
         }
     });
     let list = LocalResource::new(move || {
@@ -90,16 +125,12 @@ fn Announcements() -> impl IntoView {
                     "info" => AnnouncementKind::Info,
                     _ => AnnouncementKind::Incident,
                 };
-                let locale = Some(locale.get_untracked()).filter(|l| !l.is_empty());
-                create.dispatch(NewAnnouncement {
+                create.dispatch(announcement(
                     kind,
-                    title: title.get_untracked(),
-                    body_md: body.get_untracked(),
-                    starts_at: None,
-                    ends_at: local_input_to_utc(&ends.get_untracked()),
-                    locale,
-                    translations: Vec::new(),
-                });
+                    [title, body, title_en, body_en].map(|f| f.get_untracked()),
+                    local_input_to_utc(&starts.get_untracked()),
+                    local_input_to_utc(&ends.get_untracked()),
+                ));
             }>
                 {move || general_error().map(|e| view! { <p class="error" role="alert">{e}</p> })}
                 <div class="field-row">
@@ -112,12 +143,10 @@ fn Announcements() -> impl IntoView {
                         </select>
                     </div>
                     <div class="field">
-                        <label for="ann-locale">{move || i18n.t("staff.ann.locale")}</label>
-                        <select id="ann-locale" on:change=move |ev| locale.set(event_target_value(&ev))>
-                            <option value="">{move || i18n.t("staff.ann.all_locales")}</option>
-                            <option value="pt-BR">"Português"</option>
-                            <option value="en">"English"</option>
-                        </select>
+                        <label for="ann-starts">{move || i18n.t("staff.ann.starts")}</label>
+                        <input id="ann-starts" type="datetime-local" aria-describedby="ann-starts-error"
+                            prop:value=starts on:input=move |ev| starts.set(event_target_value(&ev))/>
+                        <p id="ann-starts-error" class="field-error">{field_error("starts_at")}</p>
                     </div>
                     <div class="field">
                         <label for="ann-ends">{move || i18n.t("staff.ann.ends")}</label>
@@ -126,17 +155,38 @@ fn Announcements() -> impl IntoView {
                         <p id="ann-ends-error" class="field-error">{field_error("ends_at")}</p>
                     </div>
                 </div>
-                <div class="field">
-                    <label for="ann-title">{move || i18n.t("staff.ann.title")}</label>
-                    <input id="ann-title" type="text" required maxlength="160" aria-describedby="ann-title-error"
-                        prop:value=title on:input=move |ev| title.set(event_target_value(&ev))/>
-                    <p id="ann-title-error" class="field-error">{field_error("title")}</p>
-                </div>
-                <div class="field">
-                    <label for="ann-body">{move || i18n.t("staff.ann.body")}</label>
-                    <textarea id="ann-body" rows="4" required aria-describedby="ann-body-error"
-                        prop:value=body on:input=move |ev| body.set(event_target_value(&ev))></textarea>
-                    <p id="ann-body-error" class="field-error">{field_error("body_md")}</p>
+                <p class="muted">{move || i18n.t("staff.ann.languages_hint")}</p>
+                <div class="field-row">
+                    <fieldset class="field-group">
+                        <legend>"Português"</legend>
+                        <div class="field">
+                            <label for="ann-title">{move || i18n.t("staff.ann.title_pt")}</label>
+                            <input id="ann-title" type="text" maxlength="160" aria-describedby="ann-title-error"
+                                prop:value=title on:input=move |ev| title.set(event_target_value(&ev))/>
+                            <p id="ann-title-error" class="field-error">{field_error("title")}</p>
+                        </div>
+                        <div class="field">
+                            <label for="ann-body">{move || i18n.t("staff.ann.body_pt")}</label>
+                            <textarea id="ann-body" rows="4" aria-describedby="ann-body-error"
+                                prop:value=body on:input=move |ev| body.set(event_target_value(&ev))></textarea>
+                            <p id="ann-body-error" class="field-error">{field_error("body_md")}</p>
+                        </div>
+                    </fieldset>
+                    <fieldset class="field-group">
+                        <legend>"English"</legend>
+                        <div class="field">
+                            <label for="ann-title-en">{move || i18n.t("staff.ann.title_en")}</label>
+                            <input id="ann-title-en" type="text" maxlength="160" lang="en" aria-describedby="ann-title-en-error"
+                                prop:value=title_en on:input=move |ev| title_en.set(event_target_value(&ev))/>
+                            <p id="ann-title-en-error" class="field-error">{field_error("translations[0].title")}</p>
+                        </div>
+                        <div class="field">
+                            <label for="ann-body-en">{move || i18n.t("staff.ann.body_en")}</label>
+                            <textarea id="ann-body-en" rows="4" lang="en" aria-describedby="ann-body-en-error"
+                                prop:value=body_en on:input=move |ev| body_en.set(event_target_value(&ev))></textarea>
+                            <p id="ann-body-en-error" class="field-error">{field_error("translations[0].body_md")}</p>
+                        </div>
+                    </fieldset>
                 </div>
                 <button type="submit" class="primary" disabled=move || create.pending().get()>
                     {move || i18n.t("staff.ann.publish")}

@@ -380,7 +380,31 @@ fn StaffControls(
                 .is_some_and(|a| a.id == me)
         })
     };
+    let navigate = leptos_router::hooks::use_navigate();
+    let to_article = Action::new_local(move |id: &i64| {
+        let (id, l) = (*id, i18n.locale.get_untracked());
+        async move { api::article_draft_from_ticket(l, id, &Default::default()).await }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(article)) = to_article.value().get() {
+            navigate(
+                &format!("/staff/kb/articles/{}", article.slug),
+                Default::default(),
+            );
+        }
+    });
     view! {
+        <div class="field">
+            <button type="button" disabled=move || to_article.pending().get() on:click=move |_| {
+                if let Some(id) = ticket.with_untracked(|t| t.as_ref().map(|t| t.id)) {
+                    to_article.dispatch(id);
+                }
+            }>{move || i18n.t("ticket.to_article")}</button>
+            <p class="hint">{move || i18n.t("ticket.to_article_hint")}</p>
+            {move || to_article.value().get().and_then(Result::err).map(|e| view! {
+                <p class="error" role="alert">{error_text(i18n, &e)}</p>
+            })}
+        </div>
         <div class="field">
             <label for="ticket-status">{move || i18n.t("tickets.col_status")}</label>
             <select id="ticket-status" on:change=move |ev| {

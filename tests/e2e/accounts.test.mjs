@@ -46,12 +46,21 @@ test('an agent signs in, sees the staff navigation and publishes an announcement
   await page.getByRole('heading', { level: 1, name: 'Área da equipe' }).waitFor();
   await assertAccessible(page);
   await page.getByLabel('Tipo').selectOption('maintenance');
-  await page.getByLabel('Título').fill('Manutenção programada do servidor');
-  await page.getByLabel('Texto (Markdown)').fill('O portal ficará fora do ar das 22h às 23h.');
+  await page.getByLabel('Título em português').fill('Manutenção programada do servidor');
+  await page.getByLabel('Texto em português (Markdown)').fill('O portal ficará fora do ar das 22h às 23h.');
+  await page.getByLabel('Título em inglês').fill('Scheduled server maintenance');
+  await page.getByLabel('Texto em inglês (Markdown)').fill('The portal will be down from 10 pm to 11 pm.');
   await page.getByRole('button', { name: 'Publicar aviso' }).click();
   await page.getByRole('listitem').getByText('Manutenção programada do servidor').waitFor();
   await page.goto(server.url);
   await page.getByRole('region', { name: 'Avisos' }).getByText('Manutenção programada do servidor').waitFor();
+  // A reader in English gets the English text of the same announcement.
+  const english = await newPage(browser, { locale: 'en' });
+  await english.goto(server.url);
+  const notices = english.getByRole('region', { name: 'Announcements' });
+  await notices.getByText('Scheduled server maintenance').waitFor();
+  assert.equal(await notices.getByText('Manutenção programada do servidor').count(), 0);
+  await english.close();
   await page.getByRole('banner').getByRole('button', { name: 'Sair' }).click();
   await page.getByRole('banner').getByRole('link', { name: 'Entrar' }).waitFor();
   assertNoErrors(page);
