@@ -17,8 +17,9 @@ use std::{
 const TRUNK_VERSION: &str = "0.21.14";
 const BINARYEN_VERSION: &str = "132";
 /// First-visit transfer budget (wasm + js + css, brotli): today's size with headroom. The goal for the
-/// finished portal is 150 KB; see the README's benchmark section.
-const BUDGET_BROTLI_BYTES: u64 = 380 * 1024;
+/// finished portal is 150 KB; see the README's benchmark section (the staff pages are in the one bundle
+/// every client downloads until routes can be split).
+const BUDGET_BROTLI_BYTES: u64 = 460 * 1024;
 
 type Result<T = ()> = std::result::Result<T, String>;
 
