@@ -223,7 +223,7 @@ async fn save_article(
             locale: c.locale.clone(),
             tags: tag_list(&c.tags),
             status,
-            translation_of: None,
+            translation_of,
         };
         return api::create_article(locale, &body)
             .await
@@ -257,6 +257,26 @@ async fn save_article(
         }
         Err(e) => Err(Failure::Api(e)),
     }
+}
+
+/// A link to write the article in the other language, when it has no translation yet.
+fn translate_href(article: &Article) -> Option<(String, &'static str)> {
+    let (other, key) = if article.locale == "en" {
+        ("pt-BR", "kbe.translate_pt")
+    } else {
+        ("en", "kbe.translate_en")
+    };
+    let translated = article.translations.iter().any(|t| t.locale == other);
+    (!translated).then(|| {
+        (
+            format!(
+                "/staff/kb/new?locale={other}&translation_of={}&title={}",
+                article.id,
+                api::enc(&article.title)
+            ),
+            key,
+        )
+    })
 }
 
 /// The article as the server has it, and the id of its translation: an edit must send that link back,
@@ -328,7 +348,8 @@ fn EditExisting(slug: String) -> impl IntoView {
     }
 }
 
-/// A new article starts from the query (`?title=&locale=&category=`), for instance a search that found nothing.
+/// A new article starts from the query (`?title=&locale=&category=`), for instance a search that found nothing
+/// (`translation_of` is read by the form).
 fn prefill(i18n: I18n, q: &leptos_router::params::ParamsMap) -> (Content, Option<String>) {
     let locale = q
         .get("locale")
@@ -360,7 +381,11 @@ fn EditorForm(loaded: Option<Loaded>) -> impl IntoView {
     let navigate = use_navigate();
     let location = use_location();
     let query = use_query_map();
-    let translation_of = loaded.as_ref().and_then(|l| l.translation_of);
+    // An edit sends the existing link back; a new article may start as a translation (`?translation_of=`).
+    let translation_of = match &loaded {
+        Some(l) => l.translation_of,
+        None => query.with_untracked(|q| q.get("translation_of").and_then(|t| t.parse().ok())),
+    };
     let server = RwSignal::new(loaded.map(|l| l.article));
     let id = server.with_untracked(|a| a.as_ref().map(|a| a.id));
     let key = StoredValue::new(draft_key(id));
@@ -882,6 +907,7 @@ fn ArticleLinks(
             {published.then(|| view! {
                 <A href=format!("/kb/{}", article.slug)>{move || i18n.t("kbe.public_page")}</A>
             })}
+            {translate_href(&article).map(|(href, key)| view! { <A href=href>{move || i18n.t(key)}</A> })}
             {(!archived).then(|| view! {
                 <button type="button" on:click=move |_| confirming.set(true)
                     aria-expanded=move || confirming.get().to_string()>{move || i18n.t("kbe.archive")}</button>

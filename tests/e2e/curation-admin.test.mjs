@@ -5,8 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startServer, launchBrowser, newPage, assertNoErrors, assertAccessible, signIn, apiLogin, api,
-} from './harness.mjs';
+  startServer, launchBrowser, newPage, assertNoErrors, assertAccessible, apiLogin, api, signedInPage } from './harness.mjs';
 
 let server;
 let browser;
@@ -23,12 +22,7 @@ after(async () => {
 
 const NONSENSE = 'xyzzy impressora quântica';
 
-async function signedIn(email, path, { locale = 'pt-BR', ...opts } = {}) {
-  const page = await newPage(browser, { locale, ...opts });
-  await page.goto(`${server.url}/login?next=${encodeURIComponent(path)}`);
-  await signIn(page, email, undefined, { lang: locale === 'en' ? 'en' : 'pt' });
-  return page;
-}
+const signedIn = (email, path, opts) => signedInPage(browser, server.url, email, path, opts);
 
 test('a search that found nothing shows in the analytics and leads to a new article with its title', async () => {
   // A client searches for something the knowledge base does not have.

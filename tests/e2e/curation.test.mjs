@@ -4,7 +4,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, newPage, assertNoErrors, assertAccessible, signIn, apiLogin, api } from './harness.mjs';
+import { startServer, launchBrowser, newPage, assertNoErrors, assertAccessible, apiLogin, api, signedInPage } from './harness.mjs';
 
 let server;
 let browser;
@@ -19,12 +19,7 @@ after(async () => {
   await server?.stop();
 });
 
-async function signedIn(email, path, opts = {}) {
-  const page = await newPage(browser, { locale: 'pt-BR', ...opts });
-  await page.goto(`${server.url}/login?next=${encodeURIComponent(path)}`);
-  await signIn(page, email);
-  return page;
-}
+const signedIn = (email, path, opts) => signedInPage(browser, server.url, email, path, opts);
 
 test('an agent writes and publishes an article, and a client finds it by search', async () => {
   const agent = await signedIn('carla@suporte.demo', '/staff/kb');
@@ -48,6 +43,17 @@ test('an agent writes and publishes an article, and a client finds it by search'
   await agent.getByRole('button', { name: 'Publicar' }).click();
   await agent.waitForURL(/\/staff\/kb\/articles\/balanca-toledo-nao-comunica-com-o-caixa$/);
   await agent.getByRole('status').getByText('Publicado').first().waitFor();
+
+  // Its English version, linked to it as a translation.
+  await agent.getByRole('link', { name: 'Escrever a versão em inglês' }).click();
+  await agent.getByRole('heading', { level: 1, name: 'Novo artigo' }).waitFor();
+  assert.equal(await agent.getByLabel('Idioma do artigo').inputValue(), 'en');
+  await agent.getByLabel('Título', { exact: true }).fill('Toledo scale does not talk to the register');
+  await agent.getByLabel('Categoria').selectOption({ index: 1 });
+  await agent.getByLabel('Texto (Markdown)').fill('Check the serial cable, then restart the weighing service.');
+  await agent.getByRole('button', { name: 'Publicar' }).click();
+  await agent.waitForURL(/\/staff\/kb\/articles\/toledo-scale-does-not-talk-to-the-register$/);
+  await agent.getByRole('status').getByText('Publicado').first().waitFor();
   assertNoErrors(agent);
 
   // A client, not signed in, types without accents and with a typo.
@@ -59,6 +65,8 @@ test('an agent writes and publishes an article, and a client finds it by search'
   await hit.click();
   await client.getByRole('heading', { level: 1, name: 'Balança Toledo não comunica com o caixa' }).waitFor();
   await client.getByText('Reinicie o serviço de pesagem.').waitFor();
+  await client.getByRole('link', { name: 'Read in English' }).click();
+  await client.getByRole('heading', { level: 1, name: 'Toledo scale does not talk to the register' }).waitFor();
   assertNoErrors(client);
 });
 

@@ -114,6 +114,14 @@ export async function api(url, cookie, method, path, body) {
   return { status: r.status, body: text ? JSON.parse(text) : null };
 }
 
+/** A new page in `locale` (pt-BR by default), signed in through the sign-in page on its way to `path`. */
+export async function signedInPage(browser, url, email, path, { locale = 'pt-BR', ...opts } = {}) {
+  const page = await newPage(browser, { locale, ...opts });
+  await page.goto(`${url}/login?next=${encodeURIComponent(path)}`);
+  await signIn(page, email, undefined, { lang: locale === 'en' ? 'en' : 'pt' });
+  return page;
+}
+
 /** Signs in through the sign-in page, as a person would. */
 export async function signIn(page, email, password = DEMO_PASSWORD, { lang = 'pt' } = {}) {
   const L = lang === 'pt' ? { email: 'E-mail', password: 'Senha', submit: 'Entrar' } : { email: 'E-mail', password: 'Password', submit: 'Sign in' };

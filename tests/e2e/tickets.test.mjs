@@ -5,7 +5,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, newPage, assertNoErrors, assertAccessible, signIn, apiLogin, api } from './harness.mjs';
+import { startServer, launchBrowser, newPage, assertNoErrors, assertAccessible, signIn, apiLogin, api, signedInPage } from './harness.mjs';
 
 let server;
 let browser;
@@ -20,12 +20,7 @@ after(async () => {
   await server?.stop();
 });
 
-async function signedIn(email, path, opts = {}) {
-  const page = await newPage(browser, { locale: 'pt-BR', ...opts });
-  await page.goto(`${server.url}/login?next=${encodeURIComponent(path)}`);
-  await signIn(page, email);
-  return page;
-}
+const signedIn = (email, path, opts) => signedInPage(browser, server.url, email, path, opts);
 
 async function countTickets(token) {
   const cookie = await apiLogin(server.url, 'carla@suporte.demo');
