@@ -1,4 +1,5 @@
-//! The active announcements, on every page: incidents stand out, each with its start in the reader's zone.
+//! The active announcements, on every page: incidents stand out, each with its start (and its planned end,
+//! for a maintenance window) in the reader's zone.
 
 use std::time::Duration;
 
@@ -58,6 +59,13 @@ fn AnnouncementItem(a: Announcement) -> impl IntoView {
                     {move || i18n.t("announcements.since")} " "
                     <time datetime=time::iso(starts)>{move || time::date_time(starts, i18n.locale.get())}</time>
                 </span>
+                {a.ends_at.map(|ends| view! {
+                    " · "
+                    <span>
+                        {move || i18n.t("announcements.until")} " "
+                        <time datetime=time::iso(ends)>{move || time::date_time(ends, i18n.locale.get())}</time>
+                    </span>
+                })}
             </p>
             <div class="announcement-body" inner_html=a.body_html.clone()></div>
         </article>

@@ -68,6 +68,21 @@ test('an announcement created through the API shows on every page, with its star
     assert.equal(new Date(datetime).getTime(), new Date(created.body.starts_at).setMilliseconds(0));
   }
   await assertAccessible(page);
+  // A maintenance window says when it is expected to end.
+  const ends = new Date(Date.now() + 2 * 3600_000);
+  ends.setUTCSeconds(0, 0);
+  const window = await api(server.url, cookie, 'POST', '/announcements', {
+    kind: 'maintenance',
+    title: 'Atualização do servidor de notas',
+    body_md: 'Emissão de NF-e indisponível durante a janela.',
+    ends_at: ends.toISOString(),
+  });
+  assert.equal(window.status, 201);
+  await page.reload();
+  const item = page.getByRole('region', { name: 'Avisos' }).getByRole('article').filter({ hasText: 'Atualização do servidor de notas' });
+  await item.getByText('previsto até').waitFor();
+  assert.equal(new Date(await item.locator('time').nth(1).getAttribute('datetime')).getTime(), ends.getTime());
+  assert.equal((await api(server.url, cookie, 'DELETE', `/announcements/${window.body.id}`, {})).status, 204);
   // Ended, it disappears.
   assert.equal((await api(server.url, cookie, 'DELETE', `/announcements/${created.body.id}`, {})).status, 204);
   await page.goto(server.url);
