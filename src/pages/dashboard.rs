@@ -137,7 +137,8 @@ fn number_text(value: Option<f64>, locale: Locale) -> String {
     }
 }
 
-fn percent_text(value: Option<f64>, locale: Locale) -> String {
+/// A percentage in the reader's language ("—" when there is none).
+pub fn percent_text(value: Option<f64>, locale: Locale) -> String {
     match value {
         None => "—".into(),
         Some(_) => format!("{} %", number_text(value, locale)),

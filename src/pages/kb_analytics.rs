@@ -13,6 +13,7 @@ use crate::{
     api::{self, enc},
     components::{guard::RequireUser, kb::error_text, staff_kb_nav::StaffKbNav},
     i18n::{Locale, use_i18n},
+    pages::dashboard::percent_text,
     time,
 };
 
@@ -39,17 +40,6 @@ pub fn new_article_href(query: &str, locale: Locale) -> String {
 
 fn editor_href(slug: &str) -> String {
     format!("/staff/kb/articles/{}", enc(slug))
-}
-
-/// A number in the reader's language (decimal comma in Portuguese).
-fn percent_text(value: Option<f64>, locale: Locale) -> String {
-    match value {
-        None => "—".into(),
-        Some(v) => format!(
-            "{} %",
-            String::from(js_sys::Number::from(v).to_locale_string(locale.tag()))
-        ),
-    }
 }
 
 #[component]

@@ -1,7 +1,7 @@
 //! The staff article list: filters by status, category, language and helpfulness, and a title search.
 //! Every filter lives in the URL, so a shared link, Back and a reload keep them.
 
-use api_types::{ArticleStatus, ArticleSummary, Category};
+use api_types::{ArticleSummary, Category};
 use leptos::prelude::*;
 use leptos_router::{
     NavigateOptions,
@@ -13,20 +13,12 @@ use crate::{
     api::{self, ArticleQuery, enc},
     components::{guard::RequireUser, kb::error_text, staff_kb_nav::StaffKbNav},
     i18n::use_i18n,
+    pages::kb_editor::status_tag,
     time,
 };
 
 /// The article languages, as tags.
 pub const ARTICLE_LOCALES: [&str; 2] = ["pt-BR", "en"];
-
-/// `draft`, `published`, `archived`.
-pub fn article_status_tag(status: ArticleStatus) -> &'static str {
-    match status {
-        ArticleStatus::Draft => "draft",
-        ArticleStatus::Published => "published",
-        ArticleStatus::Archived => "archived",
-    }
-}
 
 /// The i18n key of a language's name (`pt-BR`, `en`).
 pub fn locale_name_key(tag: &str) -> &'static str {
@@ -312,7 +304,7 @@ fn ArticleTable(items: Vec<ArticleSummary>) -> impl IntoView {
                 </thead>
                 <tbody>
                     {items.into_iter().map(|a| {
-                        let status = a.status.map(article_status_tag);
+                        let status = a.status.map(status_tag);
                         let updated = a.updated_at;
                         let locale_key = locale_name_key(&a.locale);
                         let (yes, no) = (a.helpful_yes.to_string(), a.helpful_no.to_string());
