@@ -1,8 +1,11 @@
 //! `portal-api`: the portal's server. `app(state)` builds the whole HTTP service, so tests drive it
 //! in-process; `main.rs` only reads the command line and serves it.
 
+pub mod analytics;
+pub mod assets;
 pub mod auth;
 pub mod backup;
+pub mod cache;
 pub mod db;
 pub mod demo;
 pub mod error;
@@ -10,6 +13,7 @@ pub mod extract;
 pub mod kpi;
 pub mod lang;
 pub mod markdown;
+pub mod metrics;
 pub mod openapi;
 pub mod repo;
 pub mod routes;
@@ -43,6 +47,8 @@ pub struct Config {
     pub sla: sla::Policy,
     /// Verified backups on a schedule (`serve --backup-dir`); `None` makes none.
     pub backup: Option<backup::Schedule>,
+    /// Addresses that may read `/metrics` without a staff session (a Prometheus server).
+    pub metrics_allow: Vec<std::net::IpAddr>,
 }
 
 impl Default for Config {
@@ -57,6 +63,7 @@ impl Default for Config {
             secure_cookies: false,
             sla: sla::Policy::default(),
             backup: None,
+            metrics_allow: Vec::new(),
         }
     }
 }
@@ -72,6 +79,12 @@ pub struct AppState {
     pub search: Arc<search::SearchIndex>,
     /// The backup schedule's state, for `/healthz` and the staff.
     pub backups: Arc<backup::Monitor>,
+    /// Searches and article views, written in batches off the request path.
+    pub analytics: Arc<analytics::Queue>,
+    /// The built app in memory, when the server serves it (`Config::dist`).
+    pub assets: Option<Arc<assets::Assets>>,
+    /// Request counters and latencies for `/metrics`.
+    pub metrics: Arc<metrics::Metrics>,
 }
 
 impl AppState {
@@ -104,6 +117,14 @@ impl AppState {
             .map_err(|e| Error::Internal(e.to_string()))?;
         tracing::info!(articles = indexed, "search index built");
         let backups = Arc::new(backup::Monitor::new(config.backup.clone()));
+        let analytics = Arc::new(analytics::Queue::new(&repo).await?);
+        tokio::spawn(analytics.clone().run(repo.clone()));
+        let assets = match &config.dist {
+            Some(dist) => Some(Arc::new(assets::Assets::load(dist).map_err(|e| {
+                Error::Internal(format!("reading the app in {}: {e}", dist.display()))
+            })?)),
+            None => None,
+        };
         Ok(Self {
             repo,
             config: Arc::new(config),
@@ -111,7 +132,17 @@ impl AppState {
             dummy_hash: auth::hash_password("no user has this password")?.into(),
             search: Arc::new(search),
             backups,
+            analytics,
+            assets,
+            metrics: Arc::default(),
         })
+    }
+}
+
+impl AppState {
+    /// Writes the analytics events still waiting (before a report reads them, and at shutdown).
+    pub async fn flush_analytics(&self) {
+        self.analytics.flush(&self.repo).await;
     }
 }
 

@@ -62,6 +62,10 @@ struct Serve {
     /// Always mark the session cookie Secure (it is also set when a proxy sends X-Forwarded-Proto: https).
     #[arg(long, env = "PORTAL_SECURE_COOKIES")]
     secure_cookies: bool,
+    /// An address that may read /metrics without a staff session, e.g. the Prometheus server (repeatable,
+    /// or comma-separated in PORTAL_METRICS_ALLOW).
+    #[arg(long, env = "PORTAL_METRICS_ALLOW", value_delimiter = ',')]
+    metrics_allow: Vec<std::net::IpAddr>,
     /// Take verified backups into this directory on a schedule (see `portal-api backup`).
     #[arg(long, env = "PORTAL_BACKUP_DIR")]
     backup_dir: Option<PathBuf>,
@@ -199,6 +203,7 @@ async fn serve(args: Serve) -> AnyResult {
         login_limit_email: args.login_limit,
         login_limit_address: args.login_limit_address,
         secure_cookies: args.secure_cookies,
+        metrics_allow: args.metrics_allow,
         backup: args.backup_dir.map(|dir| backup::Schedule {
             dir,
             every: args.backup_every,
@@ -221,15 +226,20 @@ async fn serve(args: Serve) -> AnyResult {
     if let Some(s) = state.backups.schedule() {
         tracing::info!(dir = %s.dir.display(), every_s = s.every.as_secs(), keep = s.keep, "verified backups on a schedule");
     }
+    if let Some(assets) = &state.assets {
+        assets.clone().spawn_watch();
+    }
     let backups = backup::spawn_schedule(args.db.clone(), state.backups.clone());
     let listener = tokio::net::TcpListener::bind(args.addr).await?;
     tracing::info!(addr = %args.addr, db = %args.db.display(), "portal-api listening on http://{}", args.addr);
     axum::serve(
         listener,
-        app(state).into_make_service_with_connect_info::<SocketAddr>(),
+        app(state.clone()).into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown())
     .await?;
+    // The analytics events still in memory are written before the database closes.
+    state.flush_analytics().await;
     if let Some(task) = backups {
         task.abort();
     }

@@ -339,6 +339,16 @@ impl SearchIndex {
         self.commit(&mut writer)
     }
 
+    /// Articles in the index and its size in memory, in bytes (for `/metrics`).
+    pub fn size(&self) -> (u64, u64) {
+        let searcher = self.reader.searcher();
+        let bytes = searcher
+            .space_usage()
+            .map(|u| u.total().get_bytes())
+            .unwrap_or(0);
+        (searcher.num_docs(), bytes)
+    }
+
     pub fn set_synonyms(&self, groups: &[Vec<String>]) {
         let mut fold = analyzer(None);
         let parsed = groups

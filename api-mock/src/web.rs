@@ -1,23 +1,20 @@
 //! The HTTP service around the API: security headers, the JSON-only rule, body cap, compression,
-//! `/healthz`, the OpenAPI document, and the built portal with fallback to `index.html`.
+//! `/healthz`, the OpenAPI document, and the built portal (from memory, see `assets`) with fallback to
+//! `index.html`.
 
 use std::{path::Path, sync::Arc};
 
 use axum::{
     Router,
     extract::{DefaultBodyLimit, Request},
-    http::{HeaderName, HeaderValue, StatusCode, header},
+    http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri, header},
     middleware::{self, Next},
     response::Response,
     routing::get,
 };
 use base64::Engine;
 use sha2::{Digest, Sha256};
-use tower_http::{
-    compression::CompressionLayer,
-    services::{ServeDir, ServeFile},
-    trace::TraceLayer,
-};
+use tower_http::{compression::CompressionLayer, trace::TraceLayer};
 
 use crate::{AppState, error::Error, extract};
 
@@ -38,33 +35,40 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(extract::require_json))
         .layer(DefaultBodyLimit::max(BODY_LIMIT));
 
-    let csp = content_security_policy(state.config.dist.as_deref());
+    let assets = state.assets.clone();
+    let no_app_csp = content_security_policy_for("");
     let mut app = Router::new()
         .nest("/api/v1", api)
         // Anything else under /api is an API 404, never the app's HTML.
         .route("/api", get(api_not_found).fallback(api_not_found))
         .route("/api/{*rest}", get(api_not_found).fallback(api_not_found))
-        .route("/healthz", get(crate::routes::health::healthz));
+        .route("/healthz", get(crate::routes::health::healthz))
+        .route("/metrics", get(crate::metrics::scrape));
 
-    if let Some(dist) = state.config.dist.clone() {
-        let index = dist.join("index.html");
-        let files = ServeDir::new(&dist)
-            .precompressed_br()
-            .precompressed_gzip()
-            .fallback(ServeFile::new(index));
+    if let Some(files) = assets.clone() {
         app = app
-            .fallback_service(files)
+            .fallback(move |method: Method, uri: Uri, headers: HeaderMap| {
+                let files = files.clone();
+                async move { files.respond(&method, uri.path(), &headers) }
+            })
             .layer(middleware::from_fn(cache_headers));
     }
 
-    app.layer(middleware::from_fn(crate::lang::middleware))
-        .layer(middleware::from_fn(move |req: Request, next: Next| {
-            let csp = csp.clone();
-            async move { security_headers(req, next, &csp).await }
-        }))
-        .layer(CompressionLayer::new())
-        .layer(TraceLayer::new_for_http())
-        .with_state(state)
+    app.layer(middleware::from_fn_with_state(
+        state.clone(),
+        crate::metrics::track,
+    ))
+    .layer(middleware::from_fn(crate::lang::middleware))
+    .layer(middleware::from_fn(move |req: Request, next: Next| {
+        // The policy names the inline script of the index.html being served now.
+        let csp = assets
+            .as_ref()
+            .map_or_else(|| no_app_csp.clone(), |a| a.csp());
+        async move { security_headers(req, next, &csp).await }
+    }))
+    .layer(CompressionLayer::new())
+    .layer(TraceLayer::new_for_http())
+    .with_state(state)
 }
 
 async fn api_not_found() -> Error {
@@ -75,7 +79,7 @@ async fn api_not_found() -> Error {
 async fn cache_headers(request: Request, next: Next) -> Response {
     let path = request.uri().path().to_string();
     let mut response = next.run(request).await;
-    if path.starts_with("/api/") || path == "/healthz" {
+    if path.starts_with("/api/") || path == "/healthz" || path == "/metrics" {
         return response;
     }
     let value = if response.status() == StatusCode::OK && is_hashed_asset(&path) {
@@ -124,7 +128,12 @@ pub fn content_security_policy(dist: Option<&Path>) -> HeaderValue {
     let html = dist
         .and_then(|d| std::fs::read_to_string(d.join("index.html")).ok())
         .unwrap_or_default();
-    let hashes: String = inline_scripts(&html)
+    content_security_policy_for(&html)
+}
+
+/// The CSP for a page whose HTML is `html`.
+pub fn content_security_policy_for(html: &str) -> HeaderValue {
+    let hashes: String = inline_scripts(html)
         .iter()
         .map(|s| {
             let digest = Sha256::digest(s.as_bytes());

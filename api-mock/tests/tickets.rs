@@ -143,9 +143,11 @@ async fn file_backed_app(dir: &Path) -> TestApp {
     let repo = Repo::new(pool.clone());
     demo::seed(&repo).await.unwrap();
     let state = AppState::new(pool, Config::default()).await.unwrap();
+    drop(repo);
     TestApp {
-        router: app(state),
-        repo,
+        router: app(state.clone()),
+        repo: state.repo.clone(),
+        state,
     }
 }
 

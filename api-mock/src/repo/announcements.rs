@@ -2,10 +2,15 @@
 //! language when it has a text in it.
 
 use api_types::{Announcement, AnnouncementKind};
+use std::{sync::Arc, time::Duration};
+
 use sqlx::Row;
 
 use super::Repo;
-use crate::db::{now_ms, to_time};
+use crate::{
+    cache,
+    db::{now_ms, to_time},
+};
 
 pub fn kind_str(kind: AnnouncementKind) -> &'static str {
     match kind {
@@ -64,11 +69,42 @@ const SELECT: &str = "SELECT a.id, a.kind, COALESCE(t.title, a.title) AS title, 
 
 impl Repo {
     /// The announcements active now, in `lang`; only those for `locale` (the ones for every locale, for
-    /// `locale` itself, or with a text in it) unless `locale` is `None`. Incidents first.
+    /// `locale` itself, or with a text in it) unless `locale` is `None`. Incidents first. From the cache
+    /// when it has them, which keeps them until the next start or end of any announcement.
     pub async fn active_announcements(
         &self,
         lang: &str,
         locale: Option<&str>,
+    ) -> sqlx::Result<Arc<Vec<Announcement>>> {
+        let key = (lang.to_string(), locale.map(str::to_string));
+        let generation = match self.cache.announcements.get(&key) {
+            Ok(hit) => return Ok(hit),
+            Err(generation) => generation,
+        };
+        let now = now_ms();
+        let list = Arc::new(self.read_active_announcements(lang, locale, now).await?);
+        let next_change: Option<i64> = sqlx::query_scalar(
+            "SELECT MIN(t) FROM (SELECT starts_at AS t FROM announcements WHERE starts_at > ?1 \
+             UNION ALL SELECT ends_at FROM announcements WHERE ends_at > ?1)",
+        )
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await?;
+        let ttl = next_change
+            .map(|t| Duration::from_millis(u64::try_from(t - now).unwrap_or(0)))
+            .unwrap_or(cache::TTL)
+            .min(cache::TTL);
+        self.cache
+            .announcements
+            .put(generation, key, list.clone(), ttl);
+        Ok(list)
+    }
+
+    async fn read_active_announcements(
+        &self,
+        lang: &str,
+        locale: Option<&str>,
+        now: i64,
     ) -> sqlx::Result<Vec<Announcement>> {
         let sql = format!(
             "{SELECT} WHERE a.starts_at <= ?2 AND (a.ends_at IS NULL OR a.ends_at > ?2) \
@@ -78,7 +114,7 @@ impl Repo {
         );
         let rows = sqlx::query(&sql)
             .bind(lang)
-            .bind(now_ms())
+            .bind(now)
             .bind(locale)
             .fetch_all(&self.pool)
             .await?;
@@ -129,6 +165,7 @@ impl Repo {
         .await?;
         set_translations(&mut tx, id, a.translations).await?;
         tx.commit().await?;
+        self.cache.invalidate_announcements();
         Ok(id)
     }
 
@@ -161,6 +198,7 @@ impl Repo {
         }
         set_translations(&mut tx, id, a.translations).await?;
         tx.commit().await?;
+        self.cache.invalidate_announcements();
         Ok(true)
     }
 
@@ -175,6 +213,7 @@ impl Repo {
         .bind(id)
         .execute(&self.pool)
         .await?;
+        self.cache.invalidate_announcements();
         Ok(done.rows_affected() > 0)
     }
 }

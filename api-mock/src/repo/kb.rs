@@ -5,10 +5,15 @@ use api_types::{
     FeedbackComment, QueryCount, Revision, RevisionSummary, Translation, UnhelpfulArticle,
     ZeroResultQuery,
 };
+use std::sync::Arc;
+
 use sqlx::Row;
 
 use super::Repo;
-use crate::db::{now_ms, to_time};
+use crate::{
+    cache,
+    db::{now_ms, to_time},
+};
 
 pub fn status_str(s: ArticleStatus) -> &'static str {
     match s {
@@ -82,7 +87,7 @@ impl Repo {
         description: &str,
         position: i64,
     ) -> sqlx::Result<i64> {
-        sqlx::query_scalar(
+        let id = sqlx::query_scalar(
             "INSERT INTO kb_categories (slug, locale, name, description, position) VALUES (?, ?, ?, ?, ?) RETURNING id",
         )
         .bind(slug)
@@ -91,10 +96,28 @@ impl Repo {
         .bind(description)
         .bind(position)
         .fetch_one(&self.pool)
-        .await
+        .await;
+        self.cache.invalidate_kb();
+        id
     }
 
-    pub async fn categories(&self, locale: &str) -> sqlx::Result<Vec<Category>> {
+    /// The categories of a locale, from the cache when it has them.
+    pub async fn categories(&self, locale: &str) -> sqlx::Result<Arc<Vec<Category>>> {
+        let generation = match self.cache.categories.get(locale) {
+            Ok(hit) => return Ok(hit),
+            Err(generation) => generation,
+        };
+        let categories = Arc::new(self.read_categories(locale).await?);
+        self.cache.categories.put(
+            generation,
+            locale.to_string(),
+            categories.clone(),
+            cache::TTL,
+        );
+        Ok(categories)
+    }
+
+    async fn read_categories(&self, locale: &str) -> sqlx::Result<Vec<Category>> {
         let rows = sqlx::query(
             "SELECT c.id, c.slug, c.locale, c.name, c.description, c.position, \
              (SELECT COUNT(*) FROM kb_articles a WHERE a.category_id = c.id AND a.status = 'published') AS n \
@@ -128,6 +151,7 @@ impl Repo {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let id = Self::insert_article(&mut tx, a, now_ms()).await?;
         tx.commit().await?;
+        self.cache.invalidate_kb();
         Ok(id)
     }
 
@@ -138,7 +162,9 @@ impl Repo {
         for a in articles {
             Self::insert_article(&mut tx, a, now).await?;
         }
-        tx.commit().await
+        tx.commit().await?;
+        self.cache.invalidate_kb();
+        Ok(())
     }
 
     /// An article and its first revision.
@@ -225,7 +251,23 @@ impl Repo {
         Ok((rows.iter().map(summary_from_row).collect(), total))
     }
 
-    /// An article by slug; only a published one unless `any_status` (staff).
+    /// A published article by slug as readers see it, from the cache when it has it.
+    pub async fn published_article(&self, slug: &str) -> sqlx::Result<Option<Arc<Article>>> {
+        let generation = match self.cache.articles.get(slug) {
+            Ok(hit) => return Ok(Some(hit)),
+            Err(generation) => generation,
+        };
+        let Some(article) = self.article(slug, false).await? else {
+            return Ok(None);
+        };
+        let article = Arc::new(article);
+        self.cache
+            .articles
+            .put(generation, slug.to_string(), article.clone(), cache::TTL);
+        Ok(Some(article))
+    }
+
+    /// An article by slug, read from the database; only a published one unless `any_status` (staff).
     pub async fn article(&self, slug: &str, any_status: bool) -> sqlx::Result<Option<Article>> {
         let sql = format!(
             "SELECT {SUMMARY_COLUMNS}, a.body_md, a.body_html, a.tags, a.revision, a.category_id, COALESCE(a.translation_of, a.id) AS grp \
@@ -285,31 +327,6 @@ impl Repo {
         }))
     }
 
-    pub async fn record_view(
-        &self,
-        article_id: i64,
-        search_id: Option<i64>,
-        user_id: Option<i64>,
-    ) -> sqlx::Result<()> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        sqlx::query("UPDATE kb_articles SET views = views + 1 WHERE id = ?")
-            .bind(article_id)
-            .execute(&mut *tx)
-            .await?;
-        // A search id that does not exist is dropped rather than refused: the view still counts.
-        sqlx::query(
-            "INSERT INTO kb_article_views (article_id, search_id, user_id, created_at) \
-             VALUES (?, (SELECT id FROM kb_searches WHERE id = ?), ?, ?)",
-        )
-        .bind(article_id)
-        .bind(search_id)
-        .bind(user_id)
-        .bind(now_ms())
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await
-    }
-
     /// Records a vote; a visitor's second vote on an article replaces the first, and the counters follow.
     pub async fn vote(
         &self,
@@ -345,26 +362,79 @@ impl Repo {
         .bind(article_id)
         .execute(&mut *tx)
         .await?;
-        tx.commit().await
+        tx.commit().await?;
+        self.cache.invalidate_kb();
+        Ok(())
     }
 
-    pub async fn record_search(
-        &self,
-        query: &str,
-        locale: &str,
-        results: i64,
-        user_id: Option<i64>,
-    ) -> sqlx::Result<i64> {
-        sqlx::query_scalar(
-            "INSERT INTO kb_searches (query, locale, results, user_id, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
-        )
-        .bind(query)
-        .bind(locale)
-        .bind(results)
-        .bind(user_id)
-        .bind(now_ms())
-        .fetch_one(&self.pool)
-        .await
+    /// The largest search id written, 0 when there is none.
+    pub async fn max_search_id(&self) -> sqlx::Result<i64> {
+        sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM kb_searches")
+            .fetch_one(&self.pool)
+            .await
+    }
+
+    /// Writes a batch of analytics events in one transaction, in their order; the article view counters
+    /// follow, one update per article.
+    pub async fn record_analytics(&self, events: &[crate::analytics::Event]) -> sqlx::Result<()> {
+        use crate::analytics::Event;
+        let mut views: std::collections::BTreeMap<i64, i64> = Default::default();
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        for event in events {
+            match event {
+                Event::Search {
+                    id,
+                    query,
+                    locale,
+                    results,
+                    user_id,
+                    at,
+                } => {
+                    sqlx::query(
+                        "INSERT INTO kb_searches (id, query, locale, results, user_id, created_at) \
+                         VALUES (?, ?, ?, ?, (SELECT id FROM users WHERE id = ?), ?) ON CONFLICT (id) DO NOTHING",
+                    )
+                    .bind(id)
+                    .bind(query)
+                    .bind(locale)
+                    .bind(results)
+                    .bind(user_id)
+                    .bind(at)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                Event::View {
+                    article_id,
+                    search_id,
+                    user_id,
+                    at,
+                } => {
+                    // A search id that does not exist is dropped rather than refused: the view still counts.
+                    let done = sqlx::query(
+                        "INSERT INTO kb_article_views (article_id, search_id, user_id, created_at) \
+                         SELECT id, (SELECT id FROM kb_searches WHERE id = ?2), (SELECT id FROM users WHERE id = ?3), ?4 \
+                         FROM kb_articles WHERE id = ?1",
+                    )
+                    .bind(article_id)
+                    .bind(search_id)
+                    .bind(user_id)
+                    .bind(at)
+                    .execute(&mut *tx)
+                    .await?;
+                    if done.rows_affected() > 0 {
+                        *views.entry(*article_id).or_default() += 1;
+                    }
+                }
+            }
+        }
+        for (article_id, n) in views {
+            sqlx::query("UPDATE kb_articles SET views = views + ? WHERE id = ?")
+                .bind(n)
+                .bind(article_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await
     }
 
     /// Every published article, for building the search index.
@@ -667,6 +737,7 @@ impl Repo {
         }
         Self::snapshot(&mut tx, id, Some(author_id), now).await?;
         tx.commit().await?;
+        self.cache.invalidate_kb();
         Ok(Saved::Saved)
     }
 
@@ -700,6 +771,7 @@ impl Repo {
         .await?;
         Self::snapshot(&mut tx, id, Some(author_id), now).await?;
         tx.commit().await?;
+        self.cache.invalidate_kb();
         Ok(true)
     }
 
@@ -800,6 +872,7 @@ impl Repo {
         .bind(id)
         .execute(&self.pool)
         .await?;
+        self.cache.invalidate_kb();
         Ok(done.rows_affected() > 0)
     }
 

@@ -10,17 +10,26 @@ pub mod reports;
 pub mod tickets;
 pub mod users;
 
+use std::sync::Arc;
+
 use sqlx::SqlitePool;
 
-/// The repository: a handle on the database shared by every request.
+use crate::cache::ReadCache;
+
+/// The repository: a handle on the database shared by every request, with the in-memory copies of the
+/// hot reads that its writes keep true (`cache`).
 #[derive(Clone)]
 pub struct Repo {
     pub pool: SqlitePool,
+    pub cache: Arc<ReadCache>,
 }
 
 impl Repo {
     pub fn new(pool: SqlitePool) -> Self {
-        Self { pool }
+        Self {
+            pool,
+            cache: Arc::default(),
+        }
     }
 
     /// True when the database answers.

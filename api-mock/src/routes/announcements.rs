@@ -44,7 +44,7 @@ struct LocaleQuery {
 async fn active(
     State(state): State<AppState>,
     Query(q): Query<LocaleQuery>,
-) -> Result<Json<Vec<Announcement>>> {
+) -> Result<Json<std::sync::Arc<Vec<Announcement>>>> {
     let locale = q.locale.filter(|l| LOCALES.contains(&l.as_str()));
     let lang = locale.as_deref().unwrap_or(Lang::current().tag());
     Ok(Json(

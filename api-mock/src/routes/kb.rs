@@ -5,6 +5,8 @@
 mod curation;
 mod drafts;
 
+use std::sync::Arc;
+
 use api_types::{
     Article, ArticleSummary, Category, NewFeedback, Page, Problem, SearchHit, SearchResults,
 };
@@ -56,7 +58,7 @@ struct LocaleQuery {
 async fn categories(
     State(state): State<AppState>,
     Query(q): Query<LocaleQuery>,
-) -> Result<Json<Vec<Category>>> {
+) -> Result<Json<Arc<Vec<Category>>>> {
     Ok(Json(
         state.repo.categories(&locale_or_default(q.locale)).await?,
     ))
@@ -173,19 +175,20 @@ async fn article(
     user: Option<CurrentUser>,
     Path(slug): Path<String>,
     Query(q): Query<ArticleQuery>,
-) -> Result<Json<Article>> {
+) -> Result<Json<Arc<Article>>> {
     let staff = user.as_ref().is_some_and(CurrentUser::is_staff);
-    let article = state
-        .repo
-        .article(&slug, staff)
-        .await?
-        .ok_or(Error::NotFound)?;
+    // Staff read drafts and the latest counters from the database; everyone else reads the cached copy.
+    let article = if staff {
+        state.repo.article(&slug, true).await?.map(Arc::new)
+    } else {
+        state.repo.published_article(&slug).await?
+    }
+    .ok_or(Error::NotFound)?;
     // Staff open articles to edit and check them: only readers' views count in the analytics.
     if !staff {
         state
-            .repo
-            .record_view(article.id, q.search_id, user.map(|u| u.user.id))
-            .await?;
+            .analytics
+            .view(article.id, q.search_id, user.map(|u| u.user.id));
     }
     Ok(Json(article))
 }
@@ -277,10 +280,10 @@ async fn search(
             locale: locale.clone(),
         })
         .collect();
-    let search_id = state
-        .repo
-        .record_search(query, &requested, total as i64, user.map(|u| u.user.id))
-        .await?;
+    let search_id =
+        state
+            .analytics
+            .search(query, &requested, total as i64, user.map(|u| u.user.id));
     Ok(Json(SearchResults {
         search_id: Some(search_id),
         query: query.to_string(),
@@ -317,7 +320,7 @@ async fn feedback(
     v.finish()?;
     let article = state
         .repo
-        .article(&slug, false)
+        .published_article(&slug)
         .await?
         .ok_or(Error::NotFound)?;
     let comment = body

@@ -15,6 +15,7 @@ use tower::ServiceExt;
 pub struct TestApp {
     pub router: Router,
     pub repo: Repo,
+    pub state: AppState,
 }
 
 pub struct Answer {
@@ -33,9 +34,12 @@ impl TestApp {
         let repo = Repo::new(pool.clone());
         demo::seed(&repo).await.unwrap();
         let state = AppState::new(pool, config).await.unwrap();
+        drop(repo);
         Self {
-            router: app(state),
-            repo,
+            router: app(state.clone()),
+            // The server's own: its writes keep the server's read cache true.
+            repo: state.repo.clone(),
+            state,
         }
     }
 

@@ -230,6 +230,11 @@ impl Server {
     /// Starts `bin serve --demo` on `db` and waits until `/healthz` answers 200. The server's log goes to
     /// `log` (appended), and is shown when the server fails to start.
     pub async fn start(bin: &Path, db: &Path, log: &Path) -> Self {
+        Self::start_with(bin, db, log, &[]).await
+    }
+
+    /// [`Server::start`] with more `serve` arguments.
+    pub async fn start_with(bin: &Path, db: &Path, log: &Path, extra: &[&str]) -> Self {
         let mut last = String::new();
         for _ in 0..3 {
             let addr = free_addr();
@@ -241,6 +246,7 @@ impl Server {
             let child = Command::new(bin)
                 .args(["serve", "--demo", "--addr", &addr.to_string(), "--db"])
                 .arg(db)
+                .args(extra)
                 .env("RUST_LOG", "warn")
                 .env_remove("PORTAL_DIST")
                 .env_remove("PORTAL_BACKUP_DIR")
@@ -274,6 +280,24 @@ impl Server {
             "portal-api did not start ({last}); its log ends with:\n{}",
             tail.into_iter().rev().collect::<Vec<_>>().join("\n")
         );
+    }
+
+    /// SIGTERM (a graceful stop), and waits until the process has exited by itself.
+    pub fn terminate_and_wait(&mut self) {
+        let sent = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("running kill");
+        assert!(sent.success(), "kill -TERM failed");
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_secs(30) {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                assert!(status.success(), "portal-api exited with {status}");
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("portal-api did not stop within 30 s of SIGTERM");
     }
 
     /// SIGKILL (what `Child::kill` sends on Unix), and waits until the process is gone.

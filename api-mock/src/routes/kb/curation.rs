@@ -628,6 +628,8 @@ async fn analytics(
         ));
     }
     let since = now_ms() - i64::from(days) * 86_400_000;
+    // The report counts every event up to now, including those still waiting in the queue.
+    state.flush_analytics().await;
     let repo = &state.repo;
     let searches = repo.search_count(since).await?;
     let (top_queries, zero_result_queries) = repo.query_stats(since, 20).await?;

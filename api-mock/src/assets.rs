@@ -1,0 +1,414 @@
+//! The built app (Trunk's `dist/`), served from memory: every file with its precompressed brotli and gzip
+//! copies, an `ETag` per encoding and `304 Not Modified` for a matching `If-None-Match`. A path that is no
+//! file gets `index.html` (the app routes it). The copy in memory is replaced when `dist/` changes (it is
+//! polled every second) or on `SIGHUP`, so that a new build is served without a restart; the CSP follows
+//! the new `index.html`'s inline script.
+
+use std::{
+    collections::HashMap,
+    path::{Path, PathBuf},
+    sync::{Arc, RwLock},
+    time::{Duration, SystemTime},
+};
+
+use axum::{
+    body::{Body, Bytes},
+    http::{HeaderMap, HeaderValue, Method, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use sha2::{Digest, Sha256};
+
+use crate::error::Error;
+
+/// One file of the app, ready to send.
+struct Asset {
+    content_type: HeaderValue,
+    /// Each encoding the file exists in (`identity` first), with its bytes and `ETag`.
+    variants: Vec<Variant>,
+}
+
+struct Variant {
+    encoding: Option<&'static str>,
+    bytes: Bytes,
+    etag: HeaderValue,
+}
+
+/// The whole of `dist/` as read at one moment.
+struct Snapshot {
+    files: HashMap<String, Asset>,
+    csp: HeaderValue,
+    signature: u64,
+}
+
+/// The app in memory, and where it came from.
+pub struct Assets {
+    dist: PathBuf,
+    current: RwLock<Arc<Snapshot>>,
+}
+
+impl Assets {
+    /// Reads every file below `dist`.
+    pub fn load(dist: &Path) -> std::io::Result<Self> {
+        let snapshot = read_snapshot(dist)?;
+        tracing::info!(files = snapshot.files.len(), dist = %dist.display(), "the app is in memory");
+        Ok(Self {
+            dist: dist.to_path_buf(),
+            current: RwLock::new(Arc::new(snapshot)),
+        })
+    }
+
+    fn snapshot(&self) -> Arc<Snapshot> {
+        self.current
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// The Content-Security-Policy for the `index.html` being served.
+    pub fn csp(&self) -> HeaderValue {
+        self.snapshot().csp.clone()
+    }
+
+    /// Files in memory.
+    pub fn len(&self) -> usize {
+        self.snapshot().files.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Reads `dist/` again when it changed since the copy in memory (or always, with `force`); answers
+    /// whether the copy was replaced. A build still being written is read again at the next call.
+    pub fn reload(&self, force: bool) -> bool {
+        let before = self.snapshot().signature;
+        match signature(&self.dist) {
+            Ok(now) if now == before && !force => return false,
+            Err(e) => {
+                tracing::warn!(error = %e, "reading dist/ to look for a new build");
+                return false;
+            }
+            Ok(_) => {}
+        }
+        match read_snapshot(&self.dist) {
+            Ok(snapshot) if snapshot.files.contains_key("index.html") => {
+                let files = snapshot.files.len();
+                *self.current.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(snapshot);
+                tracing::info!(files, "the app in memory was reloaded from dist/");
+                true
+            }
+            Ok(_) => {
+                tracing::warn!(
+                    "dist/ has no index.html (a build in progress?): keeping the app in memory"
+                );
+                false
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "reloading dist/");
+                false
+            }
+        }
+    }
+
+    /// Polls `dist/` every second, and reloads on `SIGHUP`, for as long as the server runs.
+    pub fn spawn_watch(self: Arc<Self>) {
+        let polled = self.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(Duration::from_secs(1));
+            every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                every.tick().await;
+                let assets = polled.clone();
+                let _ = tokio::task::spawn_blocking(move || assets.reload(false)).await;
+            }
+        });
+        #[cfg(unix)]
+        tokio::spawn(async move {
+            use tokio::signal::unix::{SignalKind, signal};
+            let Ok(mut hup) = signal(SignalKind::hangup()) else {
+                return;
+            };
+            while hup.recv().await.is_some() {
+                tracing::info!("SIGHUP: reloading the app from dist/");
+                let assets = self.clone();
+                let _ = tokio::task::spawn_blocking(move || assets.reload(true)).await;
+            }
+        });
+    }
+
+    /// The answer for `path` (a GET or HEAD that no API route took).
+    pub fn respond(&self, method: &Method, path: &str, headers: &HeaderMap) -> Response {
+        if method != Method::GET && method != Method::HEAD {
+            return (
+                StatusCode::METHOD_NOT_ALLOWED,
+                [(header::ALLOW, HeaderValue::from_static("GET, HEAD"))],
+            )
+                .into_response();
+        }
+        let snapshot = self.snapshot();
+        let name = path.trim_start_matches('/');
+        let asset = match snapshot.files.get(name) {
+            Some(asset) if !name.is_empty() => asset,
+            // Not a file: the app's own route.
+            _ => match snapshot.files.get("index.html") {
+                Some(index) => index,
+                None => return Error::NotFound.into_response(),
+            },
+        };
+        let variant = choose(&asset.variants, headers);
+        let mut response = if none_match(headers, &variant.etag) {
+            StatusCode::NOT_MODIFIED.into_response()
+        } else if method == Method::HEAD {
+            let mut r = Response::new(Body::empty());
+            r.headers_mut()
+                .insert(header::CONTENT_LENGTH, variant.bytes.len().into());
+            r
+        } else {
+            Response::new(Body::from(variant.bytes.clone()))
+        };
+        let ok = response.status() == StatusCode::OK;
+        let h = response.headers_mut();
+        h.insert(header::ETAG, variant.etag.clone());
+        h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+        if ok {
+            h.insert(header::CONTENT_TYPE, asset.content_type.clone());
+            if let Some(encoding) = variant.encoding {
+                h.insert(header::CONTENT_ENCODING, HeaderValue::from_static(encoding));
+            }
+        }
+        response
+    }
+}
+
+/// The best encoding the client accepts: brotli, then gzip, then the file as it is.
+fn choose<'a>(variants: &'a [Variant], headers: &HeaderMap) -> &'a Variant {
+    let accepted = headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|item| {
+            let mut parts = item.split(';');
+            let name = parts.next()?.trim().to_ascii_lowercase();
+            let refused = parts.any(|p| {
+                p.trim()
+                    .strip_prefix("q=")
+                    .and_then(|q| q.trim().parse::<f32>().ok())
+                    == Some(0.0)
+            });
+            (!refused).then_some(name)
+        })
+        .collect::<Vec<_>>();
+    for wanted in ["br", "gzip"] {
+        if accepted.iter().any(|a| a == wanted)
+            && let Some(v) = variants.iter().find(|v| v.encoding == Some(wanted))
+        {
+            return v;
+        }
+    }
+    &variants[0]
+}
+
+/// True when `If-None-Match` names this `ETag` (or `*`); weak comparison, as RFC 9110 asks for GET.
+fn none_match(headers: &HeaderMap, etag: &HeaderValue) -> bool {
+    let ours = etag.to_str().unwrap_or_default();
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|t| t.trim().trim_start_matches("W/"))
+        .any(|t| t == "*" || t == ours)
+}
+
+/// Every file below `dist`, by its path relative to it with `/` separators.
+fn walk(dist: &Path) -> std::io::Result<Vec<(String, PathBuf, std::fs::Metadata)>> {
+    let mut found = Vec::new();
+    let mut stack = vec![dist.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir)? {
+            let entry = entry?;
+            let path = entry.path();
+            let meta = entry.metadata()?;
+            if meta.is_dir() {
+                stack.push(path);
+            } else if meta.is_file()
+                && let Ok(rel) = path.strip_prefix(dist)
+            {
+                let name = rel
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy())
+                    .collect::<Vec<_>>()
+                    .join("/");
+                found.push((name, path, meta));
+            }
+        }
+    }
+    found.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(found)
+}
+
+/// Names, sizes and modification times of `dist/`, hashed: it changes when a build writes anything.
+fn signature(dist: &Path) -> std::io::Result<u64> {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    for (name, _, meta) in walk(dist)? {
+        name.hash(&mut hasher);
+        meta.len().hash(&mut hasher);
+        meta.modified()
+            .ok()
+            .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
+            .hash(&mut hasher);
+    }
+    Ok(hasher.finish())
+}
+
+fn read_snapshot(dist: &Path) -> std::io::Result<Snapshot> {
+    let signature = signature(dist)?;
+    let listing = walk(dist)?;
+    let mut bytes: HashMap<String, Bytes> = HashMap::new();
+    for (name, path, _) in &listing {
+        bytes.insert(name.clone(), Bytes::from(std::fs::read(path)?));
+    }
+    let mut files = HashMap::new();
+    for (name, data) in &bytes {
+        let is_copy = [".br", ".gz"].iter().any(|ext| {
+            name.strip_suffix(ext)
+                .is_some_and(|orig| bytes.contains_key(orig))
+        });
+        if is_copy || name == ".built" {
+            continue;
+        }
+        let tag = hex16(data);
+        let mut variants = vec![Variant {
+            encoding: None,
+            bytes: data.clone(),
+            etag: etag(&tag, ""),
+        }];
+        for (ext, encoding) in [(".br", "br"), (".gz", "gzip")] {
+            if let Some(copy) = bytes.get(&format!("{name}{ext}")) {
+                variants.push(Variant {
+                    encoding: Some(encoding),
+                    bytes: copy.clone(),
+                    etag: etag(&tag, encoding),
+                });
+            }
+        }
+        let mime = mime_guess::from_path(name).first_or_octet_stream();
+        let content_type = if mime.type_() == mime_guess::mime::TEXT
+            || mime.subtype() == mime_guess::mime::JAVASCRIPT
+            || mime.subtype() == mime_guess::mime::JSON
+        {
+            format!("{mime}; charset=utf-8")
+        } else {
+            mime.to_string()
+        };
+        files.insert(
+            name.clone(),
+            Asset {
+                content_type: HeaderValue::from_str(&content_type)
+                    .unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream")),
+                variants,
+            },
+        );
+    }
+    let csp = crate::web::content_security_policy_for(
+        bytes
+            .get("index.html")
+            .map(|b| String::from_utf8_lossy(b).into_owned())
+            .as_deref()
+            .unwrap_or_default(),
+    );
+    Ok(Snapshot {
+        files,
+        csp,
+        signature,
+    })
+}
+
+fn hex16(data: &[u8]) -> String {
+    Sha256::digest(data)
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn etag(hash: &str, encoding: &str) -> HeaderValue {
+    let value = if encoding.is_empty() {
+        format!("\"{hash}\"")
+    } else {
+        format!("\"{hash}-{encoding}\"")
+    };
+    HeaderValue::from_str(&value).unwrap_or_else(|_| HeaderValue::from_static("\"0\""))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dist() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("index.html"), "<html>app</html>").unwrap();
+        std::fs::write(dir.path().join("app-0123456789abcdef.js"), "let a = 1;").unwrap();
+        std::fs::write(dir.path().join("app-0123456789abcdef.js.br"), "BR").unwrap();
+        std::fs::write(dir.path().join("app-0123456789abcdef.js.gz"), "GZ").unwrap();
+        dir
+    }
+
+    async fn body(r: Response) -> Vec<u8> {
+        use http_body_util::BodyExt;
+        r.into_body().collect().await.unwrap().to_bytes().to_vec()
+    }
+
+    fn accept(value: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::ACCEPT_ENCODING,
+            HeaderValue::from_str(value).unwrap(),
+        );
+        h
+    }
+
+    #[tokio::test]
+    async fn serves_the_best_encoding_with_its_own_etag_and_304() {
+        let d = dist();
+        let assets = Assets::load(d.path()).unwrap();
+        let js = "/app-0123456789abcdef.js";
+        let br = assets.respond(&Method::GET, js, &accept("gzip, deflate, br"));
+        assert_eq!(br.headers()[header::CONTENT_ENCODING], "br");
+        let tag = br.headers()[header::ETAG].clone();
+        assert_eq!(body(br).await, b"BR");
+        let gz = assets.respond(&Method::GET, js, &accept("gzip, br;q=0"));
+        assert_eq!(gz.headers()[header::CONTENT_ENCODING], "gzip");
+        assert_ne!(gz.headers()[header::ETAG], tag);
+        let plain = assets.respond(&Method::GET, js, &HeaderMap::new());
+        assert!(plain.headers().get(header::CONTENT_ENCODING).is_none());
+        assert_eq!(
+            plain.headers()[header::CONTENT_TYPE],
+            "text/javascript; charset=utf-8"
+        );
+        assert_eq!(body(plain).await, b"let a = 1;");
+        let mut again = accept("br");
+        again.insert(header::IF_NONE_MATCH, tag);
+        let not_modified = assets.respond(&Method::GET, js, &again);
+        assert_eq!(not_modified.status(), StatusCode::NOT_MODIFIED);
+        assert!(body(not_modified).await.is_empty());
+    }
+
+    #[tokio::test]
+    async fn any_other_path_is_the_app_and_a_new_build_is_picked_up() {
+        let d = dist();
+        let assets = Assets::load(d.path()).unwrap();
+        let page = assets.respond(&Method::GET, "/tickets/12", &HeaderMap::new());
+        assert_eq!(page.status(), StatusCode::OK);
+        assert_eq!(body(page).await, b"<html>app</html>");
+        assert!(!assets.reload(false), "nothing changed");
+        std::fs::write(d.path().join("index.html"), "<html>new build</html>").unwrap();
+        assert!(assets.reload(false));
+        let page = assets.respond(&Method::GET, "/", &HeaderMap::new());
+        assert_eq!(body(page).await, b"<html>new build</html>");
+        let post = assets.respond(&Method::POST, "/", &HeaderMap::new());
+        assert_eq!(post.status(), StatusCode::METHOD_NOT_ALLOWED);
+    }
+}

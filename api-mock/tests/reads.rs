@@ -1,0 +1,367 @@
+//! Reads that never wait on a disk write: analytics events off the request path (and written at shutdown),
+//! the read cache kept true by the writes, the app served from memory with `ETag`/`304`, and `/metrics`.
+
+mod common;
+#[path = "support/http.rs"]
+mod http;
+
+use std::{path::Path, time::Duration};
+
+use axum::{
+    body::Body,
+    http::{Method, Request, StatusCode, header},
+};
+use common::{AGENT, MEMBER_A, TestApp};
+use portal_api::Config;
+use serde_json::json;
+
+const NFE_SLUG: &str = "emissao-de-nota-fiscal-eletronica-nf-e";
+
+async fn first_published_slug(app: &TestApp) -> (i64, String) {
+    let list = app
+        .call(Method::GET, "/api/v1/kb/articles?per_page=1", None, None)
+        .await;
+    let item = &list.body["items"][0];
+    (
+        item["id"].as_i64().unwrap(),
+        item["slug"].as_str().unwrap().to_string(),
+    )
+}
+
+#[tokio::test]
+async fn a_cached_article_changes_at_once_when_staff_publish_a_new_revision() {
+    let app = TestApp::new().await;
+    let staff = app.session_for(AGENT).await;
+    let (id, slug) = first_published_slug(&app).await;
+    let path = format!("/api/v1/kb/articles/{slug}");
+    let before = app.call(Method::GET, &path, None, None).await;
+    assert_eq!(before.status, StatusCode::OK);
+    assert_eq!(
+        app.repo.cache.articles.len(),
+        1,
+        "the reader's copy is cached"
+    );
+    // A staff edit (as the editor sends it), then the reader's next read.
+    let a = app.call(Method::GET, &path, Some(&staff), None).await.body;
+    let edit = json!({
+        "title": a["title"], "body_md": "Texto **novo** desta revisão.", "category_id": a["category"]["id"],
+        "locale": a["locale"], "tags": a["tags"], "status": "published", "revision": a["revision"],
+    });
+    let saved = app
+        .call(
+            Method::PUT,
+            &format!("/api/v1/kb/articles/{id}"),
+            Some(&staff),
+            Some(edit),
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    let after = app.call(Method::GET, &path, None, None).await;
+    assert_eq!(after.body["revision"], saved.body["revision"]);
+    assert!(
+        after.body["body_html"]
+            .as_str()
+            .unwrap()
+            .contains("<strong>novo</strong>"),
+        "{}",
+        after.body["body_html"]
+    );
+    // Archiving takes it off the public side at once, too.
+    let gone = app
+        .call(
+            Method::DELETE,
+            &format!("/api/v1/kb/articles/{id}"),
+            Some(&staff),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(gone.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        app.call(Method::GET, &path, None, None).await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn a_vote_and_a_new_announcement_show_at_once_despite_the_cache() {
+    let app = TestApp::new().await;
+    let staff = app.session_for(AGENT).await;
+    let path = format!("/api/v1/kb/articles/{NFE_SLUG}");
+    let yes = app.call(Method::GET, &path, None, None).await.body["helpful_yes"]
+        .as_i64()
+        .unwrap();
+    let vote = app
+        .call(
+            Method::POST,
+            &format!("{path}/feedback"),
+            None,
+            Some(json!({"helpful": true, "visitor": "v-cache-test"})),
+        )
+        .await;
+    assert_eq!(vote.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        app.call(Method::GET, &path, None, None).await.body["helpful_yes"],
+        yes + 1
+    );
+
+    let before = app
+        .call(
+            Method::GET,
+            "/api/v1/announcements?locale=pt-BR",
+            None,
+            None,
+        )
+        .await;
+    let n = before.body.as_array().unwrap().len();
+    let created = app
+        .call(
+            Method::POST,
+            "/api/v1/announcements",
+            Some(&staff),
+            Some(json!({"kind": "incident", "title": "SEFAZ fora do ar", "body_md": "Aguarde."})),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let after = app
+        .call(
+            Method::GET,
+            "/api/v1/announcements?locale=pt-BR",
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(after.body.as_array().unwrap().len(), n + 1);
+    let id = created.body["id"].as_i64().unwrap();
+    app.call(
+        Method::DELETE,
+        &format!("/api/v1/announcements/{id}"),
+        Some(&staff),
+        Some(json!({})),
+    )
+    .await;
+    let ended = app
+        .call(
+            Method::GET,
+            "/api/v1/announcements?locale=pt-BR",
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(ended.body.as_array().unwrap().len(), n);
+}
+
+#[tokio::test]
+async fn an_announcement_that_starts_later_appears_when_it_starts() {
+    let app = TestApp::new().await;
+    let staff = app.session_for(AGENT).await;
+    let starts = chrono::Utc::now() + chrono::Duration::milliseconds(1500);
+    let created = app
+        .call(
+            Method::POST,
+            "/api/v1/announcements",
+            Some(&staff),
+            Some(
+                json!({"kind": "maintenance", "title": "Janela de manutenção", "body_md": "Hoje.",
+                "starts_at": starts.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)}),
+            ),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let titles = || async {
+        app.call(Method::GET, "/api/v1/announcements", None, None)
+            .await
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["title"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert!(!titles().await.contains(&"Janela de manutenção".to_string()));
+    tokio::time::sleep(Duration::from_millis(1700)).await;
+    assert!(
+        titles().await.contains(&"Janela de manutenção".to_string()),
+        "the cached list expires at the next start"
+    );
+}
+
+fn fake_dist() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("index.html"),
+        "<!doctype html><html><body><script type=\"module\">init()</script></body></html>",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("style-0123456789abcdef.css"), "body{}").unwrap();
+    std::fs::write(dir.path().join("style-0123456789abcdef.css.br"), "brotli").unwrap();
+    dir
+}
+
+#[tokio::test]
+async fn the_app_files_answer_304_to_if_none_match() {
+    let dist = fake_dist();
+    let app = TestApp::with_config(Config {
+        dist: Some(dist.path().to_path_buf()),
+        ..Config::default()
+    })
+    .await;
+    let get = |etag: Option<String>| {
+        let mut req = Request::get("/style-0123456789abcdef.css").header("accept-encoding", "br");
+        if let Some(tag) = etag {
+            req = req.header("if-none-match", tag);
+        }
+        req.body(Body::empty()).unwrap()
+    };
+    let first = app.send(get(None)).await;
+    assert_eq!(first.status, StatusCode::OK);
+    assert_eq!(first.headers[header::CONTENT_ENCODING], "br");
+    assert_eq!(
+        first.headers[header::CACHE_CONTROL],
+        "public, max-age=31536000, immutable"
+    );
+    let etag = first.headers[header::ETAG].to_str().unwrap().to_string();
+    let again = app.send(get(Some(etag.clone()))).await;
+    assert_eq!(again.status, StatusCode::NOT_MODIFIED);
+    assert_eq!(again.headers[header::ETAG], etag.as_str());
+    // index.html for the app's own routes, revalidated each time, with the CSP of its inline script.
+    let page = app
+        .send(Request::get("/kb/x").body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(page.headers[header::CACHE_CONTROL], "no-cache");
+    let tag = page.headers[header::ETAG].to_str().unwrap().to_string();
+    assert!(
+        page.headers[header::CONTENT_SECURITY_POLICY]
+            .to_str()
+            .unwrap()
+            .contains("'sha256-")
+    );
+    let revalidated = app
+        .send(
+            Request::get("/tickets")
+                .header("if-none-match", tag)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(revalidated.status, StatusCode::NOT_MODIFIED);
+    // An API path is never the app.
+    let api = app
+        .send(Request::get("/api/v1/nothing").body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(api.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn metrics_are_for_staff_and_count_requests_by_route() {
+    let app = TestApp::new().await;
+    app.call(
+        Method::GET,
+        &format!("/api/v1/kb/articles/{NFE_SLUG}"),
+        None,
+        None,
+    )
+    .await;
+    app.call(Method::GET, "/api/v1/kb/search?q=nota", None, None)
+        .await;
+    let anonymous = app.call(Method::GET, "/metrics", None, None).await;
+    assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
+    let client = app.session_for(MEMBER_A).await;
+    let refused = app.call(Method::GET, "/metrics", Some(&client), None).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let staff = app.session_for(AGENT).await;
+    let scrape = app.call(Method::GET, "/metrics", Some(&staff), None).await;
+    assert_eq!(scrape.status, StatusCode::OK);
+    let text = scrape.body.as_str().expect("text");
+    for expected in [
+        r#"portal_http_requests_total{route="/api/v1/kb/articles/{article}",method="GET",status="200"} 1"#,
+        r#"portal_http_request_duration_seconds_bucket{le="#,
+        "portal_analytics_queue_depth ",
+        "portal_analytics_events_dropped ",
+        "portal_search_index_documents ",
+        r#"portal_read_cache_entries{route="article"} 1"#,
+        "# EOF",
+    ] {
+        assert!(text.contains(expected), "{expected} missing from:\n{text}");
+    }
+    assert!(
+        scrape.headers[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("application/openmetrics-text")
+    );
+}
+
+#[tokio::test]
+async fn a_metrics_address_reads_without_a_session() {
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let db = dir.path().join("portal.db");
+    let log = dir.path().join("server.log");
+    let bin = Path::new(env!("CARGO_BIN_EXE_portal-api"));
+    let server = http::Server::start_with(bin, &db, &log, &["--metrics-allow", "127.0.0.1"]).await;
+    let mut c = http::Client::new(server.addr);
+    let scrape = c.get("/metrics").await.unwrap();
+    assert_eq!(scrape.status, 200);
+    assert!(String::from_utf8_lossy(&scrape.body).contains("portal_http_requests_total"));
+}
+
+/// Searches and views still in memory at SIGTERM are written before the server exits.
+#[tokio::test]
+async fn the_shutdown_flush_loses_nothing() {
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let db = dir.path().join("portal.db");
+    let log = dir.path().join("server.log");
+    let bin = Path::new(env!("CARGO_BIN_EXE_portal-api"));
+    let mut server = http::Server::start(bin, &db, &log).await;
+    let mut c = http::Client::new(server.addr);
+    let mut ids = Vec::new();
+    for i in 0..40 {
+        let r = c
+            .get(&format!("/api/v1/kb/search?q=nota+{i}"))
+            .await
+            .unwrap();
+        assert_eq!(r.status, 200);
+        ids.push(r.json()["search_id"].as_i64().unwrap());
+        let v = c
+            .get(&format!(
+                "/api/v1/kb/articles/{NFE_SLUG}?search_id={}",
+                ids[i]
+            ))
+            .await
+            .unwrap();
+        assert_eq!(v.status, 200);
+    }
+    drop(c);
+    server.terminate_and_wait();
+    let pool = portal_api::db::open(&db).await.unwrap();
+    let searches: i64 = sqlx::query_scalar(&format!(
+        "SELECT COUNT(*) FROM kb_searches WHERE id IN ({})",
+        ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+    ))
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    let views: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM kb_article_views WHERE search_id IS NOT NULL")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        (searches, views),
+        (40, 40),
+        "{}",
+        std::fs::read_to_string(&log).unwrap()
+    );
+}
+
+#[tokio::test]
+async fn the_openapi_document_describes_metrics_outside_the_api_base() {
+    let app = TestApp::new().await;
+    let doc = app
+        .call(Method::GET, "/api/v1/openapi.json", None, None)
+        .await
+        .body;
+    let metrics = &doc["paths"]["/metrics"];
+    assert_eq!(metrics["get"]["servers"][0]["url"], "/", "{metrics}");
+    assert!(metrics["get"]["responses"]["403"].is_object());
+}
