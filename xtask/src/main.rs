@@ -33,7 +33,7 @@ fn main() -> ExitCode {
         Some("tools") => ensure_build_tools().and_then(|()| ensure_browser_tools()),
         _ => {
             eprintln!(
-                "usage: cargo xtask <command>\n\n  serve            build the portal and start it on http://127.0.0.1:8080 with the demo data\n  test             run every test (format, clippy, unit and API tests, release build, browser tests)\n  build            build the app in release mode into dist/\n  bench size       first-visit transfer size of the built app\n  bench search     search index build time, memory and query latency at 10 000 and 100 000 articles\n  bench crash      SIGKILL the server under concurrent writes, restart, check nothing acknowledged is lost (--cycles N)\n  bench writes     durable ticket creations per second from 1, 8 and 32 concurrent clients\n  tools            install the build and browser-test tools"
+                "usage: cargo xtask <command>\n\n  serve            build the portal and start it on http://127.0.0.1:8080 with the demo data\n  test             run every test (format, clippy, unit and API tests, release build, browser tests)\n  build            build the app in release mode into dist/\n  bench size       first-visit transfer size of the built app\n  bench search     search index build time, memory and query latency at 10 000 and 100 000 articles\n  bench crash      SIGKILL the server under concurrent writes, restart, check nothing acknowledged is lost (--cycles N)\n  bench writes     durable ticket creations per second from 1, 8 and 32 concurrent clients\n  bench reads      reads per second and p50/p99 per route (oha, 32 connections), then a mixed run at 500/s\n  tools            install the build and browser-test tools"
             );
             Err("unknown command".into())
         }
@@ -456,44 +456,54 @@ fn test(args: &[String]) -> Result {
     let quick = args.iter().any(|a| a == "--no-browser");
     ensure_build_tools()?;
     run("cargo", &["fmt", "--all", "--check"])?;
-    run(
-        "cargo",
-        &[
-            "clippy",
-            "--workspace",
-            "--all-targets",
-            "--quiet",
-            "--",
-            "-D",
-            "warnings",
-        ],
-    )?;
-    run(
-        "cargo",
-        &[
-            "clippy",
-            "--package",
-            "portal",
-            "--target",
-            "wasm32-unknown-unknown",
-            "--quiet",
-            "--",
-            "-D",
-            "warnings",
-        ],
-    )?;
-    run("cargo", &["test", "--workspace", "--quiet"])?;
-    build_app()?;
+    // The app's release build (LTO into one codegen unit: long stretches on one core) runs beside the
+    // checks and the tests, in its own target directories; its output is shown if it fails.
+    let app_build = spawn_app_build()?;
+    let checks = (|| -> Result {
+        run(
+            "cargo",
+            &[
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--quiet",
+                "--",
+                "-D",
+                "warnings",
+            ],
+        )?;
+        run(
+            "cargo",
+            &[
+                "clippy",
+                "--package",
+                "portal",
+                "--target",
+                "wasm32-unknown-unknown",
+                "--quiet",
+                "--",
+                "-D",
+                "warnings",
+            ],
+        )?;
+        run_unit_and_api_tests()
+    })();
+    if let Err(e) = checks {
+        app_build.abort();
+        return Err(e);
+    }
+    app_build.finish()?;
     check_budget()?;
     if !quick {
         ensure_browser_tools()?;
         run("cargo", &["build", "--quiet", "--package", "portal-api"])?;
         let bin = root().join("target/debug/portal-api");
         let dist = root().join("dist");
+        // Each test file starts its own server and database, so two run at once.
         run_in(
             &root().join("tests"),
             "node",
-            &["--test", "--test-concurrency=1", "e2e/"],
+            &["--test", "--test-concurrency=2", "e2e/"],
             &[
                 ("PORTAL_API_BIN", &bin.to_string_lossy()),
                 ("PORTAL_DIST", &dist.to_string_lossy()),
@@ -502,6 +512,85 @@ fn test(args: &[String]) -> Result {
     }
     say(&format!("every test passed in {:.0?}", started.elapsed()));
     Ok(())
+}
+
+/// Unit and API tests: with cargo-nextest where the machine has it (every test of every binary in one
+/// pool, so the long crash test runs beside the others), else `cargo test`.
+fn run_unit_and_api_tests() -> Result {
+    if output("cargo", &["nextest", "--version"]).is_some() {
+        run(
+            "cargo",
+            &[
+                "nextest",
+                "run",
+                "--workspace",
+                "--no-fail-fast",
+                "--status-level",
+                "fail",
+                "--final-status-level",
+                "slow",
+            ],
+        )
+        // (nextest runs no doc tests; the workspace has none.)
+    } else {
+        run("cargo", &["test", "--workspace", "--quiet"])
+    }
+}
+
+/// The app's release build started in the background (see `build_app`).
+struct AppBuild {
+    child: std::process::Child,
+    log: PathBuf,
+    started: Instant,
+}
+
+fn spawn_app_build() -> Result<AppBuild> {
+    let log = root().join("target/xtask-app-build.log");
+    fs::create_dir_all(root().join("target")).map_err(|e| e.to_string())?;
+    let file = fs::File::create(&log).map_err(|e| e.to_string())?;
+    say(&format!(
+        "$ trunk build --release (beside the checks; log in {})",
+        log.strip_prefix(root()).unwrap_or(&log).display()
+    ));
+    let child = Command::new("trunk")
+        .args(["build", "--release"])
+        .current_dir(root())
+        .env("PATH", tool_path())
+        .env("TRUNK_OFFLINE", "true")
+        .env("NO_COLOR", "true")
+        .stdout(file.try_clone().map_err(|e| e.to_string())?)
+        .stderr(file)
+        .spawn()
+        .map_err(|e| format!("could not run trunk: {e}"))?;
+    Ok(AppBuild {
+        child,
+        log,
+        started: Instant::now(),
+    })
+}
+
+impl AppBuild {
+    fn abort(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    fn finish(mut self) -> Result {
+        let status = self.child.wait().map_err(|e| e.to_string())?;
+        if !status.success() {
+            let text = fs::read_to_string(&self.log).unwrap_or_default();
+            let tail: Vec<&str> = text.lines().rev().take(60).collect();
+            eprintln!("{}", tail.into_iter().rev().collect::<Vec<_>>().join("\n"));
+            return Err(format!("trunk build --release failed ({status})"));
+        }
+        compress_dist()?;
+        fs::write(root().join(STAMP), b"").map_err(|e| e.to_string())?;
+        say(&format!(
+            "app built into dist/ in {:.0?}",
+            self.started.elapsed()
+        ));
+        Ok(())
+    }
 }
 
 fn bench(args: &[String]) -> Result {
@@ -531,9 +620,11 @@ fn bench(args: &[String]) -> Result {
         }
         Some("crash") => bench_crash(&args[1..]),
         Some("writes") => bench_writes(&args[1..]),
+        Some("reads") => bench_reads(&args[1..]),
         _ => Err(
             "usage: cargo xtask bench size | cargo xtask bench search [SIZES, e.g. 10000,100000] [--queries N]\n       \
-             | cargo xtask bench crash [--cycles 100] [--clients 4] | cargo xtask bench writes [--clients 1,8,32] [--seconds 5]"
+             | cargo xtask bench crash [--cycles 100] [--clients 4] | cargo xtask bench writes [--clients 1,8,32] [--seconds 5]\n       \
+             | cargo xtask bench reads [--seconds 10] [--connections 32] [--rate 500]"
                 .into(),
         ),
     }
@@ -600,4 +691,297 @@ fn bench_writes(args: &[String]) -> Result {
         &release.join("examples/bench_writes").to_string_lossy(),
         &bench_args,
     )
+}
+
+const OHA_VERSION: &str = "1.16.0";
+
+/// One line of a reads benchmark: what oha measured.
+struct Load {
+    rps: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    ok_percent: f64,
+}
+
+/// Runs oha with `args` and reads its JSON summary.
+fn oha(args: &[String]) -> Result<Load> {
+    let out = Command::new("oha")
+        .args(["--no-tui", "--output-format", "json"])
+        .args(args)
+        .env("PATH", tool_path())
+        .output()
+        .map_err(|e| format!("could not run oha: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "oha {} failed: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .map_err(|e| format!("oha's JSON: {e}"))?;
+    let f = |p: &str| v.pointer(p).and_then(serde_json::Value::as_f64).unwrap_or(0.0);
+    let codes = v
+        .get("statusCodeDistribution")
+        .and_then(serde_json::Value::as_object);
+    let (mut good, mut all) = (0.0, 0.0);
+    for (code, n) in codes.into_iter().flatten() {
+        let n = n.as_f64().unwrap_or(0.0);
+        all += n;
+        if code.starts_with('2') || code == "304" {
+            good += n;
+        }
+    }
+    Ok(Load {
+        rps: f("/summary/requestsPerSec"),
+        p50_ms: f("/latencyPercentiles/p50") * 1000.0,
+        p99_ms: f("/latencyPercentiles/p99") * 1000.0,
+        ok_percent: if all > 0.0 { 100.0 * good / all } else { 0.0 },
+    })
+}
+
+/// A request on a fresh connection with std only; answers the status line's code, the headers and the body.
+fn http_once(
+    addr: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> Result<(u16, String, String)> {
+    use std::io::Read;
+    let mut conn =
+        std::net::TcpStream::connect(addr).map_err(|e| format!("connecting to {addr}: {e}"))?;
+    let mut req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    req.push_str(body);
+    conn.write_all(req.as_bytes()).map_err(|e| e.to_string())?;
+    let mut answer = String::new();
+    conn.read_to_string(&mut answer).map_err(|e| e.to_string())?;
+    let (head, rest) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    Ok((status, head.to_string(), rest.to_string()))
+}
+
+/// The release server on a fresh demo database, loaded by oha: each route alone with N connections, then a
+/// mix at a fixed rate (80% article and search reads, 15% ticket reads as a signed-in client, 5% ticket
+/// creations).
+fn bench_reads(args: &[String]) -> Result {
+    let seconds = flag(args, "--seconds").unwrap_or("10");
+    let connections = flag(args, "--connections").unwrap_or("32");
+    let rate: f64 = flag(args, "--rate")
+        .unwrap_or("500")
+        .parse()
+        .map_err(|_| "--rate wants a number of requests per second")?;
+    if !output("oha", &["--version"]).is_some_and(|v| v.contains(OHA_VERSION)) {
+        say(&format!(
+            "installing oha {OHA_VERSION} from crates.io (the HTTP load generator; a few minutes the first time)"
+        ));
+        run(
+            "cargo",
+            &["install", "oha", "--version", OHA_VERSION, "--locked"],
+        )?;
+    }
+    if !app_is_fresh() {
+        ensure_build_tools()?;
+        build_app()?;
+    }
+    run(
+        "cargo",
+        &["build", "--release", "--quiet", "--package", "portal-api"],
+    )?;
+    let dir = env::temp_dir().join(format!("portal-bench-reads-{}", std::process::id()));
+    fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map_err(|e| e.to_string())?
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let mut server = Command::new(root().join("target/release/portal-api"))
+        .args(["serve", "--demo", "--addr", &addr, "--dist"])
+        .arg(root().join("dist"))
+        .arg("--db")
+        .arg(dir.join("portal.db"))
+        .env("RUST_LOG", "warn")
+        .spawn()
+        .map_err(|e| format!("starting portal-api: {e}"))?;
+    let result = (|| -> Result {
+        let started = Instant::now();
+        while http_once(&addr, "GET", "/healthz", &[], "").map(|r| r.0) != Ok(200) {
+            if started.elapsed().as_secs() > 60 {
+                return Err("portal-api did not answer /healthz within 60 s".into());
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let json = [("Content-Type", "application/json")];
+        let (status, head, _) = http_once(
+            &addr,
+            "POST",
+            "/api/v1/auth/login",
+            &json,
+            r#"{"email":"rui@mercadobompreco.demo","password":"demo-portal-2026"}"#,
+        )?;
+        let cookie = head
+            .lines()
+            .find_map(|l| {
+                l.strip_prefix("set-cookie: ")
+                    .or_else(|| l.strip_prefix("Set-Cookie: "))
+            })
+            .and_then(|c| c.split(';').next())
+            .ok_or(format!("signing in answered {status} without a cookie"))?
+            .to_string();
+        let cookie_header = format!("Cookie: {cookie}");
+        let (_, _, body) = http_once(
+            &addr,
+            "GET",
+            "/api/v1/tickets?per_page=1",
+            &[("Cookie", &cookie)],
+            "",
+        )?;
+        let ticket = serde_json::from_str::<serde_json::Value>(&body)
+            .ok()
+            .and_then(|v| v.pointer("/items/0/id").and_then(serde_json::Value::as_i64))
+            .ok_or("the demo client has no ticket to read")?;
+        let (_, _, body) = http_once(&addr, "GET", "/api/v1/kb/articles?per_page=1", &[], "")?;
+        let slug = serde_json::from_str::<serde_json::Value>(&body)
+            .ok()
+            .and_then(|v| {
+                v.pointer("/items/0/slug")
+                    .and_then(|s| s.as_str().map(str::to_string))
+            })
+            .ok_or("the demo has no article")?;
+        let asset = |ext: &str| {
+            dist_assets().ok().and_then(|files| {
+                files
+                    .iter()
+                    .filter_map(|f| f.file_name().map(|n| n.to_string_lossy().into_owned()))
+                    .find(|n| n.ends_with(ext))
+            })
+        };
+        let base = format!("http://{addr}");
+        let article = format!("{base}/api/v1/kb/articles/{slug}");
+        let search = format!("{base}/api/v1/kb/search?q=nota%20fiscal");
+        let mut routes: Vec<(String, String, Vec<String>)> = vec![
+            ("GET /healthz".into(), format!("{base}/healthz"), vec![]),
+            (format!("GET /kb/articles/{{slug}}"), article.clone(), vec![]),
+            ("GET /kb/search?q=nota fiscal".into(), search.clone(), vec![]),
+            ("GET /kb/categories".into(), format!("{base}/api/v1/kb/categories"), vec![]),
+            ("GET /announcements".into(), format!("{base}/api/v1/announcements"), vec![]),
+            (
+                "GET /tickets/{id} (client)".into(),
+                format!("{base}/api/v1/tickets/{ticket}"),
+                vec!["-H".into(), cookie_header.clone()],
+            ),
+            (
+                "GET / (index.html, br)".into(),
+                format!("{base}/"),
+                vec!["-H".into(), "Accept-Encoding: br".into()],
+            ),
+        ];
+        for ext in [".css", "_bg.wasm"] {
+            if let Some(name) = asset(ext) {
+                routes.push((
+                    format!("GET /{name} (br)"),
+                    format!("{base}/{name}"),
+                    vec!["-H".into(), "Accept-Encoding: br".into()],
+                ));
+            }
+        }
+        println!(
+            "\nEach route alone: {connections} connections for {seconds} s (oha {OHA_VERSION}, release portal-api, demo data)"
+        );
+        println!(
+            "{:<44} {:>10} {:>9} {:>9} {:>6}",
+            "route", "req/s", "p50 ms", "p99 ms", "ok %"
+        );
+        for (name, url, extra) in &routes {
+            let mut a: Vec<String> = vec![
+                "-z".into(),
+                format!("{seconds}s"),
+                "-c".into(),
+                connections.to_string(),
+            ];
+            a.extend(extra.iter().cloned());
+            a.push(url.clone());
+            let l = oha(&a)?;
+            println!(
+                "{name:<44} {:>10.0} {:>9.2} {:>9.2} {:>6.1}",
+                l.rps, l.p50_ms, l.p99_ms, l.ok_percent
+            );
+        }
+        // The mix: one oha per kind of request, all at once, each at its share of the rate.
+        let new_ticket = r#"{"subject":"Impressora fiscal não imprime","description":"Desde a troca da bobina a impressora do caixa 2 não imprime o cupom."}"#;
+        let mix: Vec<(&str, f64, Vec<String>)> = vec![
+            ("GET /kb/articles/{slug}", 0.40, vec![article.clone()]),
+            ("GET /kb/search", 0.40, vec![search.clone()]),
+            (
+                "GET /tickets/{id} (client)",
+                0.15,
+                vec![
+                    "-H".into(),
+                    cookie_header.clone(),
+                    format!("{base}/api/v1/tickets/{ticket}"),
+                ],
+            ),
+            (
+                "POST /tickets (client)",
+                0.05,
+                vec![
+                    "-m".into(),
+                    "POST".into(),
+                    "-H".into(),
+                    cookie_header.clone(),
+                    "-T".into(),
+                    "application/json".into(),
+                    "-d".into(),
+                    new_ticket.into(),
+                    format!("{base}/api/v1/tickets"),
+                ],
+            ),
+        ];
+        println!(
+            "\nMixed: {rate:.0} requests/s in all for {seconds} s (80% article and search reads, 15% ticket reads, 5% ticket creations)"
+        );
+        println!(
+            "{:<44} {:>10} {:>9} {:>9} {:>6}",
+            "route", "req/s", "p50 ms", "p99 ms", "ok %"
+        );
+        let handles: Vec<_> = mix
+            .into_iter()
+            .map(|(name, share, extra)| {
+                let mut a: Vec<String> = vec![
+                    "-z".into(),
+                    format!("{seconds}s"),
+                    "-c".into(),
+                    "8".into(),
+                    "-q".into(),
+                    format!("{:.0}", (rate * share).max(1.0)),
+                    "--latency-correction".into(),
+                ];
+                a.extend(extra);
+                (name, std::thread::spawn(move || oha(&a)))
+            })
+            .collect();
+        for (name, handle) in handles {
+            let l = handle.join().map_err(|_| "an oha thread panicked")??;
+            println!(
+                "{name:<44} {:>10.0} {:>9.2} {:>9.2} {:>6.1}",
+                l.rps, l.p50_ms, l.p99_ms, l.ok_percent
+            );
+        }
+        Ok(())
+    })();
+    let _ = server.kill();
+    let _ = server.wait();
+    let _ = fs::remove_dir_all(&dir);
+    result
 }
