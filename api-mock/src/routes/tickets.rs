@@ -17,7 +17,7 @@ use api_types::{
     Problem, Role, Ticket, TicketEvent, TicketPatch, TicketRating, TicketStatus, TicketSummary,
 };
 use axum::{
-    extract::{Path, Query, State},
+    extract::State,
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
@@ -31,7 +31,7 @@ use crate::{
     auth::CurrentUser,
     db::{now_ms, to_time},
     error::{Error, Invalid, Result, Validator},
-    extract::Json,
+    extract::{Json, Path, Query},
     lang::Lang,
     markdown,
     repo::ratings::{RateOutcome, RatingRecord},
