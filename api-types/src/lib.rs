@@ -403,8 +403,11 @@ pub struct NewFeedback {
     pub comment: Option<String>,
     #[serde(default)]
     pub search_id: Option<i64>,
-    /// A random id the browser keeps, so that one visitor has one vote per article.
+    /// Anonymous votes: a random id the browser keeps, so that one visitor has one vote per article (a
+    /// second replaces the first). Without it, the client's address stands for the visitor. Ignored when
+    /// signed in. Anonymous votes per address and article are limited (429).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 64))]
     pub visitor: Option<String>,
 }
 

@@ -319,10 +319,12 @@ async fn feedback(
     let visitor = match (&user, &body.visitor) {
         (Some(u), _) => format!("user:{}", u.user.id),
         (None, Some(v)) if !v.trim().is_empty() && v.len() <= 64 => format!("anon:{}", v.trim()),
-        (None, _) => {
-            v.add("visitor", Invalid::Required);
+        // Without an id of its own, a visitor is its address: one vote per address and article.
+        (None, Some(id)) if id.len() > 64 => {
+            v.add("visitor", Invalid::TooLong(64));
             String::new()
         }
+        (None, _) => format!("addr:{}", crate::auth::address_key(address)),
     };
     v.finish()?;
     let article = state
