@@ -81,7 +81,11 @@ struct ArticleFilter {
     /// and at least as often as "helpful", most "not helpful" votes first; `high`, the articles voted
     /// "helpful" more often than not, most "helpful" votes first.
     helpfulness: Option<String>,
+    /// From 1.
+    #[param(minimum = 1, maximum = 1_000_000)]
     page: Option<u32>,
+    /// 1 to 100 (20 by default); outside that, 422.
+    #[param(minimum = 1, maximum = 100)]
     per_page: Option<u32>,
 }
 
@@ -100,6 +104,7 @@ async fn articles(
         page: f.page,
         per_page: f.per_page,
     };
+    paging.check()?;
     let locale = f.locale.filter(|l| LOCALES.contains(&l.as_str()));
     if let Some(status) = f.status.as_deref() {
         // Articles in any state are for staff only.
