@@ -186,6 +186,7 @@ pub struct Login {
 #[serde(deny_unknown_fields)]
 pub struct PasswordChange {
     pub current: String,
+    #[cfg_attr(feature = "openapi", schema(min_length = 10, max_length = 200))]
     pub new: String,
 }
 
@@ -765,6 +766,7 @@ pub struct TicketRating {
 #[serde(deny_unknown_fields)]
 pub struct NewRating {
     /// 1 to 5; 1 and 2 mark the ticket escalated.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 5))]
     pub score: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
