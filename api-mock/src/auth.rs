@@ -1,12 +1,7 @@
 //! Who is asking: password hashing, server-side sessions, the extractors that demand a session or a role,
-//! and the brake on repeated failed sign-ins.
+//! the brakes on guessing passwords, and the cap on password verifications running at once.
 
-use std::{
-    collections::HashMap,
-    net::IpAddr,
-    sync::Mutex,
-    time::{Duration, Instant},
-};
+use std::{net::IpAddr, time::Duration};
 
 use api_types::{Role, User};
 use argon2::{
@@ -20,11 +15,13 @@ use axum::{
 use base64::Engine;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
+use tokio::sync::Semaphore;
 
 use crate::{
-    AppState,
+    AppState, Config,
     db::now_ms,
     error::{Error, Result},
+    repo::limits::{Reservation, Window},
 };
 
 pub const COOKIE: &str = "portal_session";
@@ -51,8 +48,10 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
     })
 }
 
-/// Hashing runs on the blocking pool: it takes tens of milliseconds of CPU on purpose.
+/// Hashing runs on the blocking pool, in a verification slot: it takes tens of milliseconds of CPU and
+/// 19 MiB on purpose.
 pub async fn hash_password_blocking(password: String) -> Result<String> {
+    let _slot = argon2_slot().await?;
     tokio::task::spawn_blocking(move || hash_password(&password))
         .await
         .map_err(|e| Error::Internal(e.to_string()))?
@@ -232,98 +231,222 @@ where
     }
 }
 
-/// Counts failed sign-ins per e-mail and per address over a sliding window.
-pub struct LoginLimiter {
-    window: Duration,
-    per_email: usize,
-    per_address: usize,
-    failures: Mutex<HashMap<String, Vec<Instant>>>,
+/// How many password verifications (19 MiB and tens of milliseconds of CPU each) may run at once: one
+/// per core. Past that, a request waits up to [`SLOT_WAIT`] for a slot, then gets 503 with `Retry-After`.
+static SLOTS: std::sync::LazyLock<Semaphore> =
+    std::sync::LazyLock::new(|| Semaphore::new(argon2_slots()));
+const SLOT_WAIT: Duration = Duration::from_secs(3);
+
+/// The number of Argon2 computations that may run at once.
+pub fn argon2_slots() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get())
 }
 
-impl LoginLimiter {
-    pub fn new(window: Duration, per_email: usize, per_address: usize) -> Self {
-        Self {
-            window,
-            per_email,
-            per_address,
-            failures: Mutex::new(HashMap::new()),
+async fn argon2_slot() -> Result<tokio::sync::SemaphorePermit<'static>> {
+    match tokio::time::timeout(SLOT_WAIT, SLOTS.acquire()).await {
+        Ok(Ok(permit)) => Ok(permit),
+        _ => Err(Error::Busy {
+            retry_after_secs: 1,
+        }),
+    }
+}
+
+/// The key of an address in the limit counters ('' when unknown: in-process tests).
+pub fn address_key(address: Option<IpAddr>) -> String {
+    address.map(|a| a.to_string()).unwrap_or_default()
+}
+
+fn window(max: usize, window: Duration) -> Window {
+    Window {
+        max: i64::try_from(max).unwrap_or(i64::MAX),
+        window_ms: window.as_millis() as i64,
+    }
+}
+
+/// Signed-in addresses are remembered this long.
+const KNOWN_ADDRESS_MS: i64 = 30 * 24 * 3600 * 1000;
+
+/// The brake on guessing passwords at sign-in. An attempt is counted (reserved) *before* its password is
+/// verified and taken back when it succeeds, so a burst of concurrent attempts is counted one by one.
+///
+/// Three counts, so that an attacker cannot lock the owner out:
+/// - per e-mail from one address (5 in 15 minutes): the guesser is stopped, not the owner elsewhere;
+/// - per e-mail from every address (20 in an hour): a guesser with many addresses is stopped too;
+/// - per address for every e-mail (50 in 15 minutes): trying many e-mails is stopped.
+///
+/// The last two do not apply from an address the account signed in from successfully in the last 30 days:
+/// there the owner is refused only after failing 5 times themselves.
+pub struct SignIn<'a> {
+    state: &'a AppState,
+    email: String,
+    address: String,
+    reserved: i64,
+}
+
+impl<'a> SignIn<'a> {
+    fn reservation<'r>(
+        config: &Config,
+        email: &'r str,
+        address: &'r str,
+        known: bool,
+        now: i64,
+    ) -> Reservation<'r> {
+        Reservation {
+            kind: "sign_in",
+            subject: email,
+            address,
+            now,
+            pair: Some(window(config.login_limit_email, config.login_window)),
+            subject_total: (!known)
+                .then(|| window(config.login_limit_email_global, config.login_window_global)),
+            address_total: (!known)
+                .then(|| window(config.login_limit_address, config.login_window)),
         }
     }
 
-    fn keys(email: &str, address: Option<IpAddr>) -> [(String, bool); 2] {
-        [
-            (format!("e:{}", email.trim().to_lowercase()), true),
-            (
-                format!("a:{}", address.map(|a| a.to_string()).unwrap_or_default()),
-                false,
-            ),
-        ]
-    }
-
-    /// `Err` with the seconds to wait when either the e-mail or the address is over its limit.
-    pub fn check(&self, email: &str, address: Option<IpAddr>) -> std::result::Result<(), u64> {
-        let now = Instant::now();
-        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        let mut wait = 0u64;
-        for (key, is_email) in Self::keys(email, address) {
-            let limit = if is_email {
-                self.per_email
-            } else {
-                self.per_address
-            };
-            if let Some(times) = map.get_mut(&key) {
-                times.retain(|t| now.duration_since(*t) < self.window);
-                if times.len() >= limit
-                    && let Some(oldest) = times.first()
-                {
-                    let left = self.window.saturating_sub(now.duration_since(*oldest));
-                    wait = wait.max(left.as_secs().max(1));
-                }
+    /// Counts an attempt, or refuses it with 429 and the seconds until one would be counted.
+    pub async fn reserve(
+        state: &'a AppState,
+        email: &str,
+        address: Option<IpAddr>,
+    ) -> Result<Self> {
+        let email = email.trim().to_lowercase();
+        let address = address_key(address);
+        let now = now_ms();
+        let known = state
+            .repo
+            .known_address(&email, &address, now - KNOWN_ADDRESS_MS)
+            .await?;
+        let r = Self::reservation(&state.config, &email, &address, known, now);
+        match state.repo.reserve(&r).await? {
+            Some(reserved) => Ok(Self {
+                state,
+                email,
+                address,
+                reserved,
+            }),
+            None => {
+                let wait_ms = state.repo.wait_for_room(&r).await?;
+                Err(Error::TooManyRequests {
+                    retry_after_secs: (wait_ms as u64).div_ceil(1000),
+                })
             }
         }
-        if wait > 0 { Err(wait) } else { Ok(()) }
     }
 
-    pub fn fail(&self, email: &str, address: Option<IpAddr>) {
-        let now = Instant::now();
-        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        if map.len() > 100_000 {
-            // Bounded memory under a flood of distinct names: forget what is past the window.
-            map.retain(|_, times| {
-                times
-                    .last()
-                    .is_some_and(|t| now.duration_since(*t) < self.window)
-            });
-        }
-        for (key, _) in Self::keys(email, address) {
-            map.entry(key).or_default().push(now);
-        }
+    /// The password was right: the attempt is taken back, this address's failures for the e-mail are
+    /// forgotten, and the address is remembered as the owner's.
+    pub async fn succeeded(self) -> Result<()> {
+        let repo = &self.state.repo;
+        repo.release(self.reserved).await?;
+        repo.clear_events("sign_in", &self.email, &self.address)
+            .await?;
+        repo.remember_address(&self.email, &self.address, now_ms())
+            .await?;
+        Ok(())
     }
 
-    /// A successful sign-in clears the e-mail's count (not the address's).
-    pub fn succeed(&self, email: &str) {
-        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        map.remove(&format!("e:{}", email.trim().to_lowercase()));
+    /// The password was never checked (no slot was free): the attempt does not count.
+    pub async fn not_checked(self) -> Result<()> {
+        self.state.repo.release(self.reserved).await?;
+        Ok(())
     }
 }
 
-/// The client's address when the server was started with connection info (absent in in-process tests).
+/// Verifies a password in a verification slot; `Err(Busy)` when none frees up in time.
+pub async fn verify_password_limited(password: String, hash: String) -> Result<bool> {
+    let _slot = argon2_slot().await?;
+    Ok(verify_password_blocking(password, hash).await)
+}
+
+/// The brake on wrong current passwords at `/me/password`: 5 in 15 minutes per account, counted before
+/// the verification; a right one takes its attempt back.
+pub async fn check_current_password(
+    state: &AppState,
+    user_id: i64,
+    address: Option<IpAddr>,
+    password: String,
+    hash: String,
+) -> Result<bool> {
+    let subject = user_id.to_string();
+    let address = address_key(address);
+    let r = Reservation {
+        kind: "password",
+        subject: &subject,
+        address: &address,
+        now: now_ms(),
+        pair: None,
+        subject_total: Some(window(
+            state.config.login_limit_email,
+            state.config.login_window,
+        )),
+        address_total: None,
+    };
+    let Some(reserved) = state.repo.reserve(&r).await? else {
+        let wait_ms = state.repo.wait_for_room(&r).await?;
+        return Err(Error::TooManyRequests {
+            retry_after_secs: (wait_ms as u64).div_ceil(1000),
+        });
+    };
+    let ok = match verify_password_limited(password, hash).await {
+        Ok(ok) => ok,
+        Err(e) => {
+            state.repo.release(reserved).await?;
+            return Err(e);
+        }
+    };
+    if ok {
+        state.repo.release(reserved).await?;
+    }
+    Ok(ok)
+}
+
+/// The client's address: the peer of the connection (absent in in-process tests), or, when that peer is
+/// one of `--trusted-proxy`, the last address of its `X-Forwarded-For` (the one the proxy appended; the
+/// ones before it are whatever the client sent).
 pub struct ClientAddr(pub Option<IpAddr>);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+impl<S> FromRequestParts<S> for ClientAddr
+where
+    S: Send + Sync,
+    AppState: FromRef<S>,
+{
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(
         parts: &mut Parts,
-        _: &S,
+        state: &S,
     ) -> std::result::Result<Self, Self::Rejection> {
-        Ok(ClientAddr(
-            parts
-                .extensions
-                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-                .map(|c| c.0.ip()),
-        ))
+        let peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip());
+        let state = AppState::from_ref(state);
+        Ok(ClientAddr(client_address(
+            peer,
+            &parts.headers,
+            &state.config.trusted_proxies,
+        )))
     }
+}
+
+pub fn client_address(
+    peer: Option<IpAddr>,
+    headers: &HeaderMap,
+    trusted: &[IpAddr],
+) -> Option<IpAddr> {
+    let peer = peer?;
+    if !trusted.contains(&peer) {
+        return Some(peer);
+    }
+    let forwarded = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|a| a.trim().parse::<IpAddr>().ok())
+        .next_back();
+    Some(forwarded.unwrap_or(peer))
 }
 
 #[cfg(test)]
@@ -342,18 +465,24 @@ mod tests {
     }
 
     #[test]
-    fn limiter_blocks_after_the_limit_and_says_how_long() {
-        let limiter = LoginLimiter::new(Duration::from_secs(900), 3, 100);
-        let ip = Some("127.0.0.1".parse().unwrap());
-        for _ in 0..3 {
-            assert!(limiter.check("a@b.c", ip).is_ok());
-            limiter.fail("A@b.c", ip);
-        }
-        let wait = limiter.check("a@b.c", ip).unwrap_err();
-        assert!(wait > 800 && wait <= 900, "{wait}");
-        assert!(
-            limiter.check("other@b.c", ip).is_ok(),
-            "other e-mails are not blocked"
+    fn forwarded_addresses_count_only_from_a_trusted_proxy() {
+        let proxy: IpAddr = "10.0.0.1".parse().unwrap();
+        let mut headers = HeaderMap::new();
+        headers.insert("x-forwarded-for", "6.6.6.6, 203.0.113.7".parse().unwrap());
+        assert_eq!(
+            client_address(Some(proxy), &headers, &[proxy]),
+            Some("203.0.113.7".parse().unwrap()),
+            "the address the proxy appended"
+        );
+        let other: IpAddr = "198.51.100.2".parse().unwrap();
+        assert_eq!(
+            client_address(Some(other), &headers, &[proxy]),
+            Some(other),
+            "anyone else's header is ignored"
+        );
+        assert_eq!(
+            client_address(Some(proxy), &HeaderMap::new(), &[proxy]),
+            Some(proxy)
         );
     }
 

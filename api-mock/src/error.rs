@@ -55,10 +55,25 @@ impl Invalid {
     }
 }
 
+/// Where in the URL a refused value was.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum UrlPart {
+    Path,
+    Query,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("malformed request: {0}")]
     BadRequest(String),
+    /// A path segment or query parameter that is not of its type (`/tickets/abc`, `?limit=-1`).
+    #[error("malformed {part:?} value {name:?}")]
+    BadUrl { part: UrlPart, name: Option<String> },
+    /// A JSON body that is valid JSON but not the object the endpoint takes (an array, a string...).
+    #[error("the JSON body is not an object")]
+    NotAnObject,
+    #[error("method not allowed")]
+    MethodNotAllowed,
     #[error("not signed in")]
     Unauthorized,
     #[error("wrong e-mail or password")]
@@ -80,6 +95,12 @@ pub enum Error {
     Invalid(Vec<(String, Invalid)>),
     #[error("too many requests")]
     TooManyRequests { retry_after_secs: u64 },
+    /// Every slot for an expensive operation (a password verification) is taken: try again shortly.
+    #[error("server busy")]
+    Busy { retry_after_secs: u64 },
+    /// A search ran past its time budget.
+    #[error("search over its time budget")]
+    SearchTimeout,
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
     #[error("internal: {0}")]
@@ -93,7 +114,11 @@ impl Error {
 
     pub fn status_code(&self) -> StatusCode {
         match self {
-            Error::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Error::BadRequest(_) | Error::BadUrl { .. } | Error::NotAnObject => {
+                StatusCode::BAD_REQUEST
+            }
+            Error::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Error::Busy { .. } | Error::SearchTimeout => StatusCode::SERVICE_UNAVAILABLE,
             Error::Unauthorized | Error::InvalidCredentials => StatusCode::UNAUTHORIZED,
             Error::Forbidden => StatusCode::FORBIDDEN,
             Error::NotFound => StatusCode::NOT_FOUND,
@@ -110,6 +135,11 @@ impl Error {
     fn code(&self) -> &'static str {
         match self {
             Error::BadRequest(_) => "bad_request",
+            Error::BadUrl { .. } => "bad_url",
+            Error::NotAnObject => "not_an_object",
+            Error::MethodNotAllowed => "method_not_allowed",
+            Error::Busy { .. } => "busy",
+            Error::SearchTimeout => "search_timeout",
             Error::Unauthorized => "unauthorized",
             Error::InvalidCredentials => "invalid_credentials",
             Error::Forbidden => "forbidden",
@@ -127,8 +157,16 @@ impl Error {
     fn title(&self, lang: Lang) -> &'static str {
         let pt = lang == Lang::PtBr;
         match self {
-            Error::BadRequest(_) if pt => "Pedido malformado",
-            Error::BadRequest(_) => "Malformed request",
+            Error::BadRequest(_) | Error::BadUrl { .. } | Error::NotAnObject if pt => {
+                "Pedido malformado"
+            }
+            Error::BadRequest(_) | Error::BadUrl { .. } | Error::NotAnObject => "Malformed request",
+            Error::MethodNotAllowed if pt => "Método não permitido",
+            Error::MethodNotAllowed => "Method not allowed",
+            Error::Busy { .. } if pt => "Servidor ocupado",
+            Error::Busy { .. } => "Server busy",
+            Error::SearchTimeout if pt => "A busca demorou demais",
+            Error::SearchTimeout => "The search took too long",
             Error::Unauthorized if pt => "Entre para continuar",
             Error::Unauthorized => "Sign in to continue",
             Error::InvalidCredentials if pt => "E-mail ou senha incorretos",
@@ -158,6 +196,48 @@ impl Error {
         let pt = lang == Lang::PtBr;
         match self {
             Error::BadRequest(why) => Some(why.clone()),
+            Error::BadUrl { part, name } => Some(match (part, name, pt) {
+                (UrlPart::Query, Some(n), true) => format!(
+                    "O parâmetro «{n}» do endereço não tem um valor válido. Confira o tipo e os limites na documentação da API."
+                ),
+                (UrlPart::Query, Some(n), false) => format!(
+                    "The address parameter «{n}» has no valid value. Check its type and bounds in the API documentation."
+                ),
+                (UrlPart::Query, None, true) => {
+                    "Os parâmetros do endereço não são válidos.".to_string()
+                }
+                (UrlPart::Query, None, false) => "The address parameters are not valid.".to_string(),
+                (UrlPart::Path, Some(n), true) => {
+                    format!("O valor de «{n}» no caminho do endereço não é válido.")
+                }
+                (UrlPart::Path, Some(n), false) => {
+                    format!("The value of «{n}» in the address path is not valid.")
+                }
+                (UrlPart::Path, None, true) => {
+                    "Um valor no caminho do endereço não é válido (por exemplo, um número esperado).".to_string()
+                }
+                (UrlPart::Path, None, false) => {
+                    "A value in the address path is not valid (a number expected, for instance).".to_string()
+                }
+            }),
+            Error::NotAnObject if pt => Some("O corpo deve ser um objeto JSON ({...}).".into()),
+            Error::NotAnObject => Some("The body must be a JSON object ({...}).".into()),
+            Error::MethodNotAllowed if pt => {
+                Some("Este endereço não aceita este método; veja o cabeçalho Allow.".into())
+            }
+            Error::MethodNotAllowed => {
+                Some("This address does not take this method; see the Allow header.".into())
+            }
+            Error::Busy { retry_after_secs } if pt => Some(format!(
+                "Muitas entradas sendo verificadas agora. Tente de novo em {retry_after_secs} segundo(s)."
+            )),
+            Error::Busy { retry_after_secs } => Some(format!(
+                "Too many sign-ins are being checked right now. Try again in {retry_after_secs} second(s)."
+            )),
+            Error::SearchTimeout if pt => {
+                Some("Tente com menos palavras, ou de novo em instantes.".into())
+            }
+            Error::SearchTimeout => Some("Try fewer words, or again in a moment.".into()),
             Error::Conflict(why) => Some(why.clone()),
             Error::StaleRevision(current) if pt => Some(format!(
                 "A versão atual é a revisão {}. Compare-a com a sua (campo current) e salve de novo a partir dela.",
@@ -232,11 +312,17 @@ impl IntoResponse for Error {
         let problem = serde_json::to_value(self.to_problem(Lang::current()))
             .unwrap_or_else(|_| serde_json::json!({"status": status.as_u16()}));
         let mut response = problem_response(status, &problem);
-        if let Error::TooManyRequests { retry_after_secs } = self {
-            response.headers_mut().insert(
-                header::RETRY_AFTER,
-                HeaderValue::from(retry_after_secs.max(1)),
-            );
+        let retry_after = match self {
+            Error::TooManyRequests { retry_after_secs } | Error::Busy { retry_after_secs } => {
+                Some(retry_after_secs)
+            }
+            Error::SearchTimeout => Some(1),
+            _ => None,
+        };
+        if let Some(secs) = retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
         }
         response
     }

@@ -2,17 +2,22 @@
 
 use axum::{
     body::Bytes,
-    extract::{FromRequest, Request},
-    http::{Method, header},
+    extract::{FromRequest, FromRequestParts, Request, rejection::PathRejection},
+    http::{Method, header, request::Parts},
     middleware::Next,
     response::{IntoResponse, Response},
 };
 use serde::de::DeserializeOwned;
 
-use crate::error::{Error, Invalid};
+use crate::error::{Error, Invalid, UrlPart};
 
-/// Like `axum::Json`, but malformed JSON, unknown fields and oversized bodies answer problem JSON.
+/// Like `axum::Json`, but malformed JSON, unknown fields and oversized bodies answer problem JSON, and the
+/// body must be a JSON object: serde would otherwise fill a struct from an array of its fields in order.
+/// The one endpoint whose body is a list takes [`JsonList`].
 pub struct Json<T>(pub T);
+
+/// A JSON body that is an array (the synonym groups); everything else of [`Json`] holds.
+pub struct JsonList<T>(pub T);
 
 impl<T, S> FromRequest<S> for Json<T>
 where
@@ -22,17 +27,104 @@ where
     type Rejection = Error;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        if !is_json(req.headers().get(header::CONTENT_TYPE)) {
-            return Err(Error::UnsupportedMediaType);
+        let bytes = json_body(req, state).await?;
+        if bytes.trim_ascii_start().first() != Some(&b'{')
+            && serde_json::from_slice::<serde_json::Value>(&bytes).is_ok()
+        {
+            return Err(Error::NotAnObject);
         }
-        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
-            if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                Error::PayloadTooLarge
-            } else {
-                Error::BadRequest(rejection.body_text())
-            }
-        })?;
         parse(&bytes).map(Json)
+    }
+}
+
+impl<T, S> FromRequest<S> for JsonList<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = Error;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        parse(&json_body(req, state).await?).map(JsonList)
+    }
+}
+
+async fn json_body<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, Error> {
+    if !is_json(req.headers().get(header::CONTENT_TYPE)) {
+        return Err(Error::UnsupportedMediaType);
+    }
+    Bytes::from_request(req, state).await.map_err(|rejection| {
+        if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+            Error::PayloadTooLarge
+        } else {
+            Error::BadRequest(rejection.body_text())
+        }
+    })
+}
+
+/// Like `axum::extract::Query`, but a value of the wrong type answers problem JSON naming the parameter.
+pub struct Query<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for Query<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(value)) => Ok(Query(value)),
+            Err(rejection) => Err(Error::BadUrl {
+                part: UrlPart::Query,
+                name: query_parameter(&rejection.body_text()),
+            }),
+        }
+    }
+}
+
+/// The parameter named in axum's "Failed to deserialize query string: NAME: reason".
+fn query_parameter(text: &str) -> Option<String> {
+    let rest = text.split_once("query string: ")?.1;
+    let (name, _) = rest.split_once(": ")?;
+    (!name.is_empty() && name.len() <= 64 && !name.contains(' ')).then(|| name.to_string())
+}
+
+/// Like `axum::extract::Path`, but a value of the wrong type (`/tickets/abc`) or not UTF-8 once decoded
+/// (`/kb/articles/%FF`) answers problem JSON.
+pub struct Path<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for Path<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        use axum::extract::path::ErrorKind;
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(value)) => Ok(Path(value)),
+            Err(PathRejection::FailedToDeserializePathParams(e)) => {
+                let name = match e.kind() {
+                    ErrorKind::ParseErrorAtKey { key, .. }
+                    | ErrorKind::InvalidUtf8InPathParam { key }
+                    | ErrorKind::DeserializeError { key, .. } => Some(key.clone()),
+                    _ => None,
+                };
+                match e.kind() {
+                    ErrorKind::UnsupportedType { .. }
+                    | ErrorKind::WrongNumberOfParameters { .. } => {
+                        Err(Error::Internal(e.body_text()))
+                    }
+                    _ => Err(Error::BadUrl {
+                        part: UrlPart::Path,
+                        name,
+                    }),
+                }
+            }
+            Err(other) => Err(Error::Internal(other.body_text())),
+        }
     }
 }
 
@@ -73,4 +165,18 @@ pub async fn require_json(request: Request, next: Next) -> Response {
         return Error::UnsupportedMediaType.into_response();
     }
     next.run(request).await
+}
+
+/// A response that no cache may keep (`Cache-Control: no-store`): who is signed in, staff reports.
+pub struct NoStore<T>(pub T);
+
+impl<T: IntoResponse> IntoResponse for NoStore<T> {
+    fn into_response(self) -> Response {
+        let mut response = self.0.into_response();
+        response.headers_mut().insert(
+            header::CACHE_CONTROL,
+            header::HeaderValue::from_static("no-store"),
+        );
+        response
+    }
 }

@@ -18,6 +18,7 @@ pub mod openapi;
 pub mod repo;
 pub mod routes;
 pub mod search;
+pub mod server;
 pub mod sla;
 pub mod web;
 
@@ -37,10 +38,18 @@ pub struct Config {
     pub dist: Option<PathBuf>,
     pub session_idle: Duration,
     pub session_lifetime: Duration,
-    /// Failed sign-ins allowed per e-mail, and per address, within `login_window`.
+    /// Failed sign-ins allowed per e-mail from one address, and per address for all e-mails, within
+    /// `login_window` (see `auth::SignIn`). Also the wrong current passwords allowed per account.
     pub login_limit_email: usize,
     pub login_limit_address: usize,
     pub login_window: Duration,
+    /// Failed sign-ins allowed per e-mail from every address together, within `login_window_global`.
+    pub login_limit_email_global: usize,
+    pub login_window_global: Duration,
+    /// Proxies whose `X-Forwarded-For` names the client (`serve --trusted-proxy`).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Anonymous votes allowed per address and article within an hour.
+    pub vote_limit_address: usize,
     /// Mark the session cookie `Secure` even without a proxy saying HTTPS.
     pub secure_cookies: bool,
     /// Business hours and the tickets' service targets.
@@ -60,6 +69,10 @@ impl Default for Config {
             login_limit_email: 5,
             login_limit_address: 50,
             login_window: Duration::from_secs(15 * 60),
+            login_limit_email_global: 20,
+            login_window_global: Duration::from_secs(3600),
+            trusted_proxies: Vec::new(),
+            vote_limit_address: 10,
             secure_cookies: false,
             sla: sla::Policy::default(),
             backup: None,
@@ -73,7 +86,6 @@ impl Default for Config {
 pub struct AppState {
     pub repo: repo::Repo,
     pub config: Arc<Config>,
-    pub limiter: Arc<auth::LoginLimiter>,
     /// A hash to verify against when the e-mail is unknown, so that both failures take the same time.
     pub dummy_hash: Arc<str>,
     pub search: Arc<search::SearchIndex>,
@@ -90,11 +102,6 @@ pub struct AppState {
 impl AppState {
     /// The state of a server on `pool`; the search index is built from the database here.
     pub async fn new(pool: sqlx::SqlitePool, config: Config) -> Result<Self> {
-        let limiter = auth::LoginLimiter::new(
-            config.login_window,
-            config.login_limit_email,
-            config.login_limit_address,
-        );
         let repo = repo::Repo::new(pool);
         let search = search::SearchIndex::new().map_err(|e| Error::Internal(e.to_string()))?;
         search.set_synonyms(&repo.synonyms().await?);
@@ -128,7 +135,6 @@ impl AppState {
         Ok(Self {
             repo,
             config: Arc::new(config),
-            limiter: Arc::new(limiter),
             dummy_hash: auth::hash_password("no user has this password")?.into(),
             search: Arc::new(search),
             backups,

@@ -4,7 +4,9 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use api_types::{NewUser, OrgRole, Role};
 use clap::{Parser, Subcommand, ValueEnum};
-use portal_api::{AppState, Config, app, backup, db, demo, repo::Repo, routes::accounts::add_user};
+use portal_api::{
+    AppState, Config, app, backup, db, demo, repo::Repo, routes::accounts::add_user, server,
+};
 use tracing_subscriber::EnvFilter;
 
 #[derive(Parser)]
@@ -53,12 +55,31 @@ struct Serve {
     /// Hours after sign-in at which a session ends, however active.
     #[arg(long, env = "PORTAL_SESSION_MAX_HOURS", default_value_t = 12)]
     session_max_hours: u64,
-    /// Failed sign-ins allowed per e-mail within 15 minutes before 429.
+    /// Failed sign-ins allowed per e-mail from one address within 15 minutes before 429 (and wrong current
+    /// passwords per account at /me/password).
     #[arg(long, env = "PORTAL_LOGIN_LIMIT", default_value_t = 5)]
     login_limit: usize,
+    /// Failed sign-ins allowed per e-mail from all addresses together within an hour before 429 (not
+    /// counted against addresses the account signed in from in the last 30 days).
+    #[arg(long, env = "PORTAL_LOGIN_LIMIT_GLOBAL", default_value_t = 20)]
+    login_limit_global: usize,
+    /// A reverse proxy in front of the server: its X-Forwarded-For names the client, for the per-address
+    /// limits. Repeat for several; without it, X-Forwarded-For is ignored.
+    #[arg(
+        long = "trusted-proxy",
+        env = "PORTAL_TRUSTED_PROXY",
+        value_delimiter = ','
+    )]
+    trusted_proxies: Vec<std::net::IpAddr>,
     /// Failed sign-ins allowed per client address within 15 minutes before 429.
     #[arg(long, env = "PORTAL_LOGIN_LIMIT_ADDRESS", default_value_t = 50)]
     login_limit_address: usize,
+    /// Open connections at most (further clients wait until one closes).
+    #[arg(long, env = "PORTAL_MAX_CONNECTIONS", default_value_t = 1024)]
+    max_connections: usize,
+    /// Seconds a client has to send a request's headers before the connection is closed.
+    #[arg(long, env = "PORTAL_HEADER_TIMEOUT_SECS", default_value_t = 10)]
+    header_timeout_secs: u64,
     /// Always mark the session cookie Secure (it is also set when a proxy sends X-Forwarded-Proto: https).
     #[arg(long, env = "PORTAL_SECURE_COOKIES")]
     secure_cookies: bool,
@@ -202,6 +223,8 @@ async fn serve(args: Serve) -> AnyResult {
         session_lifetime: Duration::from_secs(args.session_max_hours * 3600),
         login_limit_email: args.login_limit,
         login_limit_address: args.login_limit_address,
+        login_limit_email_global: args.login_limit_global,
+        trusted_proxies: args.trusted_proxies,
         secure_cookies: args.secure_cookies,
         metrics_allow: args.metrics_allow,
         backup: args.backup_dir.map(|dir| backup::Schedule {
@@ -221,6 +244,14 @@ async fn serve(args: Serve) -> AnyResult {
             if let Err(e) = purge.purge_sessions(idle_ms).await {
                 tracing::warn!(error = %e, "purging expired sessions");
             }
+            // Past a day, an attempt counts in no limit's window.
+            let now = portal_api::db::now_ms();
+            if let Err(e) = purge
+                .purge_limits(now - 86_400_000, now - 30 * 86_400_000)
+                .await
+            {
+                tracing::warn!(error = %e, "purging old sign-in attempts");
+            }
         }
     });
     if let Some(s) = state.backups.schedule() {
@@ -232,12 +263,11 @@ async fn serve(args: Serve) -> AnyResult {
     let backups = backup::spawn_schedule(args.db.clone(), state.backups.clone());
     let listener = tokio::net::TcpListener::bind(args.addr).await?;
     tracing::info!(addr = %args.addr, db = %args.db.display(), "portal-api listening on http://{}", args.addr);
-    axum::serve(
-        listener,
-        app(state.clone()).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown())
-    .await?;
+    let limits = server::Limits {
+        max_connections: args.max_connections.max(1),
+        header_read: Duration::from_secs(args.header_timeout_secs.max(1)),
+    };
+    server::serve(listener, app(state.clone()), limits, shutdown()).await?;
     // The analytics events still in memory are written before the database closes.
     state.flush_analytics().await;
     if let Some(task) = backups {

@@ -26,6 +26,14 @@ pub const MAX_QUERY_CHARS: usize = 300;
 /// Words past this many are ignored.
 const MAX_QUERY_WORDS: usize = 16;
 const TITLE_BOOST: f32 = 3.0;
+/// Terms (words and phrases) per synonym group; longer groups are refused (422) when saved, and cut to
+/// this when loaded.
+pub const SYNONYM_TERMS_MAX: usize = 20;
+/// The term queries one search may expand into, after synonyms and typo tolerance: alternatives from
+/// synonyms past it are left out. 16 typed words cost at most 16 × 8.
+pub const MAX_QUERY_CLAUSES: usize = 256;
+/// The longest a search may take before it answers 503.
+pub const SEARCH_BUDGET: std::time::Duration = std::time::Duration::from_secs(2);
 
 #[derive(Debug, thiserror::Error)]
 pub enum SearchError {
@@ -227,6 +235,19 @@ impl Parsed {
     fn words(&self) -> impl Iterator<Item = &Word> {
         self.units.iter().flatten().flatten()
     }
+
+    /// The term queries `build` makes of this query.
+    pub fn clauses(&self) -> usize {
+        self.words().map(Word::clauses).sum()
+    }
+}
+
+impl Word {
+    /// The term queries of this word: exact in four fields, fuzzy in two, as a prefix in two.
+    fn clauses(&self) -> usize {
+        let fuzzy = self.typed && typo_distance(&self.fold) > 0;
+        4 + if fuzzy { 2 } else { 0 } + if self.prefix { 2 } else { 0 }
+    }
 }
 
 pub struct SearchIndex {
@@ -355,13 +376,24 @@ impl SearchIndex {
             .iter()
             .map(|g| {
                 g.iter()
-                    .map(|phrase| tokens(&mut fold, phrase))
+                    .take(SYNONYM_TERMS_MAX)
+                    .map(|phrase| {
+                        tokens(&mut fold, phrase)
+                            .into_iter()
+                            .take(MAX_QUERY_WORDS)
+                            .collect::<Vec<_>>()
+                    })
                     .filter(|t| !t.is_empty())
                     .collect::<Vec<_>>()
             })
             .filter(|g: &Vec<Vec<String>>| g.len() > 1)
             .collect();
         *self.synonyms.write().unwrap_or_else(|e| e.into_inner()) = parsed;
+    }
+
+    /// How many term queries a search for `query` runs (for tests of the expansion cap).
+    pub fn expansion(&self, query: &str, locale: &str) -> usize {
+        self.parse(query, locale).clauses()
     }
 
     fn parse(&self, query: &str, locale: &str) -> Parsed {
@@ -383,6 +415,9 @@ impl SearchIndex {
             typed: true,
         };
         let synonyms = self.synonyms.read().unwrap_or_else(|e| e.into_inner());
+        // The typed words come first; synonyms' alternatives take what is left of the clause budget.
+        let typed: usize = (0..n).map(|i| word(i).clauses()).sum();
+        let mut budget = MAX_QUERY_CLAUSES.saturating_sub(typed);
         let mut units = Vec::new();
         let mut i = 0;
         while i < n {
@@ -397,6 +432,12 @@ impl SearchIndex {
                     let len = phrase.len();
                     let mut alternatives = vec![(i..i + len).map(word).collect::<Vec<_>>()];
                     for other in group.iter().filter(|p| *p != phrase) {
+                        // Each of an alternative's words is four exact term queries.
+                        let cost = 4 * other.len();
+                        if cost > budget {
+                            continue;
+                        }
+                        budget -= cost;
                         let text = other.join(" ");
                         let stems = tokens(&mut stem, &for_stemming(locale, &text));
                         alternatives.push(

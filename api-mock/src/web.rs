@@ -14,11 +14,17 @@ use axum::{
 };
 use base64::Engine;
 use sha2::{Digest, Sha256};
-use tower_http::{compression::CompressionLayer, trace::TraceLayer};
+use tower_http::{
+    compression::CompressionLayer,
+    timeout::{RequestBodyTimeoutLayer, TimeoutLayer},
+    trace::TraceLayer,
+};
 
 use crate::{AppState, error::Error, extract};
 
 pub const BODY_LIMIT: usize = 1024 * 1024;
+pub const BODY_PAUSE_MAX: std::time::Duration = std::time::Duration::from_secs(10);
+pub const REQUEST_TIME_MAX: std::time::Duration = std::time::Duration::from_secs(30);
 
 pub fn router(state: AppState) -> Router {
     let (api, openapi) = crate::openapi::split();
@@ -32,6 +38,7 @@ pub fn router(state: AppState) -> Router {
             }),
         )
         .fallback(|| async { Error::NotFound })
+        .method_not_allowed_fallback(|| async { Error::MethodNotAllowed })
         .layer(middleware::from_fn(extract::require_json))
         .layer(DefaultBodyLimit::max(BODY_LIMIT));
 
@@ -67,6 +74,13 @@ pub fn router(state: AppState) -> Router {
         async move { security_headers(req, next, &csp).await }
     }))
     .layer(CompressionLayer::new())
+    // A body must keep coming (no pause over 10 s between its pieces), and a whole request ends within
+    // 30 s: slow clients cannot hold a connection and its memory for minutes.
+    .layer(RequestBodyTimeoutLayer::new(BODY_PAUSE_MAX))
+    .layer(TimeoutLayer::with_status_code(
+        StatusCode::REQUEST_TIMEOUT,
+        REQUEST_TIME_MAX,
+    ))
     .layer(TraceLayer::new_for_http())
     .with_state(state)
 }

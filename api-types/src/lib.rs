@@ -186,6 +186,7 @@ pub struct Login {
 #[serde(deny_unknown_fields)]
 pub struct PasswordChange {
     pub current: String,
+    #[cfg_attr(feature = "openapi", schema(min_length = 10, max_length = 200))]
     pub new: String,
 }
 
@@ -403,8 +404,11 @@ pub struct NewFeedback {
     pub comment: Option<String>,
     #[serde(default)]
     pub search_id: Option<i64>,
-    /// A random id the browser keeps, so that one visitor has one vote per article.
+    /// Anonymous votes: a random id the browser keeps, so that one visitor has one vote per article (a
+    /// second replaces the first). Without it, the client's address stands for the visitor. Ignored when
+    /// signed in. Anonymous votes per address and article are limited (429).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 64))]
     pub visitor: Option<String>,
 }
 
@@ -762,6 +766,7 @@ pub struct TicketRating {
 #[serde(deny_unknown_fields)]
 pub struct NewRating {
     /// 1 to 5; 1 and 2 mark the ticket escalated.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 5))]
     pub score: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,

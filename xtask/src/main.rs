@@ -21,6 +21,13 @@ const BINARYEN_VERSION: &str = "132";
 /// every client downloads until routes can be split).
 const BUDGET_BROTLI_BYTES: u64 = 460 * 1024;
 
+/// Schemathesis from PyPI, pinned; its virtual environment is kept in `.tools/` (named by the version, so a
+/// new pin makes a new one).
+const SCHEMATHESIS_VERSION: &str = "4.32.5";
+/// Test cases per operation and role: enough for every check to see each operation, and short enough for
+/// CI (about a minute for the three roles together).
+const SCHEMATHESIS_EXAMPLES: &str = "5";
+
 type Result<T = ()> = std::result::Result<T, String>;
 
 fn main() -> ExitCode {
@@ -30,10 +37,11 @@ fn main() -> ExitCode {
         Some("build") => ensure_build_tools().and_then(|()| build_app()),
         Some("test") => test(&args[1..]),
         Some("bench") => bench(&args[1..]),
+        Some("schemathesis") => schemathesis(),
         Some("tools") => ensure_build_tools().and_then(|()| ensure_browser_tools()),
         _ => {
             eprintln!(
-                "usage: cargo xtask <command>\n\n  serve            build the portal and start it on http://127.0.0.1:8080 with the demo data\n  test             run every test (format, clippy, unit and API tests, release build, browser tests)\n  build            build the app in release mode into dist/\n  bench size       first-visit transfer size of the built app\n  bench search     search index build time, memory and query latency at 10 000 and 100 000 articles\n  bench crash      SIGKILL the server under concurrent writes, restart, check nothing acknowledged is lost (--cycles N)\n  bench writes     durable ticket creations per second from 1, 8 and 32 concurrent clients\n  bench reads      reads per second and p50/p99 per route (oha, 32 connections), then a mixed run at 500/s\n  tools            install the build and browser-test tools"
+                "usage: cargo xtask <command>\n\n  serve            build the portal and start it on http://127.0.0.1:8080 with the demo data\n  test             run every test (format, clippy, unit and API tests, release build, browser tests)\n  build            build the app in release mode into dist/\n  schemathesis     fuzz the running API from its OpenAPI document as anonymous, client and staff\n  bench size       first-visit transfer size of the built app\n  bench search     search index build time, memory and query latency at 10 000 and 100 000 articles\n  bench crash      SIGKILL the server under concurrent writes, restart, check nothing acknowledged is lost (--cycles N)\n  bench writes     durable ticket creations per second from 1, 8 and 32 concurrent clients\n  bench reads      reads per second and p50/p99 per route (oha, 32 connections), then a mixed run at 500/s\n  tools            install the build and browser-test tools"
             );
             Err("unknown command".into())
         }
@@ -984,4 +992,183 @@ fn bench_reads(args: &[String]) -> Result {
     let _ = server.wait();
     let _ = fs::remove_dir_all(&dir);
     result
+}
+
+/// The `st` command of the pinned schemathesis, installed into a virtual environment on first use.
+fn ensure_schemathesis() -> Result<PathBuf> {
+    let venv = root()
+        .join(".tools")
+        .join(format!("schemathesis-{SCHEMATHESIS_VERSION}"));
+    let st = venv.join("bin/st");
+    if st.is_file() {
+        return Ok(st);
+    }
+    say(&format!(
+        "installing schemathesis {SCHEMATHESIS_VERSION} from PyPI into {} (API fuzzing: `cargo xtask schemathesis`)",
+        venv.display()
+    ));
+    let venv_arg = venv.to_string_lossy().to_string();
+    run("python3", &["-m", "venv", &venv_arg])?;
+    let pip = venv.join("bin/pip").to_string_lossy().to_string();
+    run(
+        &pip,
+        &[
+            "install",
+            "--quiet",
+            &format!("schemathesis=={SCHEMATHESIS_VERSION}"),
+        ],
+    )?;
+    Ok(st)
+}
+
+/// A minimal HTTP/1.1 exchange on loopback (the xtask has no HTTP client): the status line's code, the
+/// headers and the body.
+fn http(port: u16, method: &str, path: &str, body: Option<&str>) -> Result<(u16, String)> {
+    use std::io::Read;
+    let mut stream =
+        std::net::TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.to_string())?;
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(30)))
+        .map_err(|e| e.to_string())?;
+    let body = body.unwrap_or("");
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream
+        .write_all(request.as_bytes())
+        .map_err(|e| e.to_string())?;
+    let mut answer = String::new();
+    stream
+        .read_to_string(&mut answer)
+        .map_err(|e| e.to_string())?;
+    let code = answer
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .ok_or_else(|| format!("not an HTTP answer: {answer}"))?;
+    Ok((code, answer))
+}
+
+/// Fuzzes the API of a debug `portal-api --demo` on a free loopback port from its own OpenAPI document,
+/// with every check, as anonymous, a client and staff; fails on any failure.
+fn schemathesis() -> Result {
+    let started = Instant::now();
+    let st = ensure_schemathesis()?;
+    run("cargo", &["build", "--quiet", "--package", "portal-api"])?;
+    let dir = root().join("target/schemathesis");
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map_err(|e| e.to_string())?
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let db = dir.join("portal.db");
+    say(&format!("starting portal-api --demo on {addr}"));
+    let mut server = Command::new(root().join("target/debug/portal-api"))
+        .args(["serve", "--addr", &addr, "--demo", "--db"])
+        .arg(&db)
+        .env("RUST_LOG", "warn")
+        .spawn()
+        .map_err(|e| format!("starting portal-api: {e}"))?;
+    let result = (|| -> Result<Vec<String>> {
+        let deadline = Instant::now() + std::time::Duration::from_secs(60);
+        while http(port, "GET", "/healthz", None).map(|(c, _)| c) != Ok(200) {
+            if Instant::now() > deadline {
+                return Err("portal-api did not answer /healthz within 60 s".into());
+            }
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+        let cookie = |email: &str| -> Result<String> {
+            let body = format!(r#"{{"email":"{email}","password":"demo-portal-2026"}}"#);
+            let (code, answer) = http(port, "POST", "/api/v1/auth/login", Some(&body))?;
+            if code != 200 {
+                return Err(format!("signing in {email}: {code}"));
+            }
+            answer
+                .lines()
+                .find_map(|l| {
+                    let (name, value) = l.split_once(':')?;
+                    name.eq_ignore_ascii_case("set-cookie")
+                        .then(|| value.trim().split(';').next().unwrap_or("").to_string())
+                })
+                .ok_or_else(|| "no session cookie".to_string())
+        };
+        let roles = [
+            ("anonymous", None),
+            ("client", Some(cookie("ana@mercadobompreco.demo")?)),
+            ("staff", Some(cookie("carla@suporte.demo")?)),
+        ];
+        let schema = format!("http://{addr}/api/v1/openapi.json");
+        let base = format!("http://{addr}/api/v1");
+        let mut failed = Vec::new();
+        for (role, cookie) in roles {
+            let role_started = Instant::now();
+            let report = dir.join(format!("{role}.junit.xml"));
+            let mut args = vec![
+                "run".to_string(),
+                schema.clone(),
+                "--url".into(),
+                base.clone(),
+                "--checks".into(),
+                "all".into(),
+                "--max-examples".into(),
+                SCHEMATHESIS_EXAMPLES.into(),
+                "--seed".into(),
+                "19".into(),
+                "--no-shrink".into(),
+                // One worker: with two, hypothesis on CPython 3.11 sometimes fails inside itself ("AST
+                // constructor recursion depth mismatch").
+                "--workers".into(),
+                "1".into(),
+                "--report".into(),
+                "junit".into(),
+                "--report-junit-path".into(),
+                report.to_string_lossy().to_string(),
+                // Signing out would end the session the rest of the run signs in with.
+                "--exclude-path".into(),
+                "/auth/logout".into(),
+            ];
+            // The portal sends JSON's type on every request, bodyless ones too: the server refuses a
+            // mutating request without it (415, the rule against cross-site forms).
+            args.push("--header".into());
+            args.push("Content-Type: application/json".into());
+            if let Some(c) = &cookie {
+                args.push("--header".into());
+                args.push(format!("Cookie: {c}"));
+            }
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let outcome = run_in(&dir, &st.to_string_lossy(), &args, &[]);
+            say(&format!(
+                "schemathesis as {role}: {} in {:.0?}",
+                if outcome.is_ok() {
+                    "0 failures"
+                } else {
+                    "FAILED"
+                },
+                role_started.elapsed()
+            ));
+            if outcome.is_err() {
+                failed.push(role.to_string());
+            }
+        }
+        Ok(failed)
+    })();
+    let _ = server.kill();
+    let _ = server.wait();
+    let failed = result?;
+    if failed.is_empty() {
+        say(&format!(
+            "schemathesis: 0 failures in every role ({:.0?})",
+            started.elapsed()
+        ));
+        Ok(())
+    } else {
+        Err(format!(
+            "schemathesis found failures as {} (reports in {})",
+            failed.join(", "),
+            dir.display()
+        ))
+    }
 }

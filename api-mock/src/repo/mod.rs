@@ -5,6 +5,7 @@
 
 pub mod announcements;
 pub mod kb;
+pub mod limits;
 pub mod ratings;
 pub mod reports;
 pub mod tickets;

@@ -5,7 +5,7 @@ use api_types::{
     SessionInfo, User, UserChange,
 };
 use axum::{
-    extract::{Path, Query, State},
+    extract::State,
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
@@ -15,7 +15,7 @@ use crate::{
     AppState,
     auth::{self, Admin, ClientAddr, CurrentUser, Staff},
     error::{Error, Invalid, Result, Validator},
-    extract::Json,
+    extract::{Json, NoStore, Path, Query},
     repo::users::UserRecord,
 };
 
@@ -43,23 +43,26 @@ async fn login(
     headers: HeaderMap,
     Json(body): Json<Login>,
 ) -> Result<Response> {
-    if let Err(retry_after_secs) = state.limiter.check(&body.email, address) {
-        return Err(Error::TooManyRequests { retry_after_secs });
-    }
+    // Counted before the verification: concurrent attempts cannot all slip under the limit.
+    let attempt = auth::SignIn::reserve(&state, &body.email, address).await?;
     let account = state.repo.account_by_email(&body.email).await?;
     // Unknown e-mail or not: one Argon2 verification either way, so the answer takes the same time.
     let hash = account
         .as_ref()
         .map_or_else(|| state.dummy_hash.to_string(), |a| a.password_hash.clone());
-    let password_ok = auth::verify_password_blocking(body.password.clone(), hash).await;
-    let account = match account {
-        Some(a) if password_ok && !a.user.disabled => a,
-        _ => {
-            state.limiter.fail(&body.email, address);
-            return Err(Error::InvalidCredentials);
+    let password_ok = match auth::verify_password_limited(body.password.clone(), hash).await {
+        Ok(ok) => ok,
+        Err(busy) => {
+            attempt.not_checked().await?;
+            return Err(busy);
         }
     };
-    state.limiter.succeed(&body.email);
+    let account = match account {
+        // The attempt stays counted as a failure.
+        Some(a) if password_ok && !a.user.disabled => a,
+        _ => return Err(Error::InvalidCredentials),
+    };
+    attempt.succeeded().await?;
     let (token, hash) = auth::new_token();
     let lifetime = state.config.session_lifetime;
     let expires_at = crate::db::now_ms() + lifetime.as_millis() as i64;
@@ -99,17 +102,19 @@ async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Result<Res
 }
 
 #[utoipa::path(get, path = "/me", tag = "accounts",
-    responses((status = 200, body = User), (status = 401, body = Problem)))]
-async fn me(user: CurrentUser) -> Json<User> {
-    Json(user.user)
+    responses((status = 200, body = User, headers(("Cache-Control" = String, description = "`no-store`"))),
+        (status = 401, body = Problem, content_type = "application/problem+json")))]
+async fn me(user: CurrentUser) -> NoStore<Json<User>> {
+    NoStore(Json(user.user))
 }
 
 /// Who is signed in, answered 200 either way so that a first visit logs no error.
-#[utoipa::path(get, path = "/auth/session", tag = "accounts", responses((status = 200, body = SessionInfo)))]
-async fn session(user: Option<CurrentUser>) -> Json<SessionInfo> {
-    Json(SessionInfo {
+#[utoipa::path(get, path = "/auth/session", tag = "accounts",
+    responses((status = 200, body = SessionInfo, headers(("Cache-Control" = String, description = "`no-store`")))))]
+async fn session(user: Option<CurrentUser>) -> NoStore<Json<SessionInfo>> {
+    NoStore(Json(SessionInfo {
         user: user.map(|u| u.user),
-    })
+    }))
 }
 
 #[utoipa::path(post, path = "/me/password", tag = "accounts", request_body = PasswordChange,
@@ -117,6 +122,7 @@ async fn session(user: Option<CurrentUser>) -> Json<SessionInfo> {
 async fn change_password(
     State(state): State<AppState>,
     user: CurrentUser,
+    ClientAddr(address): ClientAddr,
     Json(body): Json<PasswordChange>,
 ) -> Result<StatusCode> {
     let mut v = Validator::new();
@@ -127,7 +133,15 @@ async fn change_password(
         .account_by_id(user.user.id)
         .await?
         .ok_or(Error::Unauthorized)?;
-    if !auth::verify_password_blocking(body.current, account.password_hash).await {
+    if !auth::check_current_password(
+        &state,
+        user.user.id,
+        address,
+        body.current,
+        account.password_hash,
+    )
+    .await?
+    {
         return Err(Error::invalid("current", Invalid::WrongPassword));
     }
     let hash = auth::hash_password_blocking(body.new).await?;

@@ -3,10 +3,7 @@
 //! language when there is one (`?locale=`, else `Accept-Language`), the announcement's own otherwise.
 
 use api_types::{Announcement, NewAnnouncement, Problem};
-use axum::{
-    extract::{Path, Query, State},
-    http::StatusCode,
-};
+use axum::{extract::State, http::StatusCode};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
@@ -14,7 +11,7 @@ use crate::{
     auth::Staff,
     db::now_ms,
     error::{Error, Invalid, Result, Validator},
-    extract::Json,
+    extract::{Json, Path, Query},
     lang::Lang,
     markdown,
     repo::announcements::{AnnouncementRecord, TranslationRecord},

@@ -10,22 +10,25 @@ use std::sync::Arc;
 use api_types::{
     Article, ArticleSummary, Category, NewFeedback, Page, Problem, SearchHit, SearchResults,
 };
-use axum::{
-    extract::{Path, Query, State},
-    http::StatusCode,
-};
+use axum::{extract::State, http::StatusCode};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
     AppState, LOCALES,
-    auth::{CurrentUser, Staff},
+    auth::{ClientAddr, CurrentUser, Staff},
     error::{Error, Invalid, Result, Validator},
-    extract::Json,
+    extract::{Json, JsonList, Path, Query},
     markdown,
-    repo::kb::{ArticleListFilter, Helpfulness},
+    repo::{
+        kb::{ArticleListFilter, Helpfulness},
+        limits::{Reservation, Window},
+    },
     routes::Paging,
-    search::MAX_QUERY_CHARS,
+    search::{MAX_QUERY_CHARS, SEARCH_BUDGET, SYNONYM_TERMS_MAX},
 };
+
+pub const SYNONYM_GROUPS_MAX: usize = 500;
+pub const SYNONYM_TERM_CHARS: usize = 80;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -80,7 +83,11 @@ struct ArticleFilter {
     /// and at least as often as "helpful", most "not helpful" votes first; `high`, the articles voted
     /// "helpful" more often than not, most "helpful" votes first.
     helpfulness: Option<String>,
+    /// From 1.
+    #[param(minimum = 1, maximum = 1_000_000)]
     page: Option<u32>,
+    /// 1 to 100 (20 by default); outside that, 422.
+    #[param(minimum = 1, maximum = 100)]
     per_page: Option<u32>,
 }
 
@@ -99,6 +106,7 @@ async fn articles(
         page: f.page,
         per_page: f.per_page,
     };
+    paging.check()?;
     let locale = f.locale.filter(|l| LOCALES.contains(&l.as_str()));
     if let Some(status) = f.status.as_deref() {
         // Articles in any state are for staff only.
@@ -226,7 +234,7 @@ async fn search(
         }));
     }
     let index = state.search.clone();
-    let (hits, total, locale) = {
+    let task = {
         let (q1, r1) = (query.to_string(), requested.clone());
         tokio::task::spawn_blocking(move || -> Result<_> {
             let search = |locale: &str| {
@@ -252,8 +260,14 @@ async fn search(
                 (Vec::new(), 0, r1)
             })
         })
-        .await
-        .map_err(|e| Error::Internal(e.to_string()))??
+    };
+    // The expansion caps bound a search's work; the budget bounds its wait, whatever the index holds.
+    let (hits, total, locale) = match tokio::time::timeout(SEARCH_BUDGET, task).await {
+        Ok(joined) => joined.map_err(|e| Error::Internal(e.to_string()))??,
+        Err(_) => {
+            tracing::warn!(query, "search over its time budget");
+            return Err(Error::SearchTimeout);
+        }
     };
     let ids: Vec<i64> = hits.iter().map(|h| h.id).collect();
     let mut docs = state.repo.search_docs_by_id(&ids).await?;
@@ -299,6 +313,7 @@ async fn search(
 async fn feedback(
     State(state): State<AppState>,
     user: Option<CurrentUser>,
+    ClientAddr(address): ClientAddr,
     Path(slug): Path<String>,
     Json(body): Json<NewFeedback>,
 ) -> Result<StatusCode> {
@@ -312,10 +327,12 @@ async fn feedback(
     let visitor = match (&user, &body.visitor) {
         (Some(u), _) => format!("user:{}", u.user.id),
         (None, Some(v)) if !v.trim().is_empty() && v.len() <= 64 => format!("anon:{}", v.trim()),
-        (None, _) => {
-            v.add("visitor", Invalid::Required);
+        // Without an id of its own, a visitor is its address: one vote per address and article.
+        (None, Some(id)) if id.len() > 64 => {
+            v.add("visitor", Invalid::TooLong(64));
             String::new()
         }
+        (None, _) => format!("addr:{}", crate::auth::address_key(address)),
     };
     v.finish()?;
     let article = state
@@ -323,6 +340,29 @@ async fn feedback(
         .published_article(&slug)
         .await?
         .ok_or(Error::NotFound)?;
+    // Anonymous visitors choose their own id: their votes on one article are limited per address.
+    if user.is_none() {
+        let subject = article.id.to_string();
+        let address = crate::auth::address_key(address);
+        let r = Reservation {
+            kind: "vote",
+            subject: &subject,
+            address: &address,
+            now: crate::db::now_ms(),
+            pair: Some(Window {
+                max: state.config.vote_limit_address as i64,
+                window_ms: 3_600_000,
+            }),
+            subject_total: None,
+            address_total: None,
+        };
+        if state.repo.reserve(&r).await?.is_none() {
+            let wait_ms = state.repo.wait_for_room(&r).await?;
+            return Err(Error::TooManyRequests {
+                retry_after_secs: (wait_ms as u64).div_ceil(1000),
+            });
+        }
+    }
     let comment = body
         .comment
         .as_deref()
@@ -356,11 +396,19 @@ async fn get_synonyms(
 async fn put_synonyms(
     State(state): State<AppState>,
     _staff: Staff,
-    Json(groups): Json<Vec<Vec<String>>>,
+    JsonList(groups): JsonList<Vec<Vec<String>>>,
 ) -> Result<Json<Vec<Vec<String>>>> {
     let mut v = Validator::new();
-    if groups.len() > 500 {
-        v.add("groups", Invalid::TooLong(500));
+    if groups.len() > SYNONYM_GROUPS_MAX {
+        v.add(
+            "groups",
+            Invalid::Custom {
+                pt: format!("Use no máximo {SYNONYM_GROUPS_MAX} grupos de sinônimos."),
+                en: format!("Use at most {SYNONYM_GROUPS_MAX} synonym groups."),
+            },
+        );
+        // Nothing more to check: the list is refused whatever its groups hold.
+        return Err(v.finish().unwrap_err());
     }
     let cleaned: Vec<Vec<String>> = groups
         .iter()
@@ -381,8 +429,20 @@ async fn put_synonyms(
                 },
             );
         }
-        if g.iter().any(|w| w.chars().count() > 80) {
-            v.add(&format!("groups[{i}]"), Invalid::TooLong(80));
+        if g.len() > SYNONYM_TERMS_MAX {
+            v.add(
+                &format!("groups[{i}]"),
+                Invalid::Custom {
+                    pt: format!("Use no máximo {SYNONYM_TERMS_MAX} termos por grupo."),
+                    en: format!("Use at most {SYNONYM_TERMS_MAX} terms per group."),
+                },
+            );
+        }
+        if g.iter().any(|w| w.chars().count() > SYNONYM_TERM_CHARS) {
+            v.add(
+                &format!("groups[{i}]"),
+                Invalid::TooLong(SYNONYM_TERM_CHARS),
+            );
         }
     }
     v.finish()?;

@@ -23,7 +23,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(tickets::router())
 }
 
-/// `?page=&per_page=`, clamped to the contract's bounds.
+/// `?page=&per_page=`, within the contract's bounds (see `check`).
 #[derive(Debug, Clone, Copy, serde::Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct Paging {
@@ -32,6 +32,18 @@ pub struct Paging {
 }
 
 impl Paging {
+    /// Refuses a page below 1 or a page size outside 1..=100 (422), as the OpenAPI document bounds them.
+    pub fn check(&self) -> crate::Result<()> {
+        let mut v = crate::error::Validator::new();
+        if self.page.is_some_and(|p| !(1..=1_000_000).contains(&p)) {
+            v.add("page", range(1, 1_000_000));
+        }
+        if self.per_page.is_some_and(|n| !(1..=100).contains(&n)) {
+            v.add("per_page", range(1, 100));
+        }
+        v.finish()
+    }
+
     pub fn page(&self) -> u32 {
         self.page.unwrap_or(1).max(1)
     }
@@ -40,5 +52,12 @@ impl Paging {
     }
     pub fn offset(&self) -> i64 {
         i64::from(self.page() - 1) * i64::from(self.per_page())
+    }
+}
+
+fn range(min: u32, max: u32) -> crate::error::Invalid {
+    crate::error::Invalid::Custom {
+        pt: format!("Use um número de {min} a {max}."),
+        en: format!("Use a number from {min} to {max}."),
     }
 }

@@ -2,7 +2,7 @@
 //! gives the facts (`repo::reports`), `crate::kpi` does the arithmetic.
 
 use api_types::{Kpis, Problem};
-use axum::extract::{Query, State};
+use axum::extract::State;
 use chrono::{DateTime, Utc};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -11,7 +11,7 @@ use crate::{
     auth::Staff,
     db::now_ms,
     error::{Invalid, Result, Validator},
-    extract::Json,
+    extract::{Json, NoStore, Query},
     kpi,
 };
 
@@ -78,13 +78,16 @@ fn period(q: &PeriodQuery, now: i64) -> Result<(i64, i64)> {
 }
 
 #[utoipa::path(get, path = "/reports/kpis", tag = "reports", params(PeriodQuery),
-    responses((status = 200, body = Kpis), (status = 401, body = Problem), (status = 403, body = Problem),
-        (status = 422, body = Problem)))]
+    responses((status = 200, body = Kpis, headers(("Cache-Control" = String, description = "`no-store`"))),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
 async fn kpis(
     State(state): State<AppState>,
     _staff: Staff,
     Query(q): Query<PeriodQuery>,
-) -> Result<Json<Kpis>> {
+) -> Result<NoStore<Json<Kpis>>> {
     let now = now_ms();
     let (from, to) = period(&q, now)?;
     let repo = &state.repo;
@@ -99,7 +102,7 @@ async fn kpis(
     };
     let mut report = kpi::report(&facts, &state.config.sla);
     report.escalated = repo.escalated_tickets(ESCALATED_MAX).await?;
-    Ok(Json(report))
+    Ok(NoStore(Json(report)))
 }
 
 #[cfg(test)]

@@ -17,7 +17,7 @@ use api_types::{
     Problem, Role, Ticket, TicketEvent, TicketPatch, TicketRating, TicketStatus, TicketSummary,
 };
 use axum::{
-    extract::{Path, Query, State},
+    extract::State,
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
@@ -31,7 +31,7 @@ use crate::{
     auth::CurrentUser,
     db::{now_ms, to_time},
     error::{Error, Invalid, Result, Validator},
-    extract::Json,
+    extract::{Json, Path, Query},
     lang::Lang,
     markdown,
     repo::ratings::{RateOutcome, RatingRecord},
@@ -285,7 +285,11 @@ struct TicketQuery {
     status: Option<String>,
     /// Words in the subject, description or messages (accents and case are ignored).
     q: Option<String>,
+    /// From 1.
+    #[param(minimum = 1, maximum = 1_000_000)]
     page: Option<u32>,
+    /// 1 to 100 (20 by default); outside that, 422.
+    #[param(minimum = 1, maximum = 100)]
     per_page: Option<u32>,
     /// Managers: `organization` (the default) or `mine`.
     scope: Option<String>,
@@ -404,6 +408,7 @@ fn filter_from(user: &CurrentUser, q: TicketQuery, now: i64) -> Result<TicketFil
         page: q.page,
         per_page: q.per_page,
     };
+    paging.check()?;
     Ok(TicketFilter {
         viewer,
         user_id: user.user.id,
@@ -434,6 +439,7 @@ async fn list(
         page: q.page,
         per_page: q.per_page,
     };
+    paging.check()?;
     let filter = filter_from(&user, q, now_ms())?;
     let (items, total) = state.repo.tickets(&filter).await?;
     with_etag(

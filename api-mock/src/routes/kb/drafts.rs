@@ -2,10 +2,7 @@
 //! to finish. The draft is an ordinary article (revision 1, unique slug) made by the same code as any other.
 
 use api_types::{Article, ArticleDraftRequest, ArticleStatus, Problem};
-use axum::{
-    extract::{Path, State},
-    http::StatusCode,
-};
+use axum::{extract::State, http::StatusCode};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::curation::{self, ArticleInput};
@@ -13,7 +10,7 @@ use crate::{
     AppState, LOCALES,
     auth::Staff,
     error::{Error, Invalid, Result},
-    extract::Json,
+    extract::{Json, Path},
     repo::tickets::TicketForArticle,
 };
 

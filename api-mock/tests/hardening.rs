@@ -1,0 +1,620 @@
+//! Issue 19, hostile input: sign-in limits that hold under concurrency and cannot lock the owner out,
+//! caps on search expansion and tags, one error format, limits on votes and current passwords, no-store
+//! on private answers, and slow clients cut off by a real server.
+
+mod common;
+
+use std::{
+    io::{Read, Write},
+    net::{IpAddr, SocketAddr},
+    time::{Duration, Instant},
+};
+
+use axum::{
+    body::Body,
+    extract::ConnectInfo,
+    http::{Method, Request, StatusCode},
+};
+use common::*;
+use portal_api::{Config, demo};
+use serde_json::{Value, json};
+
+fn login_request(
+    email: &str,
+    password: &str,
+    peer: Option<&str>,
+    forwarded: Option<&str>,
+) -> Request<Body> {
+    let mut req = Request::builder()
+        .method(Method::POST)
+        .uri("/api/v1/auth/login")
+        .header("content-type", "application/json");
+    if let Some(f) = forwarded {
+        req = req.header("x-forwarded-for", f);
+    }
+    let mut req = req
+        .body(Body::from(
+            json!({"email": email, "password": password}).to_string(),
+        ))
+        .unwrap();
+    if let Some(p) = peer {
+        let ip: IpAddr = p.parse().unwrap();
+        req.extensions_mut()
+            .insert(ConnectInfo(SocketAddr::new(ip, 40000)));
+    }
+    req
+}
+
+async fn login_from(app: &TestApp, email: &str, password: &str, peer: &str) -> StatusCode {
+    app.send(login_request(email, password, Some(peer), None))
+        .await
+        .status
+}
+
+/// Sends all the requests at once and counts the answers by status.
+async fn burst(
+    app: &TestApp,
+    requests: Vec<Request<Body>>,
+) -> std::collections::BTreeMap<u16, usize> {
+    let router = app.router.clone();
+    let tasks: Vec<_> = requests
+        .into_iter()
+        .map(|req| {
+            let router = router.clone();
+            tokio::spawn(async move {
+                use tower::ServiceExt;
+                router.oneshot(req).await.unwrap().status().as_u16()
+            })
+        })
+        .collect();
+    let mut counts = std::collections::BTreeMap::new();
+    for t in tasks {
+        *counts.entry(t.await.unwrap()).or_insert(0) += 1;
+    }
+    counts
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sixty_concurrent_wrong_passwords_get_five_401s_and_the_rest_429() {
+    let app = TestApp::new().await;
+    let requests = (0..60)
+        .map(|_| login_request(MEMBER_A, "wrong-password-x", Some("198.51.100.9"), None))
+        .collect();
+    let started = Instant::now();
+    let counts = burst(&app, requests).await;
+    eprintln!(
+        "60 concurrent wrong sign-ins: {counts:?} in {:?}",
+        started.elapsed()
+    );
+    assert_eq!(counts.get(&401), Some(&5), "{counts:?}");
+    assert_eq!(counts.get(&429), Some(&55), "{counts:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn many_emails_at_once_from_one_address_stop_at_its_limit() {
+    let app = TestApp::with_config(Config {
+        login_limit_address: 10,
+        ..Config::default()
+    })
+    .await;
+    let requests = (0..30)
+        .map(|i| {
+            login_request(
+                &format!("nobody{i}@example.com"),
+                "wrong-password-x",
+                Some("203.0.113.5"),
+                None,
+            )
+        })
+        .collect();
+    let counts = burst(&app, requests).await;
+    assert_eq!(counts.get(&401), Some(&10), "{counts:?}");
+    assert_eq!(counts.get(&429), Some(&20), "{counts:?}");
+}
+
+#[tokio::test]
+async fn an_attacker_elsewhere_cannot_lock_the_owner_out() {
+    let app = TestApp::with_config(Config {
+        login_limit_email_global: 8,
+        ..Config::default()
+    })
+    .await;
+    let owner = "192.0.2.10";
+    assert_eq!(
+        login_from(&app, MEMBER_A, demo::PASSWORD, owner).await,
+        StatusCode::OK
+    );
+    // One attacker address: stopped after 5, the owner is not.
+    for _ in 0..5 {
+        assert_eq!(
+            login_from(&app, MEMBER_A, "guess-guess-1", "198.51.100.1").await,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(
+        login_from(&app, MEMBER_A, demo::PASSWORD, "198.51.100.1").await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        login_from(&app, MEMBER_A, demo::PASSWORD, owner).await,
+        StatusCode::OK
+    );
+    // Many attacker addresses: the e-mail's global limit (8) stops new addresses, still not the owner's.
+    for i in 2..5 {
+        login_from(&app, MEMBER_A, "guess-guess-2", &format!("198.51.100.{i}")).await;
+    }
+    assert_eq!(
+        login_from(&app, MEMBER_A, demo::PASSWORD, "198.51.100.77").await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "an address never seen is under the global limit"
+    );
+    assert_eq!(
+        login_from(&app, MEMBER_A, demo::PASSWORD, owner).await,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn an_address_at_its_limit_still_lets_its_known_owners_in() {
+    let app = TestApp::with_config(Config {
+        login_limit_address: 4,
+        ..Config::default()
+    })
+    .await;
+    let office = "192.0.2.50";
+    assert_eq!(
+        login_from(&app, MANAGER_A, demo::PASSWORD, office).await,
+        StatusCode::OK
+    );
+    for i in 0..4 {
+        login_from(&app, &format!("x{i}@example.com"), "guess-guess-3", office).await;
+    }
+    assert_eq!(
+        login_from(&app, MEMBER_A, demo::PASSWORD, office).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        login_from(&app, MANAGER_A, demo::PASSWORD, office).await,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn the_counts_are_in_the_database_and_survive_a_restart() {
+    let pool = portal_api::db::open_in_memory().await.unwrap();
+    let repo = portal_api::repo::Repo::new(pool.clone());
+    demo::seed(&repo).await.unwrap();
+    let first = portal_api::app(
+        portal_api::AppState::new(pool.clone(), Config::default())
+            .await
+            .unwrap(),
+    );
+    let app = TestApp {
+        router: first,
+        repo: repo.clone(),
+    };
+    for _ in 0..5 {
+        assert_eq!(
+            login_from(&app, AGENT, "guess-guess-4", "198.51.100.20").await,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    // A new server on the same database.
+    let second = portal_api::app(
+        portal_api::AppState::new(pool, Config::default())
+            .await
+            .unwrap(),
+    );
+    let app = TestApp {
+        router: second,
+        repo,
+    };
+    let a = app
+        .send(login_request(
+            AGENT,
+            "guess-guess-4",
+            Some("198.51.100.20"),
+            None,
+        ))
+        .await;
+    assert_eq!(a.status, StatusCode::TOO_MANY_REQUESTS);
+    let retry: u64 = a.headers["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!(retry > 800 && retry <= 900, "{retry}");
+}
+
+#[tokio::test]
+async fn x_forwarded_for_counts_only_from_the_trusted_proxy() {
+    let app = TestApp::with_config(Config {
+        login_limit_address: 3,
+        trusted_proxies: vec!["10.0.0.1".parse().unwrap()],
+        ..Config::default()
+    })
+    .await;
+    let via = |email: String, peer: &'static str, client: &'static str| {
+        login_request(&email, "guess-guess-5", Some(peer), Some(client))
+    };
+    for i in 0..3 {
+        app.send(via(format!("p{i}@example.com"), "10.0.0.1", "203.0.113.1"))
+            .await;
+    }
+    assert_eq!(
+        app.send(via("p9@example.com".into(), "10.0.0.1", "203.0.113.1"))
+            .await
+            .status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        app.send(via("p9@example.com".into(), "10.0.0.1", "203.0.113.2"))
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED,
+        "another client behind the proxy has its own count"
+    );
+    // From anyone else, the header is the client's word and is ignored: one address, one count.
+    for i in 0..3 {
+        app.send(via(
+            format!("q{i}@example.com"),
+            "198.51.100.30",
+            "203.0.113.3",
+        ))
+        .await;
+    }
+    assert_eq!(
+        app.send(via("q9@example.com".into(), "198.51.100.30", "203.0.113.4"))
+            .await
+            .status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}
+
+async fn put_synonyms(app: &TestApp, staff: &str, groups: Value) -> Answer {
+    app.call(
+        Method::PUT,
+        "/api/v1/kb/synonyms",
+        Some(staff),
+        Some(groups),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn synonym_groups_are_capped_and_their_errors_say_what_is_counted() {
+    let app = TestApp::new().await;
+    let staff = app.session_for(AGENT).await;
+    let big: Vec<String> = (0..80_000).map(|i| format!("p{i}")).collect();
+    let started = Instant::now();
+    let a = put_synonyms(&app, &staff, json!([big])).await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", a.body);
+    assert_eq!(
+        a.body["errors"][0]["message"],
+        "Use no máximo 20 termos por grupo."
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    let groups: Vec<Vec<String>> = (0..501)
+        .map(|i| vec![format!("a{i}"), format!("b{i}")])
+        .collect();
+    let a = put_synonyms(&app, &staff, json!(groups)).await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        a.body["errors"][0]["message"],
+        "Use no máximo 500 grupos de sinônimos."
+    );
+    // At the caps, a long query stays within the expansion budget and answers fast.
+    let groups: Vec<Vec<String>> = (0..500)
+        .map(|g| {
+            (0..20)
+                .map(|t| format!("termo{g}x{t} outra{t} mais{t}"))
+                .collect()
+        })
+        .collect();
+    let a = put_synonyms(&app, &staff, json!(groups)).await;
+    assert_eq!(a.status, StatusCode::OK);
+    let q: Vec<String> = (0..40)
+        .map(|g| format!("termo{g}x0 outra0 mais0"))
+        .collect();
+    let q = q.join(" ");
+    let q = &q[..q.len().min(300)];
+    let started = Instant::now();
+    let a = app
+        .call(
+            Method::GET,
+            &format!("/api/v1/kb/search?q={}", q.replace(' ', "%20")),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    assert!(
+        started.elapsed() < portal_api::search::SEARCH_BUDGET,
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn a_query_expands_into_at_most_the_clause_budget() {
+    let index = portal_api::search::SearchIndex::new().unwrap();
+    let groups: Vec<Vec<String>> = (0..50)
+        .map(|g| {
+            (0..20)
+                .map(|t| format!("w{g} alt{t} more{t} words{t}"))
+                .collect()
+        })
+        .collect();
+    index.set_synonyms(&groups);
+    let q: Vec<String> = (0..16).map(|g| format!("w{g}")).collect();
+    let n = index.expansion(&q.join(" "), "pt-BR");
+    assert!(n <= portal_api::search::MAX_QUERY_CLAUSES, "{n}");
+    assert!(n > 16 * 4, "synonyms still apply within the budget: {n}");
+}
+
+#[tokio::test]
+async fn eighty_thousand_tags_are_refused_at_once() {
+    let app = TestApp::new().await;
+    let staff = app.session_for(AGENT).await;
+    let tags: Vec<String> = (0..80_000).map(|i| format!("t{i}")).collect();
+    let started = Instant::now();
+    let a = app
+        .call(
+            Method::POST,
+            "/api/v1/kb/articles",
+            Some(&staff),
+            Some(json!({"title": "Muitas etiquetas", "body_md": "corpo", "category_id": 1, "locale": "pt-BR",
+                "tags": tags, "status": "draft"})),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", a.body);
+    assert!(
+        a.body["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["field"] == "tags")
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+fn is_problem(a: &Answer) -> bool {
+    a.headers.get("content-type").and_then(|v| v.to_str().ok()) == Some("application/problem+json")
+}
+
+#[tokio::test]
+async fn bad_paths_queries_and_methods_answer_problem_json_in_the_users_language() {
+    let app = TestApp::new().await;
+    let cookie = app.session_for(MEMBER_A).await;
+    for (method, path, status) in [
+        (
+            Method::GET,
+            "/api/v1/kb/search?q=nota&limit=-1",
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            Method::GET,
+            "/api/v1/tickets?page=-1",
+            StatusCode::BAD_REQUEST,
+        ),
+        (Method::GET, "/api/v1/tickets/abc", StatusCode::BAD_REQUEST),
+        (
+            Method::GET,
+            "/api/v1/kb/articles/%FF",
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            Method::PATCH,
+            "/api/v1/kb/search",
+            StatusCode::METHOD_NOT_ALLOWED,
+        ),
+    ] {
+        for (lang, title) in [("pt-BR", None), ("en", None::<&str>)] {
+            let _ = title;
+            let mut req = Request::builder()
+                .method(method.clone())
+                .uri(path)
+                .header("cookie", &cookie)
+                .header("accept-language", lang);
+            if method != Method::GET {
+                req = req.header("content-type", "application/json");
+            }
+            let a = app.send(req.body(Body::empty()).unwrap()).await;
+            assert_eq!(a.status, status, "{path}: {:?}", a.body);
+            assert!(is_problem(&a), "{path}: {:?}", a.headers);
+            assert_eq!(a.body["status"], status.as_u16());
+            let title = a.body["title"].as_str().unwrap();
+            let expected = match (status, lang) {
+                (StatusCode::BAD_REQUEST, "en") => "Malformed request",
+                (StatusCode::BAD_REQUEST, _) => "Pedido malformado",
+                (_, "en") => "Method not allowed",
+                _ => "Método não permitido",
+            };
+            assert_eq!(title, expected, "{path} {lang}");
+        }
+    }
+    let a = app
+        .call(Method::GET, "/api/v1/kb/search?q=nota&limit=-1", None, None)
+        .await;
+    assert!(
+        a.body["detail"].as_str().unwrap().contains("«limit»"),
+        "{:?}",
+        a.body
+    );
+    // A JSON array where a ticket object belongs.
+    let a = app
+        .send(
+            Request::builder()
+                .method(Method::POST)
+                .uri("/api/v1/tickets")
+                .header("cookie", &cookie)
+                .header("content-type", "application/json")
+                .header("idempotency-key", "array-body-1")
+                .body(Body::from(r#"["Assunto", "Descrição longa o bastante"]"#))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST, "{:?}", a.body);
+    assert_eq!(a.body["code"], "not_an_object");
+}
+
+#[tokio::test]
+async fn anonymous_votes_are_limited_per_address_and_article() {
+    let app = TestApp::with_config(Config {
+        vote_limit_address: 3,
+        ..Config::default()
+    })
+    .await;
+    let slug = app
+        .call(Method::GET, "/api/v1/kb/articles?per_page=1", None, None)
+        .await
+        .body["items"][0]["slug"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let vote = |visitor: String| {
+        let mut req = Request::builder()
+            .method(Method::POST)
+            .uri(format!("/api/v1/kb/articles/{slug}/feedback"))
+            .header("content-type", "application/json")
+            .body(Body::from(
+                json!({"helpful": true, "visitor": visitor}).to_string(),
+            ))
+            .unwrap();
+        req.extensions_mut().insert(ConnectInfo(SocketAddr::new(
+            "198.51.100.40".parse().unwrap(),
+            1,
+        )));
+        app.send(req)
+    };
+    for i in 0..3 {
+        assert_eq!(vote(format!("v{i}")).await.status, StatusCode::NO_CONTENT);
+    }
+    let a = vote("v99".into()).await;
+    assert_eq!(a.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(a.headers.contains_key("retry-after"));
+    let article = app
+        .call(
+            Method::GET,
+            &format!("/api/v1/kb/articles/{slug}"),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(
+        article.body["helpful_yes"], 3,
+        "the refused vote was not counted"
+    );
+}
+
+#[tokio::test]
+async fn wrong_current_passwords_are_limited_and_private_answers_are_not_stored() {
+    let app = TestApp::new().await;
+    let cookie = app.session_for(MEMBER_A).await;
+    let change = |current: &'static str| {
+        app.call(
+            Method::POST,
+            "/api/v1/me/password",
+            Some(&cookie),
+            Some(json!({"current": current, "new": "uma-senha-nova-e-longa"})),
+        )
+    };
+    for _ in 0..5 {
+        assert_eq!(
+            change("not-the-password").await.status,
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+    }
+    assert_eq!(
+        change("not-the-password").await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        change(demo::PASSWORD).await.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "counted before verifying"
+    );
+
+    let staff = app.session_for(AGENT).await;
+    for (path, who) in [
+        ("/api/v1/me", &cookie),
+        ("/api/v1/auth/session", &cookie),
+        ("/api/v1/reports/kpis", &staff),
+    ] {
+        let a = app.call(Method::GET, path, Some(who), None).await;
+        assert_eq!(a.status, StatusCode::OK, "{path}");
+        assert_eq!(a.headers["cache-control"], "no-store", "{path}");
+    }
+}
+
+/// A free loopback port (bound, then released for the server).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[test]
+fn a_real_server_closes_a_connection_whose_headers_never_finish() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_portal-api"))
+        .args([
+            "serve",
+            "--addr",
+            &format!("127.0.0.1:{port}"),
+            "--header-timeout-secs",
+            "2",
+            "--db",
+        ])
+        .arg(dir.path().join("p.db"))
+        .env("RUST_LOG", "warn")
+        .spawn()
+        .unwrap();
+    let connect = || std::net::TcpStream::connect(("127.0.0.1", port));
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while connect().is_err() {
+        assert!(Instant::now() < deadline, "the server did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let mut slow = connect().unwrap();
+    slow.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+        .unwrap();
+    let started = Instant::now();
+    slow.set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    let mut buf = [0u8; 512];
+    // Closed (0 bytes, or an error answer then the close) — not left open until our 20 s give up.
+    let mut got = Vec::new();
+    loop {
+        match slow.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+            Err(e) => panic!("still open after {:?}: {e}", started.elapsed()),
+        }
+    }
+    let waited = started.elapsed();
+    // Meanwhile a normal request is served.
+    let mut ok = connect().unwrap();
+    ok.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut answer = String::new();
+    ok.read_to_string(&mut answer).unwrap();
+    let _ = server.kill();
+    let _ = server.wait();
+    assert!(
+        waited >= Duration::from_millis(1500) && waited < Duration::from_secs(5),
+        "{waited:?}"
+    );
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    eprintln!(
+        "slow-header connection closed after {waited:?} ({} bytes answered)",
+        got.len()
+    );
+}
