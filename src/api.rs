@@ -209,10 +209,16 @@ pub async fn article(locale: Locale, slug: &str, search_id: Option<i64>) -> ApiR
     get(&path, locale).await
 }
 
-pub async fn search(locale: Locale, query: &str, limit: u32) -> ApiResult<SearchResults> {
+/// One page of `limit` hits (pages from 1).
+pub async fn search(
+    locale: Locale,
+    query: &str,
+    limit: u32,
+    page: u32,
+) -> ApiResult<SearchResults> {
     get(
         &format!(
-            "/kb/search?q={}&locale={}&limit={limit}",
+            "/kb/search?q={}&locale={}&limit={limit}&page={page}",
             enc(query),
             locale.tag()
         ),

@@ -62,6 +62,12 @@ pub fn relative(at: DateTime<Utc>, now: DateTime<Utc>, locale: Locale) -> String
         .into()
 }
 
+/// How long ago something happened ("há 2 minutos", "agora"), never in the future: the time came from the
+/// server's clock, and a browser clock a few seconds behind would otherwise say "em 16 segundos".
+pub fn ago(at: DateTime<Utc>, now: DateTime<Utc>, locale: Locale) -> String {
+    relative(at.min(now), now, locale)
+}
+
 /// The browser's clock.
 pub fn now() -> DateTime<Utc> {
     DateTime::from_timestamp_millis(Date::now() as i64).unwrap_or_default()

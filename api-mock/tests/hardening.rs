@@ -184,14 +184,13 @@ async fn the_counts_are_in_the_database_and_survive_a_restart() {
     let pool = portal_api::db::open_in_memory().await.unwrap();
     let repo = portal_api::repo::Repo::new(pool.clone());
     demo::seed(&repo).await.unwrap();
-    let first = portal_api::app(
-        portal_api::AppState::new(pool.clone(), Config::default())
-            .await
-            .unwrap(),
-    );
+    let first = portal_api::AppState::new(pool.clone(), Config::default())
+        .await
+        .unwrap();
     let app = TestApp {
-        router: first,
+        router: portal_api::app(first.clone()),
         repo: repo.clone(),
+        state: first,
     };
     for _ in 0..5 {
         assert_eq!(
@@ -200,14 +199,13 @@ async fn the_counts_are_in_the_database_and_survive_a_restart() {
         );
     }
     // A new server on the same database.
-    let second = portal_api::app(
-        portal_api::AppState::new(pool, Config::default())
-            .await
-            .unwrap(),
-    );
+    let second = portal_api::AppState::new(pool, Config::default())
+        .await
+        .unwrap();
     let app = TestApp {
-        router: second,
+        router: portal_api::app(second.clone()),
         repo,
+        state: second,
     };
     let a = app
         .send(login_request(

@@ -540,15 +540,18 @@ async fn clients_may_close_their_ticket_or_reopen_a_resolved_one() {
     assert_eq!(a.status, StatusCode::CONFLICT);
     assert!(a.body["detail"].as_str().unwrap().contains("mensagem"));
 
-    // Closed by the client: final for the client.
+    // Closed by the client: no more messages, but a close clicked by mistake can be undone for a while.
     let a = patch(&app, &rui, id, json!({"status": "closed"})).await;
     assert_eq!(a.status, StatusCode::OK);
     assert_eq!(a.body["status"], "closed");
     assert!(a.body["resolved_at"].is_string());
-    let a = patch(&app, &rui, id, json!({"status": "open"})).await;
-    assert_eq!(a.status, StatusCode::CONFLICT);
     let a = message(&app, &rui, id, json!({"body": "Voltou a acontecer"})).await;
     assert_eq!(a.status, StatusCode::CONFLICT);
+    let a = patch(&app, &rui, id, json!({"status": "open"})).await;
+    assert_eq!(a.status, StatusCode::OK);
+    assert_eq!(a.body["status"], "open");
+    let a = patch(&app, &rui, id, json!({"status": "closed"})).await;
+    assert_eq!(a.status, StatusCode::OK);
     // Staff may reopen anything.
     let a = patch(&app, &staff, id, json!({"status": "open"})).await;
     assert_eq!(a.body["status"], "open");
@@ -572,6 +575,8 @@ async fn clients_may_close_their_ticket_or_reopen_a_resolved_one() {
         ("resolved", "open"),
         ("open", "pending"),
         ("pending", "closed"),
+        ("closed", "open"),
+        ("open", "closed"),
         ("closed", "open"),
     ];
     assert_eq!(

@@ -5,6 +5,17 @@ use leptos_router::hooks::{use_location, use_navigate};
 
 use crate::{i18n::use_i18n, session::use_session};
 
+/// Where the reader is now, query included: the router's `search` comes without its `?`.
+pub fn here(location: &leptos_router::location::Location) -> String {
+    let search = location.search.get_untracked();
+    let path = location.pathname.get_untracked();
+    if search.is_empty() {
+        path
+    } else {
+        format!("{path}?{search}")
+    }
+}
+
 /// `/login?next=<where the reader was going>`.
 pub fn login_url(next: &str) -> String {
     format!(
@@ -22,12 +33,7 @@ pub fn RequireUser(#[prop(optional)] staff: bool, children: ChildrenFn) -> impl 
     let navigate = use_navigate();
     Effect::new(move |_| {
         if session.known() && session.current().is_none() {
-            let next = format!(
-                "{}{}",
-                location.pathname.get_untracked(),
-                location.search.get_untracked()
-            );
-            navigate(&login_url(&next), Default::default());
+            navigate(&login_url(&here(&location)), Default::default());
         }
     });
     move || {

@@ -1,10 +1,14 @@
 //! The header: product name, navigation (staff links only for staff), who is signed in, language switch.
 
 use leptos::prelude::*;
-use leptos_router::{components::A, hooks::use_navigate};
+use leptos_router::{
+    components::A,
+    hooks::{use_location, use_navigate},
+};
 
 use crate::{
     api,
+    components::guard::{here, login_url},
     i18n::{Locale, use_i18n},
     session::use_session,
 };
@@ -14,6 +18,18 @@ pub fn Header() -> impl IntoView {
     let i18n = use_i18n();
     let session = use_session();
     let navigate = use_navigate();
+    let location = use_location();
+    // "Entrar" brings the reader back to the page they were on; on the sign-in page it keeps its `next`.
+    let sign_in_href = Memo::new(move |_| {
+        location.pathname.track();
+        location.search.track();
+        let next = here(&location);
+        if next == "/" || next.starts_with("/login") {
+            next
+        } else {
+            login_url(&next)
+        }
+    });
     let sign_out = Action::new_local(move |_: &()| {
         let locale = i18n.locale.get_untracked();
         async move { api::logout(locale).await }
@@ -45,7 +61,8 @@ pub fn Header() -> impl IntoView {
                         <A href="/tickets">{move || if session.is_staff() { i18n.t("nav.queue") } else { i18n.t("nav.tickets") }}</A>
                     </Show>
                     <Show when=move || session.is_staff()>
-                        <A href="/staff">{move || i18n.t("nav.staff")}</A>
+                        // `exact`: "Equipe" is not the current page on the dashboard or the FAQ pages below /staff.
+                        <A href="/staff" exact=true>{move || i18n.t("nav.staff")}</A>
                         <A href="/staff/dashboard">{move || i18n.t("nav.dashboard")}</A>
                         <A href="/staff/kb">{move || i18n.t("nav.kb_admin")}</A>
                     </Show>
@@ -67,7 +84,7 @@ pub fn Header() -> impl IntoView {
                             </button>
                         }.into_any(),
                         None => view! {
-                            <A href="/login" attr:class="button-link">{move || i18n.t("nav.sign_in")}</A>
+                            <A href=move || sign_in_href.get() attr:class="button-link">{move || i18n.t("nav.sign_in")}</A>
                         }.into_any(),
                     }}
                 </div>

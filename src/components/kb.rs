@@ -13,11 +13,18 @@ use crate::{
 pub fn error_text(i18n: I18n, error: &ApiError) -> String {
     match error {
         ApiError::Network => i18n.t("error.network"),
-        ApiError::Problem(p) => p
-            .detail
-            .as_ref()
-            .map_or(p.title.clone(), |d| format!("{} {d}", p.title)),
+        ApiError::Problem(p) => problem_text(&p.title, p.detail.as_deref()),
         ApiError::Unexpected(_) => i18n.t("error.unexpected"),
+    }
+}
+
+/// A problem's title and detail as one text: "Muitas tentativas. Aguarde 15 minutos.", never
+/// "Muitas tentativas Aguarde" (titles come without a final stop).
+pub fn problem_text(title: &str, detail: Option<&str>) -> String {
+    match detail.map(str::trim).filter(|d| !d.is_empty()) {
+        None => title.to_string(),
+        Some(d) if title.ends_with(['.', '!', '?', ':']) => format!("{title} {d}"),
+        Some(d) => format!("{title}. {d}"),
     }
 }
 
@@ -32,14 +39,19 @@ pub fn ErrorNotice(error: ApiError) -> impl IntoView {
     }
 }
 
-/// The page asked for does not exist (or is not published).
+/// The page asked for does not exist (or is not published, or not the reader's).
 #[component]
-pub fn Missing() -> impl IntoView {
+pub fn Missing(
+    /// The key of the text that says what is missing; an article or a category when absent.
+    #[prop(optional)]
+    text: Option<&'static str>,
+) -> impl IntoView {
     let i18n = use_i18n();
+    let text = text.unwrap_or("kb.missing");
     view! {
         <section class="page narrow">
             <h1>{move || i18n.t("notfound.title")}</h1>
-            <p>{move || i18n.t("kb.missing")}</p>
+            <p>{move || i18n.t(text)}</p>
             <p><A href="/">{move || i18n.t("notfound.home")}</A></p>
         </section>
     }
@@ -81,5 +93,24 @@ pub fn ArticleList(articles: Vec<ArticleSummary>) -> impl IntoView {
                 </li>
             }).collect_view()}
         </ul>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::problem_text;
+
+    #[test]
+    fn a_title_and_its_detail_read_as_two_sentences() {
+        assert_eq!(
+            problem_text("Muitas tentativas", Some("Aguarde 15 minutos.")),
+            "Muitas tentativas. Aguarde 15 minutos."
+        );
+        assert_eq!(
+            problem_text("Conflito.", Some("Recarregue.")),
+            "Conflito. Recarregue."
+        );
+        assert_eq!(problem_text("Não encontrado", None), "Não encontrado");
+        assert_eq!(problem_text("Não encontrado", Some(" ")), "Não encontrado");
     }
 }

@@ -110,18 +110,18 @@ fn bounds(period: Period, from: &str, to: &str) -> Option<(DateTime<Utc>, DateTi
     }
 }
 
-/// Business minutes as "45 min" or "3 h 20 min".
+/// Business minutes as "45 min" or "3 h 20 min", with no-break spaces: a number never wraps away from its unit.
 fn minutes_text(minutes: Option<f64>) -> String {
     match minutes {
         None => "—".into(),
         Some(m) => {
             let m = m.round() as i64;
             if m < 60 {
-                format!("{m} min")
+                format!("{m}\u{a0}min")
             } else if m % 60 == 0 {
-                format!("{} h", m / 60)
+                format!("{}\u{a0}h", m / 60)
             } else {
-                format!("{} h {} min", m / 60, m % 60)
+                format!("{}\u{a0}h {}\u{a0}min", m / 60, m % 60)
             }
         }
     }
@@ -137,11 +137,12 @@ fn number_text(value: Option<f64>, locale: Locale) -> String {
     }
 }
 
-/// A percentage in the reader's language ("—" when there is none).
+/// A percentage in the reader's language ("—" when there is none); "82 %" with a no-break space, so the sign
+/// never wraps to the next line.
 pub fn percent_text(value: Option<f64>, locale: Locale) -> String {
     match value {
         None => "—".into(),
-        Some(_) => format!("{} %", number_text(value, locale)),
+        Some(_) => format!("{}\u{a0}%", number_text(value, locale)),
     }
 }
 

@@ -22,6 +22,8 @@ use crate::{
 const DEBOUNCE: Duration = Duration::from_millis(200);
 /// Hits shown as the reader types.
 const LIMIT: u32 = 8;
+/// Hits per page of "see all results" (`/?q=...&all=1&page=N`).
+const PAGE_SIZE: u32 = 20;
 
 /// The address of an article reached from a search, so the analytics can tell which searches answered.
 fn hit_href(hit: &SearchHit, search_id: Option<i64>) -> String {
@@ -38,6 +40,18 @@ pub fn Home() -> impl IntoView {
     let query_map = use_query_map();
     let navigate = use_navigate();
     let url_query = Memo::new(move |_| query_map.with(|q| q.get("q").unwrap_or_default()));
+    // `all=1`: every result, a page at a time, instead of the first few.
+    let paging = Memo::new(move |_| {
+        query_map.with(|q| {
+            let all = q.get("all").is_some_and(|v| v == "1");
+            let page = q
+                .get("page")
+                .and_then(|p| p.parse::<u32>().ok())
+                .filter(|p| (1..=20).contains(p))
+                .unwrap_or(1);
+            all.then_some(page)
+        })
+    });
     let text = RwSignal::new(url_query.get_untracked());
     let active = RwSignal::new(None::<usize>);
     let timer = StoredValue::new(None::<TimeoutHandle>);
@@ -60,11 +74,12 @@ pub fn Home() -> impl IntoView {
     let results = LocalResource::new(move || {
         let q = url_query.get();
         let locale = i18n.locale.get();
+        let (limit, page) = paging.get().map_or((LIMIT, 1), |p| (PAGE_SIZE, p));
         async move {
             if q.trim().is_empty() {
                 None
             } else {
-                Some(api::search(locale, &q, LIMIT).await)
+                Some(api::search(locale, &q, limit, page).await)
             }
         }
     });
@@ -188,7 +203,7 @@ pub fn Home() -> impl IntoView {
                         None => ().into_any(),
                         Some(Err(e)) => results_error(i18n, e).into_any(),
                         Some(Ok(r)) if r.items.is_empty() => view! { <NoResults results=r/> }.into_any(),
-                        Some(Ok(r)) => view! { <Hits results=r active=active/> }.into_any(),
+                        Some(Ok(r)) => view! { <Hits results=r active=active paging=paging.get_untracked()/> }.into_any(),
                     }
                 })}
             </Transition>
@@ -201,10 +216,46 @@ fn results_error(i18n: crate::i18n::I18n, error: ApiError) -> impl IntoView {
     view! { <p class="error" role="alert">{error_text(i18n, &error)}</p> }
 }
 
-/// The hits, as a listbox the arrow keys move through.
+/// The hits, as a listbox the arrow keys move through; then how many there are in all, and the way to them.
 #[component]
-fn Hits(results: SearchResults, active: RwSignal<Option<usize>>) -> impl IntoView {
+fn Hits(
+    results: SearchResults,
+    active: RwSignal<Option<usize>>,
+    /// `Some(page)` on the "all results" pages; `None` for the first hits as the reader types.
+    paging: Option<u32>,
+) -> impl IntoView {
     let i18n = use_i18n();
+    let total = results.total;
+    let shown = results.items.len() as u64;
+    let q = enc(&results.query);
+    let all_href = |page: u32| format!("/?q={q}&all=1&page={page}");
+    let more = match paging {
+        None => (total > shown).then(|| {
+            let href = all_href(1);
+            let count = total.to_string();
+            view! {
+                <p class="see-all"><a href=href>{move || i18n.tf("kb.see_all", &[("count", &count)])}</a></p>
+            }
+            .into_any()
+        }),
+        Some(page) => {
+            let pages = total.div_ceil(u64::from(PAGE_SIZE)).clamp(1, 20) as u32;
+            let prev = (page > 1).then(|| all_href(page - 1));
+            let next = (page < pages).then(|| all_href(page + 1));
+            let (page_text, pages_text) = (page.to_string(), pages.to_string());
+            Some(
+                view! {
+                    <nav class="pager" aria-label=move || i18n.t("kb.pages")>
+                        {prev.map(|h| view! { <a href=h>{move || i18n.t("kb.prev")}</a> })}
+                        <span>{move || i18n.tf("kb.result_page", &[("page", &page_text), ("pages", &pages_text)])}</span>
+                        {next.map(|h| view! { <a href=h>{move || i18n.t("kb.next")}</a> })}
+                    </nav>
+                }
+                .into_any(),
+            )
+        }
+    };
+    let count = total.to_string();
     let other_locale = (!results.locale.is_empty()
         && results.locale != i18n.locale.get_untracked().tag())
     .then_some(());
@@ -212,6 +263,7 @@ fn Hits(results: SearchResults, active: RwSignal<Option<usize>>) -> impl IntoVie
     view! {
         <section class="results" aria-labelledby="kb-results-title">
             <h2 id="kb-results-title">{move || i18n.t("kb.results")}</h2>
+            <p class="muted">{move || i18n.tf("kb.result_count", &[("count", &count)])}</p>
             {other_locale.map(|_| view! { <p class="hint">{move || i18n.t("kb.other_locale")}</p> })}
             <div id="kb-hits" role="listbox" class="hits" aria-labelledby="kb-results-title">
                 {results.items.into_iter().enumerate().map(|(i, hit)| {
@@ -225,6 +277,7 @@ fn Hits(results: SearchResults, active: RwSignal<Option<usize>>) -> impl IntoVie
                     }
                 }).collect_view()}
             </div>
+            {more}
         </section>
     }
 }

@@ -22,7 +22,7 @@ use wasm_bindgen::JsValue;
 use crate::{
     api::{self, ApiError},
     components::{
-        guard::{RequireUser, login_url},
+        guard::{self, RequireUser, login_url},
         kb::{ErrorNotice, error_text},
         staff_kb_nav::StaffKbNav,
     },
@@ -687,13 +687,7 @@ fn EditorForm(loaded: Option<Loaded>) -> impl IntoView {
             i18n.t(key)
         }
     };
-    let here = move || {
-        format!(
-            "{}{}",
-            location.pathname.get_untracked(),
-            location.search.get_untracked()
-        )
-    };
+    let here = move || guard::here(&location);
 
     view! {
         <section class="page kbe">

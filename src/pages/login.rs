@@ -6,14 +6,37 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::{
     api::{self, ApiError},
+    components::kb::problem_text,
     i18n::use_i18n,
     session::use_session,
 };
 
-/// Only a path on this site is a place to go back to.
+/// Only a path on this site is a place to go back to. `next` is resolved against this page's origin
+/// exactly as the browser will resolve it, so every spelling of another host (`//host`, `/\host`,
+/// `/%5Chost` once decoded, `/<tab>/host` whose tab the URL parser drops, `https://host`) comes out on another
+/// origin and is refused; what is kept is the parsed path, query and fragment, never the raw text.
 fn safe_next(next: Option<String>) -> String {
-    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/login"))
-        .unwrap_or_else(|| "/".to_string())
+    let home = || "/".to_string();
+    let Some(next) = next.filter(|n| n.starts_with('/')) else {
+        return home();
+    };
+    let Some(origin) = web_sys::window().and_then(|w| w.location().origin().ok()) else {
+        return home();
+    };
+    let Ok(url) = web_sys::Url::new_with_base(&next, &origin) else {
+        return home();
+    };
+    let path = url.pathname();
+    // `/.//host` parses to the path `//host`, which the router would read as another host again.
+    if url.origin() != origin
+        || !path.starts_with('/')
+        || path.starts_with("//")
+        || path == "/login"
+        || path.starts_with("/login/")
+    {
+        return home();
+    }
+    format!("{path}{}{}", url.search(), url.hash())
 }
 
 #[component]
@@ -49,9 +72,7 @@ pub fn Login() -> impl IntoView {
         submit.value().get().and_then(|r| r.err()).map(|e| match e {
             ApiError::Network => i18n.t("error.network"),
             ApiError::Problem(p) if p.status == 401 => i18n.t("login.wrong"),
-            ApiError::Problem(p) => p
-                .detail
-                .map_or(p.title.clone(), |d| format!("{} {d}", p.title)),
+            ApiError::Problem(p) => problem_text(&p.title, p.detail.as_deref()),
             ApiError::Unexpected(_) => i18n.t("error.unexpected"),
         })
     };

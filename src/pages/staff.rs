@@ -203,7 +203,7 @@ fn Announcements() -> impl IntoView {
                             <ul class="plain-list">
                                 {items.into_iter().map(|a| {
                                     let starts = a.starts_at;
-                                    let active = a.ends_at.is_none_or(|e| e > chrono::Utc::now());
+                                    let active = a.ends_at.is_none_or(|e| e > time::now());
                                     let id = a.id;
                                     view! {
                                         <li class="card">

@@ -212,9 +212,9 @@ fn ArticleListPage() -> impl IntoView {
                                 <ArticleTable items=page.items/>
                                 {(pages > 1).then(|| view! {
                                     <nav class="pager" aria-label=move || i18n.t("kbs.list.pages")>
-                                        {prev.map(|h| view! { <A href=h>{move || i18n.t("kbs.list.prev")}</A> })}
+                                        {prev.map(|h| view! { <a href=h>{move || i18n.t("kbs.list.prev")}</a> })}
                                         <span>{move || i18n.tf("kbs.list.page_of", &[("page", &current), ("pages", &pages_text)])}</span>
-                                        {next.map(|h| view! { <A href=h>{move || i18n.t("kbs.list.next")}</A> })}
+                                        {next.map(|h| view! { <a href=h>{move || i18n.t("kbs.list.next")}</a> })}
                                     </nav>
                                 })}
                             }.into_any()
@@ -320,7 +320,7 @@ fn ArticleTable(items: Vec<ArticleSummary>) -> impl IntoView {
                                 <td lang=a.locale.clone()>{a.category.name}</td>
                                 <td class="nowrap">
                                     <time datetime=time::iso(updated) title=move || time::date_time_exact(updated, i18n.locale.get())>
-                                        {move || time::relative(updated, now, i18n.locale.get())}
+                                        {move || time::ago(updated, now, i18n.locale.get())}
                                     </time>
                                 </td>
                                 <td class="num">{a.views}</td>

@@ -73,7 +73,8 @@ impl Live {
                 Ok(None) => self.stale.set(false),
                 Err(e) => {
                     let shown = self.ticket.with_untracked(|t| matches!(t, Some(Ok(_))));
-                    if shown && e.status() != Some(404) {
+                    // A lost session is not a lost connection: it is said as such, with a way to sign in.
+                    if shown && !matches!(e.status(), Some(401 | 404)) {
                         self.stale.set(true);
                     } else {
                         self.ticket.set(Some(Err(e)));
@@ -128,13 +129,27 @@ fn TicketLoader() -> impl IntoView {
                 .map(|r| r.as_ref().map(|_| ()).map_err(Clone::clone))
         })
     });
-    move || match phase.get() {
+    move || {
+        match phase.get() {
         None => view! { <p class="muted">{move || i18n.t("common.loading")}</p> }.into_any(),
-        Some(Err(e)) if e.status() == Some(404) => view! { <Missing/> }.into_any(),
+        Some(Err(e)) if e.status() == Some(404) => {
+            view! { <Missing text="ticket.missing"/> }.into_any()
+        }
+        Some(Err(e)) if e.status() == Some(401) => view! {
+            <section class="page narrow">
+                <h1>{move || i18n.t("ticket.session_title")}</h1>
+                <div class="error" role="alert">
+                    <p>{move || i18n.t("ticket.session_expired")}</p>
+                    <a href=login_url(&format!("/tickets/{}", id.get_untracked()))>{move || i18n.t("nav.sign_in")}</a>
+                </div>
+            </section>
+        }
+        .into_any(),
         Some(Err(e)) => {
             view! { <p class="error" role="alert">{error_text(i18n, &e)}</p> }.into_any()
         }
         Some(Ok(())) => view! { <TicketView id=id.get_untracked() now=now/> }.into_any(),
+    }
     }
 }
 
@@ -169,16 +184,43 @@ fn TicketView(id: i64, now: RwSignal<chrono::DateTime<chrono::Utc>>) -> impl Int
         });
     };
     let requester_is_me = move || ticket.with(|t| t.as_ref().is_some_and(|t| t.requester.id == me));
+    // Only a ticket someone from support answered has a service to rate.
     let rateable = Memo::new(move |_| {
         ticket.with(|t| {
             t.as_ref().is_some_and(|t| {
                 !staff
                     && t.requester.id == me
+                    && t.first_responded_at.is_some()
                     && matches!(t.status, TicketStatus::Resolved | TicketStatus::Closed)
             })
         })
     });
     let closed = Memo::new(move |_| status() == Some(TicketStatus::Closed));
+    // The server lets the requester reopen a closed ticket within this window of its last change.
+    let reopenable = move || {
+        ticket.with(|t| {
+            t.as_ref().is_some_and(|t| match t.status {
+                TicketStatus::Resolved => true,
+                TicketStatus::Closed => (time::now() - t.updated_at) < chrono::Duration::days(7),
+                _ => false,
+            })
+        })
+    };
+    // Closing is final for the conversation: it is confirmed first, and says what happens to a reply
+    // being typed (kept in the browser, back on reopening).
+    let confirm_close = RwSignal::new(false);
+    let draft_waiting = RwSignal::new(false);
+    let confirm_ref = NodeRef::<leptos::html::Button>::new();
+    Effect::new(move |_| {
+        if let Some(button) = confirm_ref.get() {
+            let _ = button.focus();
+        }
+    });
+    let ask_close = move || {
+        let draft: Option<ReplyDraft> = drafts::load(&format!("portal.draft.reply.{me}.{id}"));
+        draft_waiting.set(draft.is_some_and(|d| !d.body.trim().is_empty()));
+        confirm_close.set(true);
+    };
     let rating = Signal::derive(move || ticket.with(|t| t.as_ref().and_then(|t| t.rating.clone())));
 
     view! {
@@ -200,14 +242,30 @@ fn TicketView(id: i64, now: RwSignal<chrono::DateTime<chrono::Utc>>) -> impl Int
             <Targets ticket=ticket/>
             {move || patch.value().get().and_then(|r| r.err()).map(|e| view! { <p class="error" role="alert">{error_text(i18n, &e)}</p> })}
             <div class="ticket-actions">
-                {move || (!staff && requester_is_me() && status() == Some(TicketStatus::Resolved)).then(|| view! {
+                {move || (!staff && requester_is_me() && reopenable()).then(|| view! {
                     <button type="button" on:click=move |_| set_status(TicketStatus::Open) disabled=move || patch.pending().get()>{move || i18n.t("ticket.reopen")}</button>
                 })}
-                {move || (!staff && requester_is_me() && matches!(status(), Some(TicketStatus::Open | TicketStatus::Pending | TicketStatus::Resolved))).then(|| view! {
-                    <button type="button" on:click=move |_| set_status(TicketStatus::Closed) disabled=move || patch.pending().get()>{move || i18n.t("ticket.close")}</button>
+                {move || (!staff && requester_is_me() && !confirm_close.get() && matches!(status(), Some(TicketStatus::Open | TicketStatus::Pending | TicketStatus::Resolved))).then(|| view! {
+                    <button type="button" on:click=move |_| ask_close() disabled=move || patch.pending().get()>{move || i18n.t("ticket.close")}</button>
                 })}
                 {staff.then(|| view! { <StaffControls ticket=ticket patch=patch me=me/> })}
             </div>
+            {move || (confirm_close.get() && !closed.get()).then(|| view! {
+                <div class="confirm card" role="group" aria-labelledby="close-confirm-title" aria-describedby="close-confirm-text">
+                    <p id="close-confirm-title"><strong>{move || i18n.t("ticket.close_confirm_title")}</strong></p>
+                    <p id="close-confirm-text">
+                        {move || i18n.t("ticket.close_confirm_text")}
+                        {move || draft_waiting.get().then(|| view! { " " {i18n.t("ticket.close_confirm_draft")} })}
+                    </p>
+                    <div class="ticket-actions">
+                        <button type="button" class="primary" node_ref=confirm_ref disabled=move || patch.pending().get()
+                            on:click=move |_| { confirm_close.set(false); set_status(TicketStatus::Closed); }>
+                            {move || i18n.t("ticket.close_yes")}
+                        </button>
+                        <button type="button" on:click=move |_| confirm_close.set(false)>{move || i18n.t("ticket.close_keep")}</button>
+                    </div>
+                </div>
+            })}
             // Mounted once while the ticket can be rated: a refresh of the ticket must not reset the form.
             {move || rateable.get().then(|| view! {
                 <RatingForm ticket_id=id rating=rating on_saved=move |_| {
@@ -233,7 +291,8 @@ fn TicketView(id: i64, now: RwSignal<chrono::DateTime<chrono::Utc>>) -> impl Int
                 })}
             </ol>
             {move || if closed.get() {
-                view! { <p class="muted">{move || i18n.t("ticket.closed_hint")}</p> }.into_any()
+                let key = if !staff && requester_is_me() && reopenable() { "ticket.closed_reopen_hint" } else { "ticket.closed_hint" };
+                view! { <p class="muted">{move || i18n.t(key)}</p> }.into_any()
             } else {
                 view! { <ReplyBox id=id staff=staff me=me/> }.into_any()
             }}
@@ -303,7 +362,7 @@ fn Entry(entry: TimelineEntry, now: RwSignal<chrono::DateTime<chrono::Utc>>) -> 
                 " · "
                 <time datetime=time::iso(at)>{move || time::date_time_exact(at, i18n.locale.get())}</time>
                 " "
-                <span class="muted">{move || format!("({})", time::relative(at, now.get(), i18n.locale.get()))}</span>
+                <span class="muted">{move || format!("({})", time::ago(at, now.get(), i18n.locale.get()))}</span>
             </p>
             {entry.label.map(|l| view! { <p class="event-label">{l}</p> })}
             {entry.body_html.map(|html| view! { <div class="event-body" inner_html=html></div> })}

@@ -159,7 +159,7 @@ fn NewTicketForm() -> impl IntoView {
             if q.chars().count() < 4 {
                 None
             } else {
-                api::search(locale, &q, 5).await.ok()
+                api::search(locale, &q, 5, 1).await.ok()
             }
         }
     });

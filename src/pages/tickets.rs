@@ -110,10 +110,12 @@ fn TicketList() -> impl IntoView {
         q.status = status.into();
         q.page = 1;
         let href = href_for(&q);
+        // A plain link (the router still takes the click): `<A>` would mark every tab current, since they all
+        // share the path `/tickets` and differ only in the query.
         view! {
-            <A href=href attr:aria-current=move || (filters.get().status == status).then_some("page")>
+            <a href=href aria-current=move || (filters.get().status == status).then_some("page")>
                 {move || i18n.t(key)}
-            </A>
+            </a>
         }
     };
     let title = if staff {
@@ -185,8 +187,8 @@ fn TicketList() -> impl IntoView {
                                 <p role="status" class="muted">{move || i18n.tf("tickets.count", &[("count", &total)])}</p>
                                 <TicketTable items=page.items staff=staff/>
                                 <nav class="pager" aria-label=move || i18n.t("tickets.pages")>
-                                    {prev.map(|h| view! { <A href=h>{move || i18n.t("tickets.prev")}</A> })}
-                                    {next.map(|h| view! { <A href=h>{move || i18n.t("tickets.next")}</A> })}
+                                    {prev.map(|h| view! { <a href=h>{move || i18n.t("tickets.prev")}</a> })}
+                                    {next.map(|h| view! { <a href=h>{move || i18n.t("tickets.next")}</a> })}
                                 </nav>
                             }.into_any()
                         }

@@ -42,7 +42,7 @@ test('an agent sees the indicators of the demo history and sorts the agent table
   assert.equal(await page.getByRole('radio', { name: '30 dias' }).isChecked(), true);
   assert.ok(Number(await tile(page, 'Chamados resolvidos')) >= 20);
   assert.match(await tile(page, 'Satisfação média'), /^\d,\d+$|^\d$/);
-  assert.match(await tile(page, 'Primeira resposta'), /\d+ (min|h)/);
+  assert.match(await tile(page, 'Primeira resposta'), /\d+\s(min|h)/);
   // The charts are drawn by the app, with text alternatives.
   await page.getByRole('img', { name: 'Satisfação média por dia' }).waitFor();
   await page.getByRole('img', { name: 'Tempo até a primeira resposta (horas úteis)' }).waitFor();

@@ -184,6 +184,8 @@ test('a client rates a resolved ticket, changes the rating, and a low score esca
   assert.equal(created.status, 201);
   const id = created.body.id;
   const staffCookie = await apiLogin(server.url, 'carla@suporte.demo');
+  // Support answers (a ticket nobody answered has no service to rate), then resolves it.
+  assert.equal((await api(server.url, staffCookie, 'POST', `/tickets/${id}/messages`, { body: 'Reinicie o pinpad pelo menu TEF.' })).status, 201);
   assert.equal((await api(server.url, staffCookie, 'PATCH', `/tickets/${id}`, { status: 'resolved' })).status, 200);
 
   const page = await signedIn('ana@mercadobompreco.demo', '/tickets?status=resolved');

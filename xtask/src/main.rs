@@ -726,9 +726,13 @@ fn oha(args: &[String]) -> Result<Load> {
             String::from_utf8_lossy(&out.stderr)
         ));
     }
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout)
-        .map_err(|e| format!("oha's JSON: {e}"))?;
-    let f = |p: &str| v.pointer(p).and_then(serde_json::Value::as_f64).unwrap_or(0.0);
+    let v: serde_json::Value =
+        serde_json::from_slice(&out.stdout).map_err(|e| format!("oha's JSON: {e}"))?;
+    let f = |p: &str| {
+        v.pointer(p)
+            .and_then(serde_json::Value::as_f64)
+            .unwrap_or(0.0)
+    };
     let codes = v
         .get("statusCodeDistribution")
         .and_then(serde_json::Value::as_object);
@@ -770,7 +774,8 @@ fn http_once(
     req.push_str(body);
     conn.write_all(req.as_bytes()).map_err(|e| e.to_string())?;
     let mut answer = String::new();
-    conn.read_to_string(&mut answer).map_err(|e| e.to_string())?;
+    conn.read_to_string(&mut answer)
+        .map_err(|e| e.to_string())?;
     let (head, rest) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
     let status = head
         .split_whitespace()
@@ -880,10 +885,26 @@ fn bench_reads(args: &[String]) -> Result {
         let search = format!("{base}/api/v1/kb/search?q=nota%20fiscal");
         let mut routes: Vec<(String, String, Vec<String>)> = vec![
             ("GET /healthz".into(), format!("{base}/healthz"), vec![]),
-            (format!("GET /kb/articles/{{slug}}"), article.clone(), vec![]),
-            ("GET /kb/search?q=nota fiscal".into(), search.clone(), vec![]),
-            ("GET /kb/categories".into(), format!("{base}/api/v1/kb/categories"), vec![]),
-            ("GET /announcements".into(), format!("{base}/api/v1/announcements"), vec![]),
+            (
+                "GET /kb/articles/{slug}".to_string(),
+                article.clone(),
+                vec![],
+            ),
+            (
+                "GET /kb/search?q=nota fiscal".into(),
+                search.clone(),
+                vec![],
+            ),
+            (
+                "GET /kb/categories".into(),
+                format!("{base}/api/v1/kb/categories"),
+                vec![],
+            ),
+            (
+                "GET /announcements".into(),
+                format!("{base}/api/v1/announcements"),
+                vec![],
+            ),
             (
                 "GET /tickets/{id} (client)".into(),
                 format!("{base}/api/v1/tickets/{ticket}"),

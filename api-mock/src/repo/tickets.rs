@@ -172,6 +172,8 @@ pub struct TicketState {
     pub requester_id: i64,
     pub organization_id: i64,
     pub created_at: i64,
+    /// The last change a client can see (a closed ticket may be reopened for a while after it).
+    pub updated_at: i64,
 }
 
 /// A ticket to store, once validated and rendered.
@@ -605,7 +607,8 @@ impl Repo {
 
     pub async fn ticket_state(&self, id: i64) -> sqlx::Result<Option<TicketState>> {
         let row = sqlx::query(
-            "SELECT id, status, priority, requester_id, organization_id, created_at FROM tickets WHERE id = ?",
+            "SELECT id, status, priority, requester_id, organization_id, created_at, updated_at FROM tickets \
+             WHERE id = ?",
         )
         .bind(id)
         .fetch_optional(&self.pool)
@@ -617,6 +620,7 @@ impl Repo {
             requester_id: r.get("requester_id"),
             organization_id: r.get("organization_id"),
             created_at: r.get("created_at"),
+            updated_at: r.get("updated_at"),
         }))
     }
 

@@ -43,6 +43,8 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 pub const COMMENT_MAX: usize = 2000;
+/// The deepest page of search results served: 20 pages of 50 hits.
+pub const MAX_SEARCH_PAGE: usize = 20;
 
 fn locale_or_default(locale: Option<String>) -> String {
     locale
@@ -208,6 +210,8 @@ struct SearchQuery {
     locale: Option<String>,
     /// At most 50; 10 by default.
     limit: Option<usize>,
+    /// Which page of `limit` hits, from 1 (the default) to 20. Only the first page is recorded as a search.
+    page: Option<usize>,
 }
 
 #[utoipa::path(get, path = "/kb/search", tag = "knowledge base", params(SearchQuery),
@@ -224,6 +228,8 @@ async fn search(
     }
     let requested = locale_or_default(q.locale);
     let limit = q.limit.unwrap_or(10).clamp(1, 50);
+    let page = q.page.unwrap_or(1).clamp(1, MAX_SEARCH_PAGE);
+    let offset = (page - 1) * limit;
     if query.is_empty() {
         return Ok(Json(SearchResults {
             search_id: None,
@@ -239,7 +245,7 @@ async fn search(
         tokio::task::spawn_blocking(move || -> Result<_> {
             let search = |locale: &str| {
                 index
-                    .search(&q1, locale, limit)
+                    .search(&q1, locale, offset + limit)
                     .map_err(|e| Error::Internal(e.to_string()))
             };
             let (hits, total) = search(&r1)?;
@@ -269,6 +275,7 @@ async fn search(
             return Err(Error::SearchTimeout);
         }
     };
+    let hits: Vec<_> = hits.into_iter().skip(offset).collect();
     let ids: Vec<i64> = hits.iter().map(|h| h.id).collect();
     let mut docs = state.repo.search_docs_by_id(&ids).await?;
     // Hits whose article went away between the search and this read are left out.
@@ -294,12 +301,18 @@ async fn search(
             locale: locale.clone(),
         })
         .collect();
-    let search_id =
-        state
-            .analytics
-            .search(query, &requested, total as i64, user.map(|u| u.user.id));
+    // The next pages of a search are the same search: recorded once.
+    let search_id = if page == 1 {
+        Some(
+            state
+                .analytics
+                .search(query, &requested, total as i64, user.map(|u| u.user.id)),
+        )
+    } else {
+        None
+    };
     Ok(Json(SearchResults {
-        search_id: Some(search_id),
+        search_id,
         query: query.to_string(),
         total: total as u64,
         items,

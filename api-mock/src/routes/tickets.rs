@@ -8,8 +8,9 @@
 //! - A staff reply (not a note) on an `open` ticket moves it to `pending` (waiting on the client) unless the
 //!   reply names another `status`; the first staff reply sets `first_responded_at`. Notes change nothing a
 //!   client can see, not even `updated_at`.
-//! - Clients may close their own ticket, or reopen their own `resolved` ticket; `pending`/`resolved` are
-//!   staff's to set (403), and a closed ticket cannot be reopened (409). Staff may set anything.
+//! - Clients may close their own ticket, or reopen their own `resolved` ticket, or a `closed` one within
+//!   `REOPEN_WINDOW_MS` of its last change (a close clicked by mistake); `pending`/`resolved` are staff's to
+//!   set (403), and an older closed ticket cannot be reopened (409). Staff may set anything.
 //! - `resolved_at` is set on entering `resolved` or `closed` and cleared when the ticket is active again.
 
 use api_types::{
@@ -253,11 +254,16 @@ pub fn status_after_message(
     Ok(target.filter(|s| *s != current))
 }
 
-/// The status a client may set (`None`: no change).
+/// How long after its last change a client may still reopen a closed ticket: 7 days.
+pub const REOPEN_WINDOW_MS: i64 = 7 * 24 * 3600 * 1000;
+
+/// The status a client may set (`None`: no change). `reopenable`: a closed ticket still within its
+/// reopening window.
 pub fn client_status_change(
     current: TicketStatus,
     wanted: TicketStatus,
     is_requester: bool,
+    reopenable: bool,
 ) -> Result<Option<TicketStatus>> {
     use TicketStatus::*;
     if wanted == current {
@@ -269,6 +275,7 @@ pub fn client_status_change(
     match (current, wanted) {
         (_, Closed) => Ok(Some(Closed)),
         (Resolved, Open) => Ok(Some(Open)),
+        (Closed, Open) if reopenable => Ok(Some(Open)),
         (Closed, Open) => Err(closed_is_final()),
         (_, Open) => Err(conflict(
             "Para devolver o chamado ao suporte, envie uma mensagem.",
@@ -574,6 +581,8 @@ async fn show(
     with_etag(&headers, &load(&state, &user, id).await?)
 }
 
+/// Changes the status, priority or assignee. A client may close their own ticket, reopen it when it is
+/// `resolved`, or reopen it when it is `closed` within 7 days of its last change; staff may set anything.
 #[utoipa::path(patch, path = "/tickets/{id}", tag = "tickets", request_body = TicketPatch,
     params(("id" = i64, Path, description = "Ticket id")),
     responses((status = 200, body = Ticket), (status = 401, body = Problem), (status = 403, body = Problem),
@@ -612,7 +621,12 @@ async fn update(
         let status = match patch.status {
             None => None,
             Some(wanted) if staff => Some(wanted).filter(|s| *s != t.status),
-            Some(wanted) => client_status_change(t.status, wanted, t.requester_id == user.user.id)?,
+            Some(wanted) => client_status_change(
+                t.status,
+                wanted,
+                t.requester_id == user.user.id,
+                now_ms() - t.updated_at < REOPEN_WINDOW_MS,
+            )?,
         };
         let priority = patch.priority.filter(|p| *p != t.priority);
         let due = priority.map(|p| {
@@ -829,28 +843,39 @@ mod tests {
     #[test]
     fn clients_may_only_close_or_reopen_a_resolved_ticket() {
         assert_eq!(
-            client_status_change(Open, Closed, true).unwrap(),
+            client_status_change(Open, Closed, true, false).unwrap(),
             Some(Closed)
         );
         assert_eq!(
-            client_status_change(Resolved, Open, true).unwrap(),
+            client_status_change(Resolved, Open, true, false).unwrap(),
             Some(Open)
         );
-        assert_eq!(client_status_change(Open, Open, false).unwrap(), None);
+        assert_eq!(
+            client_status_change(Open, Open, false, false).unwrap(),
+            None
+        );
         assert!(matches!(
-            client_status_change(Open, Closed, false),
+            client_status_change(Open, Closed, false, false),
             Err(Error::Forbidden)
         ));
         assert!(matches!(
-            client_status_change(Open, Resolved, true),
+            client_status_change(Open, Resolved, true, false),
             Err(Error::Forbidden)
         ));
         assert!(matches!(
-            client_status_change(Closed, Open, true),
+            client_status_change(Closed, Open, true, false),
             Err(Error::Conflict(_))
         ));
+        assert_eq!(
+            client_status_change(Closed, Open, true, true).unwrap(),
+            Some(Open)
+        );
         assert!(matches!(
-            client_status_change(Pending, Open, true),
+            client_status_change(Closed, Open, false, true),
+            Err(Error::Forbidden)
+        ));
+        assert!(matches!(
+            client_status_change(Pending, Open, true, false),
             Err(Error::Conflict(_))
         ));
     }

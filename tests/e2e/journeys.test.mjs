@@ -1,0 +1,246 @@
+// The journeys people tripped over (issue 20), and the sign-in redirect and the browser clock (issue 19,
+// points 6 and 7): each test here failed before its fix.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, launchBrowser, newPage, assertNoErrors, assertAccessible, signIn, apiLogin, api, signedInPage } from './harness.mjs';
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+const signedIn = (email, path, opts) => signedInPage(browser, server.url, email, path, opts);
+
+/** A ticket of `email`'s, made through the API; answers its id. */
+async function ticketOf(email, subject) {
+  const cookie = await apiLogin(server.url, email);
+  const r = await fetch(`${server.url}/api/v1/tickets`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', cookie, 'idempotency-key': `k${Date.now()}${Math.random().toString(36).slice(2)}` },
+    body: JSON.stringify({ subject, description: 'O caixa 2 não imprime o cupom desde ontem.' }),
+  });
+  assert.equal(r.status, 201);
+  return (await r.json()).id;
+}
+
+test('sign-in keeps the query string: a search that found nothing becomes a ticket with its subject', async () => {
+  const page = await newPage(browser);
+  await page.goto(`${server.url}/?q=${encodeURIComponent('zzyzx quasimodo')}`);
+  await page.getByRole('link', { name: 'Abrir um chamado' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Entrar' }).waitFor();
+  const next = new URL(page.url()).searchParams.get('next');
+  assert.match(next, /^\/tickets\/new\?subject=zzyzx/);
+  assert.match(next, /&search_id=\d+/);
+  await signIn(page, 'ana@mercadobompreco.demo');
+  await page.getByRole('heading', { level: 1, name: 'Abrir um chamado' }).waitFor();
+  assert.equal(new URL(page.url()).pathname, '/tickets/new');
+  assert.equal(await page.getByLabel('Assunto').inputValue(), 'zzyzx quasimodo');
+  await assertAccessible(page);
+  assertNoErrors(page);
+});
+
+test('a filtered list sends the reader to sign-in and back to the same filter; the header link keeps the page', async () => {
+  const page = await newPage(browser);
+  await page.goto(`${server.url}/tickets?status=resolved`);
+  await page.getByRole('heading', { level: 1, name: 'Entrar' }).waitFor();
+  assert.equal(new URL(page.url()).searchParams.get('next'), '/tickets?status=resolved');
+  await signIn(page, 'ana@mercadobompreco.demo');
+  await page.getByRole('heading', { level: 1, name: 'Meus chamados' }).waitFor();
+  assert.equal(new URL(page.url()).search, '?status=resolved');
+  assertNoErrors(page);
+
+  const visitor = await newPage(browser);
+  await visitor.goto(`${server.url}/?q=nota`);
+  await visitor.getByRole('heading', { level: 2, name: 'Resultados' }).waitFor();
+  const href = await visitor.getByRole('banner').getByRole('link', { name: 'Entrar' }).getAttribute('href');
+  assert.equal(new URL(href, server.url).searchParams.get('next'), '/?q=nota');
+  await visitor.getByRole('banner').getByRole('link', { name: 'Entrar' }).click();
+  await signIn(visitor, 'ana@mercadobompreco.demo');
+  await visitor.getByRole('heading', { level: 2, name: 'Resultados' }).waitFor();
+  assert.equal(await visitor.getByLabel('Pesquise na base de conhecimento').inputValue(), 'nota');
+  assertNoErrors(visitor);
+});
+
+test('after sign-in, `next` never leads to another site, whatever its spelling', async () => {
+  // Raw query values: the browser decodes them into `next` (`%5C` is a backslash, `%09` a tab).
+  const forms = ['/%5C127.0.0.2/phish', '/%09/127.0.0.2/', '//127.0.0.2/', '/\\127.0.0.2/', '/%2F127.0.0.2/',
+    '/.//127.0.0.2/', 'https://127.0.0.2/', 'javascript:alert(1)', '/%0A/127.0.0.2/', '\\\\127.0.0.2/'];
+  const page = await newPage(browser);
+  for (const form of forms) {
+    await page.context().clearCookies();
+    await page.goto(`${server.url}/login?next=${form}`);
+    await page.getByRole('heading', { level: 1, name: 'Entrar' }).waitFor();
+    await signIn(page, 'rui@mercadobompreco.demo');
+    await page.getByRole('heading', { level: 1, name: 'Como podemos ajudar?' }).waitFor();
+    const url = new URL(page.url());
+    assert.equal(url.origin, server.url, `next=${form}`);
+    assert.equal(url.pathname, '/', `next=${form}`);
+  }
+  // A path on this site still works, query and fragment included.
+  await page.context().clearCookies();
+  await page.goto(`${server.url}/login?next=${encodeURIComponent('/tickets?status=all')}`);
+  await signIn(page, 'rui@mercadobompreco.demo');
+  await page.getByRole('heading', { level: 1, name: 'Meus chamados' }).waitFor();
+  assert.equal(page.url(), `${server.url}/tickets?status=all`);
+  assertNoErrors(page);
+});
+
+test('the staff area lists ended announcements without dying (no chrono clock in WebAssembly)', async () => {
+  const cookie = await apiLogin(server.url, 'carla@suporte.demo');
+  const created = await api(server.url, cookie, 'POST', '/announcements', {
+    kind: 'info', title: 'Aviso que já terminou', body_md: 'Encerrado.',
+  });
+  assert.equal(created.status, 201);
+  assert.equal((await api(server.url, cookie, 'DELETE', `/announcements/${created.body.id}`, {})).status, 204);
+  const page = await signedIn('carla@suporte.demo', '/staff');
+  await page.getByRole('heading', { level: 2, name: 'Avisos publicados' }).waitFor();
+  await page.getByText('Aviso que já terminou').waitFor();
+  // Still alive: another page of the app renders.
+  await page.getByRole('banner').getByRole('link', { name: 'Painel' }).click();
+  await page.getByRole('heading', { level: 1, name: /Painel/ }).waitFor();
+  await assertAccessible(page);
+  assertNoErrors(page);
+});
+
+test('only the tab of the current filter, and only the current section of the header, is marked current', async () => {
+  const page = await signedIn('ana@mercadobompreco.demo', '/tickets?status=resolved');
+  await page.getByRole('heading', { level: 1, name: 'Meus chamados' }).waitFor();
+  const tabs = page.getByRole('navigation', { name: 'Situação dos chamados' });
+  const current = async (nav) => nav.locator('[aria-current="page"]').allInnerTexts();
+  assert.deepEqual(await current(tabs), ['Resolvidos']);
+  await tabs.getByRole('link', { name: 'Todos' }).click();
+  await page.waitForURL(/status=all/);
+  assert.deepEqual(await current(tabs), ['Todos']);
+  await assertAccessible(page);
+  assertNoErrors(page);
+
+  const agent = await signedIn('carla@suporte.demo', '/staff/dashboard');
+  await agent.getByRole('heading', { level: 1, name: /Painel/ }).waitFor();
+  assert.deepEqual(await current(agent.getByRole('navigation', { name: 'Navegação principal' })), ['Painel']);
+  await agent.getByRole('banner').getByRole('link', { name: 'Área da equipe' }).click();
+  await agent.getByRole('heading', { level: 2, name: 'Avisos publicados' }).waitFor();
+  assert.deepEqual(await current(agent.getByRole('navigation', { name: 'Navegação principal' })), ['Área da equipe']);
+  assertNoErrors(agent);
+});
+
+test('a browser clock behind the server never shows a new event "in 16 seconds"', async () => {
+  const id = await ticketOf('ana@mercadobompreco.demo', `Relógio atrasado ${Date.now()}`);
+  const page = await newPage(browser);
+  // This browser's clock runs two minutes behind the server's.
+  await page.clock.setSystemTime(new Date(Date.now() - 120_000));
+  await page.goto(`${server.url}/login?next=/tickets/${id}`);
+  const behind = Date.now() - (await page.evaluate(() => Date.now()));
+  assert.ok(behind > 100_000, `the browser clock is ${behind} ms behind`);
+  await signIn(page, 'ana@mercadobompreco.demo');
+  await page.getByLabel('Sua mensagem').fill('Continua sem imprimir.');
+  await page.getByRole('button', { name: 'Enviar resposta' }).click();
+  const event = page.locator('.timeline li', { hasText: 'Continua sem imprimir.' });
+  await event.waitFor();
+  const text = await page.locator('.timeline').innerText();
+  assert.doesNotMatch(text, /\(em \d|\(daqui/, text);
+  assert.match(await event.innerText(), /\(agora\)/);
+  assertNoErrors(page);
+});
+
+test('closing a ticket is confirmed, keeps the reply being typed, can be undone, and asks no rating before any answer', async () => {
+  const id = await ticketOf('ana@mercadobompreco.demo', `Encerrado por engano ${Date.now()}`);
+  const page = await signedIn('ana@mercadobompreco.demo', `/tickets/${id}`);
+  await page.getByLabel('Sua mensagem').fill('Texto ainda não enviado');
+  await page.getByRole('button', { name: 'Encerrar chamado' }).click();
+  const confirm = page.getByRole('group', { name: 'Encerrar este chamado?' });
+  await confirm.getByText('fica guardada').waitFor();
+  await assertAccessible(page);
+  await confirm.getByRole('button', { name: 'Manter aberto' }).click();
+  assert.equal(await confirm.count(), 0);
+  assert.equal(await page.getByLabel('Sua mensagem').inputValue(), 'Texto ainda não enviado');
+
+  await page.getByRole('button', { name: 'Encerrar chamado' }).click();
+  await page.getByRole('button', { name: 'Sim, encerrar' }).click();
+  await page.getByText('reabra-o em até 7 dias').waitFor();
+  // Nobody from support answered: there is no service to rate.
+  assert.equal(await page.getByRole('heading', { name: 'Avalie o atendimento' }).count(), 0);
+  await assertAccessible(page);
+  await page.getByRole('button', { name: 'Reabrir chamado' }).click();
+  await page.getByLabel('Sua mensagem').waitFor();
+  assert.equal(await page.getByLabel('Sua mensagem').inputValue(), 'Texto ainda não enviado');
+  assertNoErrors(page);
+});
+
+test('an ended session, another organization\'s ticket and too many sign-ins each say what they are', async () => {
+  const id = await ticketOf('ana@mercadobompreco.demo', `Sessão encerrada ${Date.now()}`);
+  const page = await signedIn('ana@mercadobompreco.demo', `/tickets/${id}`);
+  await page.getByLabel('Sua mensagem').waitFor();
+  // The session ends on the server (another tab signed out): the next refresh says so, not "no connection".
+  const cookie = (await page.context().cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
+  assert.equal((await fetch(`${server.url}/api/v1/auth/logout`, { method: 'POST', headers: { cookie, 'content-type': 'application/json' } })).status, 204);
+  const alert = page.getByRole('alert').filter({ hasText: 'Sua sessão terminou' });
+  await alert.waitFor({ timeout: 15_000 });
+  await alert.getByRole('link', { name: 'Entrar' }).waitFor();
+  assert.equal(await page.getByText('Sem conexão com o servidor').count(), 0);
+  await assertAccessible(page);
+
+  // Another organization's ticket: a ticket that does not exist, not an article.
+  const other = await signedIn('bruno@petfeliz.demo', `/tickets/${id}`, { allowed: ['404'] });
+  await other.getByRole('heading', { level: 1, name: 'Página não encontrada' }).waitFor();
+  await other.getByText('Este chamado não existe').waitFor();
+  assert.equal(await other.getByText('artigo ou categoria').count(), 0);
+  assertNoErrors(other);
+
+  // Too many wrong passwords: two sentences, with their stop.
+  for (let i = 0; i < 8; i++) {
+    const r = await fetch(`${server.url}/api/v1/auth/login`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'diego@suporte.demo', password: 'senha-errada-123' }),
+    });
+    if (r.status === 429) break;
+  }
+  const login = await newPage(browser, { allowed: ['429'] });
+  await login.goto(`${server.url}/login`);
+  await signIn(login, 'diego@suporte.demo', 'senha-errada-123');
+  await login.getByRole('alert').waitFor();
+  assert.match(await login.getByRole('alert').innerText(), /^Muitas tentativas\. \S/);
+});
+
+test('percentages keep their sign on the same line', async () => {
+  const page = await signedIn('carla@suporte.demo', '/staff/dashboard');
+  await page.getByRole('heading', { level: 1, name: /Painel/ }).waitFor();
+  await page.getByText(/%/).first().waitFor();
+  const text = await page.getByRole('main').innerText();
+  assert.doesNotMatch(text, /\d %/, 'a breakable space before %');
+  assert.match(text, /\d\u00a0%/);
+  assertNoErrors(page);
+});
+
+test('a search shows how many articles it found and a way to see all of them, a page at a time', async () => {
+  const page = await newPage(browser);
+  await page.goto(`${server.url}/?q=nota`);
+  const results = page.getByRole('region', { name: 'Resultados' });
+  await results.getByRole('option').first().waitFor();
+  const shown = await results.getByRole('option').count();
+  const count = Number((await results.getByText(/resultado\(s\) encontrado\(s\)/).innerText()).match(/\d+/)[0]);
+  assert.ok(count > shown, `${count} found, ${shown} shown`);
+  await results.getByRole('link', { name: `Ver todos os ${count} resultados` }).click();
+  await page.waitForURL(/all=1/);
+  const pager = page.getByRole('navigation', { name: 'Páginas de resultados' });
+  await pager.waitFor();
+  let seen = 0;
+  for (let n = 1; ; n++) {
+    await pager.getByText(new RegExp(`Página ${n} de`)).waitFor();
+    seen += await results.getByRole('option').count();
+    await assertAccessible(page);
+    const next = pager.getByRole('link', { name: 'Próxima' });
+    if (await next.count() === 0) break;
+    await next.click();
+  }
+  assert.equal(seen, count);
+  assertNoErrors(page);
+});
