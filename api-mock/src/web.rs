@@ -2,7 +2,7 @@
 //! `/healthz`, the OpenAPI document, and the built portal (from memory, see `assets`) with fallback to
 //! `index.html`.
 
-use std::{path::Path, sync::Arc};
+use std::sync::Arc;
 
 use axum::{
     Router,
@@ -136,16 +136,9 @@ async fn security_headers(request: Request, next: Next, csp: &HeaderValue) -> Re
     response
 }
 
-/// A CSP with no `unsafe-inline`: Trunk's inline loader script is allowed by its SHA-256, computed from
-/// the `index.html` being served; WebAssembly needs `wasm-unsafe-eval`.
-pub fn content_security_policy(dist: Option<&Path>) -> HeaderValue {
-    let html = dist
-        .and_then(|d| std::fs::read_to_string(d.join("index.html")).ok())
-        .unwrap_or_default();
-    content_security_policy_for(&html)
-}
-
-/// The CSP for a page whose HTML is `html`.
+/// A CSP with no `unsafe-inline` for a page whose HTML is `html`: Trunk's inline loader script is allowed
+/// by its SHA-256 (computed from the `index.html` being served, see `assets`); WebAssembly needs
+/// `wasm-unsafe-eval`.
 pub fn content_security_policy_for(html: &str) -> HeaderValue {
     let hashes: String = inline_scripts(html)
         .iter()
