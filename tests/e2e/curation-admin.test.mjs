@@ -163,7 +163,12 @@ test('the article list filters by status and language, and the filters survive a
   await page.getByLabel('Buscar no título').fill('sangria');
   await page.getByRole('button', { name: 'Buscar', exact: true }).click();
   await page.waitForURL(/q=sangria/);
+  // The rows of the unfiltered list stay until the filtered answer arrives: wait until every row matches.
   await table.getByRole('rowheader', { name: /sangria/i }).first().waitFor();
+  await page.waitForFunction(() => {
+    const heads = [...document.querySelectorAll('table th[scope="row"]')];
+    return heads.length > 0 && heads.every((th) => /sangria/i.test(th.textContent));
+  });
   for (const title of await table.getByRole('rowheader').allInnerTexts()) {
     assert.match(title, /sangria/i);
   }
