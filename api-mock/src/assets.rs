@@ -12,30 +12,17 @@ use std::{
 };
 
 use axum::{
-    body::{Body, Bytes},
+    body::Bytes,
     http::{HeaderMap, HeaderValue, Method, StatusCode, header},
     response::{IntoResponse, Response},
 };
-use sha2::{Digest, Sha256};
 
-use crate::error::Error;
-
-/// One file of the app, ready to send.
-struct Asset {
-    content_type: HeaderValue,
-    /// Each encoding the file exists in (`identity` first), with its bytes and `ETag`.
-    variants: Vec<Variant>,
-}
-
-struct Variant {
-    encoding: Option<&'static str>,
-    bytes: Bytes,
-    etag: HeaderValue,
-}
+use crate::{error::Error, representation::Representation};
 
 /// The whole of `dist/` as read at one moment.
 struct Snapshot {
-    files: HashMap<String, Asset>,
+    /// Each file of the app, ready to send in every encoding it exists in.
+    files: HashMap<String, Representation>,
     csp: HeaderValue,
     signature: u64,
 }
@@ -155,70 +142,8 @@ impl Assets {
                 None => return Error::NotFound.into_response(),
             },
         };
-        let variant = choose(&asset.variants, headers);
-        let mut response = if none_match(headers, &variant.etag) {
-            StatusCode::NOT_MODIFIED.into_response()
-        } else if method == Method::HEAD {
-            let mut r = Response::new(Body::empty());
-            r.headers_mut()
-                .insert(header::CONTENT_LENGTH, variant.bytes.len().into());
-            r
-        } else {
-            Response::new(Body::from(variant.bytes.clone()))
-        };
-        let ok = response.status() == StatusCode::OK;
-        let h = response.headers_mut();
-        h.insert(header::ETAG, variant.etag.clone());
-        h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
-        if ok {
-            h.insert(header::CONTENT_TYPE, asset.content_type.clone());
-            if let Some(encoding) = variant.encoding {
-                h.insert(header::CONTENT_ENCODING, HeaderValue::from_static(encoding));
-            }
-        }
-        response
+        asset.respond(headers, method == Method::HEAD)
     }
-}
-
-/// The best encoding the client accepts: brotli, then gzip, then the file as it is.
-fn choose<'a>(variants: &'a [Variant], headers: &HeaderMap) -> &'a Variant {
-    let accepted = headers
-        .get_all(header::ACCEPT_ENCODING)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .filter_map(|item| {
-            let mut parts = item.split(';');
-            let name = parts.next()?.trim().to_ascii_lowercase();
-            let refused = parts.any(|p| {
-                p.trim()
-                    .strip_prefix("q=")
-                    .and_then(|q| q.trim().parse::<f32>().ok())
-                    == Some(0.0)
-            });
-            (!refused).then_some(name)
-        })
-        .collect::<Vec<_>>();
-    for wanted in ["br", "gzip"] {
-        if accepted.iter().any(|a| a == wanted)
-            && let Some(v) = variants.iter().find(|v| v.encoding == Some(wanted))
-        {
-            return v;
-        }
-    }
-    &variants[0]
-}
-
-/// True when `If-None-Match` names this `ETag` (or `*`); weak comparison, as RFC 9110 asks for GET.
-fn none_match(headers: &HeaderMap, etag: &HeaderValue) -> bool {
-    let ours = etag.to_str().unwrap_or_default();
-    headers
-        .get_all(header::IF_NONE_MATCH)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .map(|t| t.trim().trim_start_matches("W/"))
-        .any(|t| t == "*" || t == ours)
 }
 
 /// Every file below `dist`, by its path relative to it with `/` separators.
@@ -279,21 +204,6 @@ fn read_snapshot(dist: &Path) -> std::io::Result<Snapshot> {
         if is_copy || name == ".built" {
             continue;
         }
-        let tag = hex16(data);
-        let mut variants = vec![Variant {
-            encoding: None,
-            bytes: data.clone(),
-            etag: etag(&tag, ""),
-        }];
-        for (ext, encoding) in [(".br", "br"), (".gz", "gzip")] {
-            if let Some(copy) = bytes.get(&format!("{name}{ext}")) {
-                variants.push(Variant {
-                    encoding: Some(encoding),
-                    bytes: copy.clone(),
-                    etag: etag(&tag, encoding),
-                });
-            }
-        }
         let mime = mime_guess::from_path(name).first_or_octet_stream();
         let content_type = if mime.type_() == mime_guess::mime::TEXT
             || mime.subtype() == mime_guess::mime::JAVASCRIPT
@@ -303,13 +213,16 @@ fn read_snapshot(dist: &Path) -> std::io::Result<Snapshot> {
         } else {
             mime.to_string()
         };
+        let copy = |ext: &str| bytes.get(&format!("{name}{ext}")).cloned();
         files.insert(
             name.clone(),
-            Asset {
-                content_type: HeaderValue::from_str(&content_type)
+            Representation::precompressed(
+                HeaderValue::from_str(&content_type)
                     .unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream")),
-                variants,
-            },
+                data.clone(),
+                copy(".br"),
+                copy(".gz"),
+            ),
         );
     }
     let csp = crate::web::content_security_policy_for(
@@ -324,23 +237,6 @@ fn read_snapshot(dist: &Path) -> std::io::Result<Snapshot> {
         csp,
         signature,
     })
-}
-
-fn hex16(data: &[u8]) -> String {
-    Sha256::digest(data)
-        .iter()
-        .take(8)
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-fn etag(hash: &str, encoding: &str) -> HeaderValue {
-    let value = if encoding.is_empty() {
-        format!("\"{hash}\"")
-    } else {
-        format!("\"{hash}-{encoding}\"")
-    };
-    HeaderValue::from_str(&value).unwrap_or_else(|_| HeaderValue::from_static("\"0\""))
 }
 
 #[cfg(test)]

@@ -16,15 +16,18 @@ use std::{
 
 use api_types::{Announcement, Article, Category};
 
+use crate::representation::Representation;
+
 /// How long an entry is served before it is read again.
 pub const TTL: Duration = Duration::from_secs(60);
-/// Entries a section holds; past it the section starts again empty (a flood of distinct keys cannot grow
+/// Entries a section holds by default; past it the section starts again empty (a flood of distinct keys cannot grow
 /// the memory without bound).
 pub const MAX_ENTRIES: usize = 10_000;
 
 /// One kind of answer, by key.
 pub struct Section<K, V> {
     inner: Mutex<Inner<K, V>>,
+    capacity: usize,
 }
 
 struct Inner<K, V> {
@@ -34,16 +37,22 @@ struct Inner<K, V> {
 
 impl<K: Eq + Hash, V: Clone> Default for Section<K, V> {
     fn default() -> Self {
+        Self::with_capacity(MAX_ENTRIES)
+    }
+}
+
+impl<K: Eq + Hash, V: Clone> Section<K, V> {
+    /// A section of at most `capacity` entries.
+    pub fn with_capacity(capacity: usize) -> Self {
         Self {
             inner: Mutex::new(Inner {
                 generation: 0,
                 entries: HashMap::new(),
             }),
+            capacity,
         }
     }
-}
 
-impl<K: Eq + Hash, V: Clone> Section<K, V> {
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner<K, V>> {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -68,7 +77,7 @@ impl<K: Eq + Hash, V: Clone> Section<K, V> {
         if inner.generation != generation {
             return;
         }
-        if inner.entries.len() >= MAX_ENTRIES {
+        if inner.entries.len() >= self.capacity {
             inner.entries.clear();
         }
         inner.entries.insert(key, (Instant::now() + ttl, value));
@@ -90,15 +99,37 @@ impl<K: Eq + Hash, V: Clone> Section<K, V> {
     }
 }
 
+/// A cached answer with its JSON, made and compressed once when it is cached (serialising and compressing
+/// an article on every read costs more than the rest of the request).
+#[derive(Debug)]
+pub struct Cached<T> {
+    pub value: T,
+    pub body: Representation,
+}
+
+impl<T: serde::Serialize> Cached<T> {
+    pub fn new(value: T) -> Arc<Self> {
+        let body = Representation::json(&value);
+        Arc::new(Self { value, body })
+    }
+}
+
+impl<T> std::ops::Deref for Cached<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.value
+    }
+}
+
 /// The server's read cache.
 #[derive(Default)]
 pub struct ReadCache {
     /// Published articles by slug, as anyone but staff reads them.
-    pub articles: Section<String, Arc<Article>>,
+    pub articles: Section<String, Arc<Cached<Article>>>,
     /// Categories by locale.
-    pub categories: Section<String, Arc<Vec<Category>>>,
+    pub categories: Section<String, Arc<Cached<Vec<Category>>>>,
     /// Active announcements by (language, locale filter).
-    pub announcements: Section<(String, Option<String>), Arc<Vec<Announcement>>>,
+    pub announcements: Section<(String, Option<String>), Arc<Cached<Vec<Announcement>>>>,
 }
 
 impl ReadCache {

@@ -16,6 +16,7 @@ pub mod markdown;
 pub mod metrics;
 pub mod openapi;
 pub mod repo;
+pub mod representation;
 pub mod routes;
 pub mod search;
 pub mod server;

@@ -5,8 +5,9 @@
 //! finds `nota fiscal`. A query is one clause per word (or per synonym phrase); most words must match;
 //! titles weigh three times the body. The index lives in memory and is rebuilt from the database at start.
 
-use std::sync::{Mutex, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
+use crate::cache::Section;
 use tantivy::{
     Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term,
     collector::{Count, TopDocs},
@@ -257,7 +258,26 @@ pub struct SearchIndex {
     fields: Fields,
     /// Synonym groups, each phrase already folded into words.
     synonyms: RwLock<Vec<Vec<Vec<String>>>>,
+    /// Pages of hits already answered, emptied by every change to the index or the synonyms: during an
+    /// incident many readers search the same words.
+    pub results: Section<ResultsKey, Arc<ResultsPage>>,
 }
+
+/// A search as asked: the query (trimmed), the reader's locale, hits per page and the page.
+pub type ResultsKey = (String, String, usize, usize);
+
+/// One page of a search's answer, the same for every reader.
+#[derive(Debug)]
+pub struct ResultsPage {
+    pub items: Vec<api_types::SearchHit>,
+    /// Hits in all.
+    pub total: usize,
+    /// The locale the hits are in (the other one when the reader's had none).
+    pub locale: String,
+}
+
+/// Pages of results kept: a few megabytes at most.
+pub const RESULTS_KEPT: usize = 2_000;
 
 impl SearchIndex {
     pub fn new() -> Result<Self, SearchError> {
@@ -301,6 +321,7 @@ impl SearchIndex {
             writer: Mutex::new(writer),
             fields,
             synonyms: RwLock::new(Vec::new()),
+            results: Section::with_capacity(RESULTS_KEPT),
         })
     }
 
@@ -320,6 +341,7 @@ impl SearchIndex {
     fn commit(&self, writer: &mut IndexWriter) -> Result<(), SearchError> {
         writer.commit()?;
         self.reader.reload()?;
+        self.results.invalidate();
         Ok(())
     }
 
@@ -389,6 +411,7 @@ impl SearchIndex {
             .filter(|g: &Vec<Vec<String>>| g.len() > 1)
             .collect();
         *self.synonyms.write().unwrap_or_else(|e| e.into_inner()) = parsed;
+        self.results.invalidate();
     }
 
     /// How many term queries a search for `query` runs (for tests of the expansion cap).

@@ -15,6 +15,7 @@ use axum::{
 use base64::Engine;
 use sha2::{Digest, Sha256};
 use tower_http::{
+    CompressionLevel,
     compression::CompressionLayer,
     timeout::{RequestBodyTimeoutLayer, TimeoutLayer},
     trace::TraceLayer,
@@ -73,7 +74,10 @@ pub fn router(state: AppState) -> Router {
             .map_or_else(|| no_app_csp.clone(), |a| a.csp());
         async move { security_headers(req, next, &csp).await }
     }))
-    .layer(CompressionLayer::new())
+    // Answers made per request are compressed at the fastest level: at brotli's default level the
+    // compression of one article took more CPU than the rest of its request. Cached answers and the app's
+    // files come compressed at a high level already (see `representation`) and pass through.
+    .layer(CompressionLayer::new().quality(CompressionLevel::Fastest))
     // A body must keep coming (no pause over 10 s between its pieces), and a whole request ends within
     // 30 s: slow clients cannot hold a connection and its memory for minutes.
     .layer(RequestBodyTimeoutLayer::new(BODY_PAUSE_MAX))

@@ -365,3 +365,183 @@ async fn the_openapi_document_describes_metrics_outside_the_api_base() {
     assert_eq!(metrics["get"]["servers"][0]["url"], "/", "{metrics}");
     assert!(metrics["get"]["responses"]["403"].is_object());
 }
+
+fn with_headers(path: &str, headers: &[(&str, &str)]) -> Request<Body> {
+    let mut req = Request::get(path);
+    for (name, value) in headers {
+        req = req.header(*name, *value);
+    }
+    req.body(Body::empty()).unwrap()
+}
+
+/// The raw bytes of an answer (the harness decodes JSON, which a compressed body is not).
+async fn raw(app: &TestApp, req: Request<Body>) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let res = app.router.clone().oneshot(req).await.unwrap();
+    let (parts, body) = res.into_parts();
+    let bytes = body.collect().await.unwrap().to_bytes().to_vec();
+    (parts.status, parts.headers, bytes)
+}
+
+#[tokio::test]
+async fn cached_answers_come_compressed_once_with_an_etag_and_304() {
+    use std::io::Read;
+    let app = TestApp::new().await;
+    let (id, slug) = first_published_slug(&app).await;
+    let path = format!("/api/v1/kb/articles/{slug}");
+    for path in [
+        path.as_str(),
+        "/api/v1/kb/categories?locale=pt-BR",
+        "/api/v1/announcements",
+    ] {
+        let plain = app.call(Method::GET, path, None, None).await;
+        assert_eq!(plain.status, StatusCode::OK, "{path}");
+        let (status, headers, packed) =
+            raw(&app, with_headers(path, &[("accept-encoding", "gzip, br")])).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        assert_eq!(headers[header::VARY], "accept-encoding", "{path}");
+        assert_eq!(headers[header::CONTENT_TYPE], "application/json");
+        let mut json = Vec::new();
+        if plain.body.to_string().len() < 32 {
+            // Too small to gain from compression (no announcement now): sent as it is.
+            assert!(headers.get(header::CONTENT_ENCODING).is_none(), "{path}");
+            json = packed;
+        } else {
+            assert_eq!(headers[header::CONTENT_ENCODING], "br", "{path}");
+            brotli::Decompressor::new(packed.as_slice(), 4096)
+                .read_to_end(&mut json)
+                .unwrap();
+        }
+        assert_eq!(
+            serde_json::from_slice::<serde_json::Value>(&json).unwrap(),
+            plain.body,
+            "{path}: the compressed copy is the same answer"
+        );
+        let etag = headers[header::ETAG].to_str().unwrap().to_string();
+        let (status, _, body) = raw(
+            &app,
+            with_headers(
+                path,
+                &[("accept-encoding", "gzip, br"), ("if-none-match", &etag)],
+            ),
+        )
+        .await;
+        assert_eq!(status, StatusCode::NOT_MODIFIED, "{path}");
+        assert!(body.is_empty());
+    }
+    // A vote changes the article's counters: the old ETag no longer matches.
+    let (_, headers, _) = raw(&app, with_headers(&path, &[("accept-encoding", "br")])).await;
+    let etag = headers[header::ETAG].to_str().unwrap().to_string();
+    let voted = app
+        .call(
+            Method::POST,
+            &format!("{path}/feedback"),
+            None,
+            Some(json!({"helpful": true, "visitor": "v-etag-test"})),
+        )
+        .await;
+    assert_eq!(voted.status, StatusCode::NO_CONTENT, "{}", voted.body);
+    let (status, _, _) = raw(
+        &app,
+        with_headers(
+            &path,
+            &[("accept-encoding", "br"), ("if-none-match", &etag)],
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "article {id} changed");
+}
+
+async fn search(app: &TestApp, q: &str) -> serde_json::Value {
+    let a = app
+        .call(
+            Method::GET,
+            &format!("/api/v1/kb/search?q={q}&locale=pt-BR"),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    a.body
+}
+
+#[tokio::test]
+async fn a_repeated_search_is_answered_from_memory_and_follows_every_change() {
+    let app = TestApp::new().await;
+    let staff = app.session_for(AGENT).await;
+    let first = search(&app, "sangria").await;
+    assert!(first["total"].as_u64().unwrap() > 0);
+    assert_eq!(app.state.search.results.len(), 1, "the page is kept");
+    let again = search(&app, "sangria").await;
+    assert_eq!(again["items"], first["items"]);
+    assert_ne!(
+        again["search_id"], first["search_id"],
+        "each search is its own, for the analytics"
+    );
+    app.state.flush_analytics().await;
+    let recorded: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM kb_searches WHERE query = 'sangria'")
+            .fetch_one(&app.state.repo.pool)
+            .await
+            .unwrap();
+    assert_eq!(recorded, 2, "both searches are recorded");
+
+    // A word no article has, kept as "nothing found"; then an article with it is published.
+    assert_eq!(search(&app, "zebrafruta").await["total"], 0);
+    let categories = app
+        .call(
+            Method::GET,
+            "/api/v1/kb/categories?locale=pt-BR",
+            None,
+            None,
+        )
+        .await;
+    let created = app
+        .call(
+            Method::POST,
+            "/api/v1/kb/articles",
+            Some(&staff),
+            Some(json!({"title": "Zebrafruta no cadastro de produtos",
+                "body_md": "Cadastre a zebrafruta como fruta pesada na balança.",
+                "category_id": categories.body[0]["id"], "locale": "pt-BR", "tags": [], "status": "published"})),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let found = search(&app, "zebrafruta").await;
+    assert_eq!(found["total"], 1, "the publication shows at once");
+    assert!(
+        found["items"][0]["snippet"]
+            .as_str()
+            .unwrap()
+            .contains("<mark>zebrafruta</mark>"),
+        "{}",
+        found["items"][0]["snippet"]
+    );
+
+    // A synonym saved by staff changes what a query finds, at once too.
+    assert_eq!(search(&app, "kiwano").await["total"], 0);
+    let saved = app
+        .call(
+            Method::PUT,
+            "/api/v1/kb/synonyms",
+            Some(&staff),
+            Some(json!([["zebrafruta", "kiwano"]])),
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    assert_eq!(search(&app, "kiwano").await["total"], 1);
+
+    // Archived: out of the cached answer as well.
+    let id = created.body["id"].as_i64().unwrap();
+    let gone = app
+        .call(
+            Method::DELETE,
+            &format!("/api/v1/kb/articles/{id}"),
+            Some(&staff),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(gone.status, StatusCode::NO_CONTENT);
+    assert_eq!(search(&app, "zebrafruta").await["total"], 0);
+}

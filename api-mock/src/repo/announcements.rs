@@ -75,14 +75,14 @@ impl Repo {
         &self,
         lang: &str,
         locale: Option<&str>,
-    ) -> sqlx::Result<Arc<Vec<Announcement>>> {
+    ) -> sqlx::Result<Arc<cache::Cached<Vec<Announcement>>>> {
         let key = (lang.to_string(), locale.map(str::to_string));
         let generation = match self.cache.announcements.get(&key) {
             Ok(hit) => return Ok(hit),
             Err(generation) => generation,
         };
         let now = now_ms();
-        let list = Arc::new(self.read_active_announcements(lang, locale, now).await?);
+        let list = cache::Cached::new(self.read_active_announcements(lang, locale, now).await?);
         let next_change: Option<i64> = sqlx::query_scalar(
             "SELECT MIN(t) FROM (SELECT starts_at AS t FROM announcements WHERE starts_at > ?1 \
              UNION ALL SELECT ends_at FROM announcements WHERE ends_at > ?1)",

@@ -102,12 +102,15 @@ impl Repo {
     }
 
     /// The categories of a locale, from the cache when it has them.
-    pub async fn categories(&self, locale: &str) -> sqlx::Result<Arc<Vec<Category>>> {
+    pub async fn categories(
+        &self,
+        locale: &str,
+    ) -> sqlx::Result<Arc<cache::Cached<Vec<Category>>>> {
         let generation = match self.cache.categories.get(locale) {
             Ok(hit) => return Ok(hit),
             Err(generation) => generation,
         };
-        let categories = Arc::new(self.read_categories(locale).await?);
+        let categories = cache::Cached::new(self.read_categories(locale).await?);
         self.cache.categories.put(
             generation,
             locale.to_string(),
@@ -252,7 +255,10 @@ impl Repo {
     }
 
     /// A published article by slug as readers see it, from the cache when it has it.
-    pub async fn published_article(&self, slug: &str) -> sqlx::Result<Option<Arc<Article>>> {
+    pub async fn published_article(
+        &self,
+        slug: &str,
+    ) -> sqlx::Result<Option<Arc<cache::Cached<Article>>>> {
         let generation = match self.cache.articles.get(slug) {
             Ok(hit) => return Ok(Some(hit)),
             Err(generation) => generation,
@@ -260,7 +266,7 @@ impl Repo {
         let Some(article) = self.article(slug, false).await? else {
             return Ok(None);
         };
-        let article = Arc::new(article);
+        let article = cache::Cached::new(article);
         self.cache
             .articles
             .put(generation, slug.to_string(), article.clone(), cache::TTL);

@@ -3,7 +3,11 @@
 //! language when there is one (`?locale=`, else `Accept-Language`), the announcement's own otherwise.
 
 use api_types::{Announcement, NewAnnouncement, Problem};
-use axum::{extract::State, http::StatusCode};
+use axum::{
+    extract::State,
+    http::{HeaderMap, StatusCode},
+    response::Response,
+};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
@@ -37,19 +41,20 @@ struct LocaleQuery {
 }
 
 #[utoipa::path(get, path = "/announcements", tag = "announcements", params(LocaleQuery),
-    responses((status = 200, body = Vec<Announcement>)))]
+    responses((status = 200, body = Vec<Announcement>, headers(("ETag" = String))),
+        (status = 304, description = "`If-None-Match` names the current `ETag`")))]
 async fn active(
     State(state): State<AppState>,
+    headers: HeaderMap,
     Query(q): Query<LocaleQuery>,
-) -> Result<Json<std::sync::Arc<Vec<Announcement>>>> {
+) -> Result<Response> {
     let locale = q.locale.filter(|l| LOCALES.contains(&l.as_str()));
     let lang = locale.as_deref().unwrap_or(Lang::current().tag());
-    Ok(Json(
-        state
-            .repo
-            .active_announcements(lang, locale.as_deref())
-            .await?,
-    ))
+    let active = state
+        .repo
+        .active_announcements(lang, locale.as_deref())
+        .await?;
+    Ok(active.body.respond(&headers, false))
 }
 
 #[utoipa::path(get, path = "/announcements/all", tag = "announcements",

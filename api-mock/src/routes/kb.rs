@@ -10,7 +10,11 @@ use std::sync::Arc;
 use api_types::{
     Article, ArticleSummary, Category, NewFeedback, Page, Problem, SearchHit, SearchResults,
 };
-use axum::{extract::State, http::StatusCode};
+use axum::{
+    extract::State,
+    http::{HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
+};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
@@ -24,7 +28,7 @@ use crate::{
         limits::{Reservation, Window},
     },
     routes::Paging,
-    search::{MAX_QUERY_CHARS, SEARCH_BUDGET, SYNONYM_TERMS_MAX},
+    search::{MAX_QUERY_CHARS, ResultsPage, SEARCH_BUDGET, SYNONYM_TERMS_MAX},
 };
 
 pub const SYNONYM_GROUPS_MAX: usize = 500;
@@ -59,14 +63,15 @@ struct LocaleQuery {
 }
 
 #[utoipa::path(get, path = "/kb/categories", tag = "knowledge base", params(LocaleQuery),
-    responses((status = 200, body = Vec<Category>)))]
+    responses((status = 200, body = Vec<Category>, headers(("ETag" = String))),
+        (status = 304, description = "`If-None-Match` names the current `ETag`")))]
 async fn categories(
     State(state): State<AppState>,
+    headers: HeaderMap,
     Query(q): Query<LocaleQuery>,
-) -> Result<Json<Arc<Vec<Category>>>> {
-    Ok(Json(
-        state.repo.categories(&locale_or_default(q.locale)).await?,
-    ))
+) -> Result<Response> {
+    let categories = state.repo.categories(&locale_or_default(q.locale)).await?;
+    Ok(categories.body.respond(&headers, false))
 }
 
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
@@ -179,28 +184,31 @@ struct ArticleQuery {
 // `{article}` is a slug here and an id in the staff methods of the same path (the router needs one name).
 #[utoipa::path(get, path = "/kb/articles/{article}", tag = "knowledge base",
     params(("article" = String, Path, description = "The article's slug"), ArticleQuery),
-    responses((status = 200, body = Article), (status = 404, body = Problem)))]
+    responses((status = 200, body = Article, headers(("ETag" = String, description = "Readers' copy only; staff read past the cache"))),
+        (status = 304, description = "`If-None-Match` names the current `ETag` (readers' copy)"),
+        (status = 404, body = Problem)))]
 async fn article(
     State(state): State<AppState>,
     user: Option<CurrentUser>,
     Path(slug): Path<String>,
+    headers: HeaderMap,
     Query(q): Query<ArticleQuery>,
-) -> Result<Json<Arc<Article>>> {
-    let staff = user.as_ref().is_some_and(CurrentUser::is_staff);
-    // Staff read drafts and the latest counters from the database; everyone else reads the cached copy.
-    let article = if staff {
-        state.repo.article(&slug, true).await?.map(Arc::new)
-    } else {
-        state.repo.published_article(&slug).await?
+) -> Result<Response> {
+    // Staff read drafts and the latest counters from the database, and their reads are no views.
+    if user.as_ref().is_some_and(CurrentUser::is_staff) {
+        let article = state.repo.article(&slug, true).await?;
+        return Ok(Json(article.ok_or(Error::NotFound)?).into_response());
     }
-    .ok_or(Error::NotFound)?;
-    // Staff open articles to edit and check them: only readers' views count in the analytics.
-    if !staff {
-        state
-            .analytics
-            .view(article.id, q.search_id, user.map(|u| u.user.id));
-    }
-    Ok(Json(article))
+    // Everyone else reads the cached copy, compressed once.
+    let article = state
+        .repo
+        .published_article(&slug)
+        .await?
+        .ok_or(Error::NotFound)?;
+    state
+        .analytics
+        .view(article.id, q.search_id, user.map(|u| u.user.id));
+    Ok(article.body.respond(&headers, false))
 }
 
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
@@ -229,7 +237,6 @@ async fn search(
     let requested = locale_or_default(q.locale);
     let limit = q.limit.unwrap_or(10).clamp(1, 50);
     let page = q.page.unwrap_or(1).clamp(1, MAX_SEARCH_PAGE);
-    let offset = (page - 1) * limit;
     if query.is_empty() {
         return Ok(Json(SearchResults {
             search_id: None,
@@ -239,9 +246,50 @@ async fn search(
             locale: requested,
         }));
     }
+    let key = (query.to_string(), requested.clone(), limit, page);
+    let found = match state.search.results.get(&key) {
+        Ok(found) => found,
+        Err(generation) => {
+            let found = Arc::new(search_page(&state, query, &requested, limit, page).await?);
+            state
+                .search
+                .results
+                .put(generation, key, found.clone(), crate::cache::TTL);
+            found
+        }
+    };
+    // The next pages of a search are the same search: recorded once.
+    let search_id = if page == 1 {
+        Some(state.analytics.search(
+            query,
+            &requested,
+            found.total as i64,
+            user.map(|u| u.user.id),
+        ))
+    } else {
+        None
+    };
+    Ok(Json(SearchResults {
+        search_id,
+        query: query.to_string(),
+        total: found.total as u64,
+        items: found.items.clone(),
+        locale: found.locale.clone(),
+    }))
+}
+
+/// One page of hits for `query`, with their snippets: the index, then the articles' text.
+async fn search_page(
+    state: &AppState,
+    query: &str,
+    requested: &str,
+    limit: usize,
+    page: usize,
+) -> Result<ResultsPage> {
+    let offset = (page - 1) * limit;
     let index = state.search.clone();
     let task = {
-        let (q1, r1) = (query.to_string(), requested.clone());
+        let (q1, r1) = (query.to_string(), requested.to_string());
         tokio::task::spawn_blocking(move || -> Result<_> {
             let search = |locale: &str| {
                 index
@@ -301,23 +349,11 @@ async fn search(
             locale: locale.clone(),
         })
         .collect();
-    // The next pages of a search are the same search: recorded once.
-    let search_id = if page == 1 {
-        Some(
-            state
-                .analytics
-                .search(query, &requested, total as i64, user.map(|u| u.user.id)),
-        )
-    } else {
-        None
-    };
-    Ok(Json(SearchResults {
-        search_id,
-        query: query.to_string(),
-        total: total as u64,
+    Ok(ResultsPage {
         items,
+        total,
         locale,
-    }))
+    })
 }
 
 #[utoipa::path(post, path = "/kb/articles/{slug}/feedback", tag = "knowledge base", request_body = NewFeedback,
