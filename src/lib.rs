@@ -8,3 +8,4 @@ pub mod i18n;
 pub mod pages;
 pub mod session;
 pub mod time;
+pub mod timers;

@@ -71,6 +71,11 @@ pub fn Header() -> impl IntoView {
                     <LanguageSwitch/>
                     {move || match session.current() {
                         Some(user) => view! {
+                            // Clients open tickets from any page (staff log theirs from the queue). A plain
+                            // link: "Meus chamados" stays the current page of the navigation.
+                            <Show when=move || !session.is_staff()>
+                                <a href="/tickets/new" class="button-link primary">{move || i18n.t("tickets.new")}</a>
+                            </Show>
                             <span class="who">
                                 <span class="who-name">{user.name.clone()}</span>
                                 " "

@@ -16,6 +16,7 @@ use crate::{
     components::kb::{ArticleList, error_text},
     i18n::use_i18n,
     session::use_session,
+    timers::Debounce,
 };
 
 /// Typing pauses this long before a search is sent.
@@ -54,7 +55,7 @@ pub fn Home() -> impl IntoView {
     });
     let text = RwSignal::new(url_query.get_untracked());
     let active = RwSignal::new(None::<usize>);
-    let timer = StoredValue::new(None::<TimeoutHandle>);
+    let timer = Debounce::new();
     let input_ref = NodeRef::<html::Input>::new();
 
     // Back and Forward change the URL: the box follows.
@@ -116,16 +117,13 @@ pub fn Home() -> impl IntoView {
     };
     let on_input = {
         let go_to_query = go_to_query.clone();
+        let timer = timer.clone();
         move |ev: ev::Event| {
             let value = event_target_value(&ev);
             text.set(value.clone());
             active.set(None);
-            if let Some(handle) = timer.get_value() {
-                handle.clear();
-            }
             let go_to_query = go_to_query.clone();
-            let handle = set_timeout_with_handle(move || go_to_query(value), DEBOUNCE).ok();
-            timer.set_value(handle);
+            timer.schedule(move || go_to_query(value), DEBOUNCE);
         }
     };
     let on_keydown = {
@@ -148,9 +146,7 @@ pub fn Home() -> impl IntoView {
                         navigate(&hit_href(&hit, search_id()), Default::default());
                     } else {
                         // Search now, without waiting for the pause.
-                        if let Some(handle) = timer.get_value() {
-                            handle.clear();
-                        }
+                        timer.cancel();
                         go_to_query(text.get_untracked());
                     }
                 }
@@ -175,8 +171,16 @@ pub fn Home() -> impl IntoView {
         <section class="hero">
             <h1>{move || i18n.t("home.title")}</h1>
             <p class="lead">{move || i18n.t("home.lead")}</p>
-            {move || session.current().map(|user| view! {
-                <p>{i18n.tf("home.welcome", &[("name", &user.name)])}</p>
+            {move || session.current().map(|user| {
+                let staff = user.role.is_staff();
+                view! {
+                    <p>{i18n.tf("home.welcome", &[("name", &user.name)])}</p>
+                    {(!staff).then(|| view! {
+                        <p class="hero-actions">
+                            <a href="/tickets/new" class="button-link primary">{move || i18n.t("tickets.new")}</a>
+                        </p>
+                    })}
+                }
             })}
             <form role="search" class="search-form" on:submit=|ev| ev.prevent_default()>
                 <label for="kb-search" class="search-label">{move || i18n.t("kb.search_label")}</label>

@@ -29,6 +29,7 @@ use crate::{
     drafts,
     i18n::{I18n, Locale, use_i18n},
     time,
+    timers::Debounce,
 };
 
 /// The preview follows the text this long after the last keystroke.
@@ -588,22 +589,14 @@ fn EditorForm(loaded: Option<Loaded>) -> impl IntoView {
             preview.dispatch(md);
         }
     });
-    let timer = StoredValue::new(None::<TimeoutHandle>);
+    let timer = Debounce::new();
     Effect::new(move |first: Option<()>| {
         let md = form.body.get();
-        if let Some(handle) = timer.get_value() {
-            handle.clear();
-        }
         if first.is_none() {
+            timer.cancel();
             ask_preview(md);
         } else {
-            timer
-                .set_value(set_timeout_with_handle(move || ask_preview(md), PREVIEW_DEBOUNCE).ok());
-        }
-    });
-    on_cleanup(move || {
-        if let Some(handle) = timer.get_value() {
-            handle.clear();
+            timer.schedule(move || ask_preview(md), PREVIEW_DEBOUNCE);
         }
     });
 

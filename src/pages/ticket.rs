@@ -24,6 +24,7 @@ use crate::{
     pages::{ticket_new::priority_tag, tickets::status_tag},
     session::use_session,
     time,
+    timers::Debounce,
 };
 
 /// How often an open ticket page looks for new events.
@@ -546,12 +547,7 @@ fn ReplyBox(id: i64, staff: bool, me: i64) -> impl IntoView {
             key.get_value(),
         ));
     };
-    let retry_timer = StoredValue::new(None::<TimeoutHandle>);
-    on_cleanup(move || {
-        if let Some(h) = retry_timer.get_value() {
-            h.clear();
-        }
-    });
+    let retry_timer = Debounce::new();
     Effect::new(move |_| match submit.value().get() {
         Some(Ok(_)) => {
             key.set_value(drafts::random_id());
@@ -562,7 +558,7 @@ fn ReplyBox(id: i64, staff: bool, me: i64) -> impl IntoView {
             live.refresh(id, i18n.locale.get_untracked());
         }
         Some(Err(ApiError::Network)) => {
-            retry_timer.set_value(set_timeout_with_handle(send, RETRY).ok());
+            retry_timer.schedule(send, RETRY);
         }
         Some(Err(e)) if e.field("Idempotency-Key").is_some() => key.set_value(drafts::random_id()),
         _ => {}

@@ -21,6 +21,7 @@ use crate::{
     drafts,
     i18n::use_i18n,
     session::use_session,
+    timers::Debounce,
 };
 
 /// After a failed attempt to reach the server, the next try comes this much later.
@@ -144,13 +145,10 @@ fn NewTicketForm() -> impl IntoView {
     // Suggestions from the knowledge base, as the question is typed.
     let typed = Memo::new(move |_| suggestion_query(&subject.get(), &description.get()));
     let settled = RwSignal::new(typed.get_untracked());
-    let timer = StoredValue::new(None::<TimeoutHandle>);
+    let timer = Debounce::new();
     Effect::new(move |_| {
         let value = typed.get();
-        if let Some(handle) = timer.get_value() {
-            handle.clear();
-        }
-        timer.set_value(set_timeout_with_handle(move || settled.set(value), SUGGEST_DEBOUNCE).ok());
+        timer.schedule(move || settled.set(value), SUGGEST_DEBOUNCE);
     });
     let suggestions = LocalResource::new(move || {
         let q = settled.get();
@@ -199,12 +197,7 @@ fn NewTicketForm() -> impl IntoView {
             submit.dispatch((body(), key.get_value()));
         }
     };
-    let retry_timer = StoredValue::new(None::<TimeoutHandle>);
-    on_cleanup(move || {
-        if let Some(h) = retry_timer.get_value() {
-            h.clear();
-        }
-    });
+    let retry_timer = Debounce::new();
     Effect::new(move |_| match submit.value().get() {
         Some(Ok(ticket)) => {
             drafts::clear(&storage_key);
@@ -212,8 +205,7 @@ fn NewTicketForm() -> impl IntoView {
         }
         Some(Err(ApiError::Network)) => {
             // The same key: if the first try did reach the server, this answers the same ticket.
-            let handle = set_timeout_with_handle(send, RETRY).ok();
-            retry_timer.set_value(handle);
+            retry_timer.schedule(send, RETRY);
         }
         Some(Err(e)) if e.field("Idempotency-Key").is_some() => key.set_value(drafts::random_id()),
         _ => {}
