@@ -121,6 +121,9 @@ impl<T> std::ops::Deref for Cached<T> {
     }
 }
 
+/// Active announcements are kept by the reader's language and the locale asked for, if any.
+pub type AnnouncementsKey = (String, Option<String>);
+
 /// The server's read cache.
 #[derive(Default)]
 pub struct ReadCache {
@@ -129,7 +132,7 @@ pub struct ReadCache {
     /// Categories by locale.
     pub categories: Section<String, Arc<Cached<Vec<Category>>>>,
     /// Active announcements by (language, locale filter).
-    pub announcements: Section<(String, Option<String>), Arc<Cached<Vec<Announcement>>>>,
+    pub announcements: Section<AnnouncementsKey, Arc<Cached<Vec<Announcement>>>>,
 }
 
 impl ReadCache {

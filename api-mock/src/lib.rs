@@ -20,6 +20,7 @@ pub mod representation;
 pub mod routes;
 pub mod search;
 pub mod server;
+pub mod sitemap;
 pub mod sla;
 pub mod web;
 
@@ -59,6 +60,9 @@ pub struct Config {
     pub backup: Option<backup::Schedule>,
     /// Addresses that may read `/metrics` without a staff session (a Prometheus server).
     pub metrics_allow: Vec<std::net::IpAddr>,
+    /// The portal's address as its users reach it (`serve --public-url`), for absolute links (the sitemap);
+    /// `None` takes each request's host.
+    pub public_url: Option<String>,
 }
 
 impl Default for Config {
@@ -78,6 +82,7 @@ impl Default for Config {
             sla: sla::Policy::default(),
             backup: None,
             metrics_allow: Vec::new(),
+            public_url: None,
         }
     }
 }

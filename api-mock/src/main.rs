@@ -87,6 +87,10 @@ struct Serve {
     /// or comma-separated in PORTAL_METRICS_ALLOW).
     #[arg(long, env = "PORTAL_METRICS_ALLOW", value_delimiter = ',')]
     metrics_allow: Vec<std::net::IpAddr>,
+    /// The portal's address as its users reach it, e.g. https://suporte.example.com: the sitemap's links.
+    /// Without it, the host each request names.
+    #[arg(long, env = "PORTAL_PUBLIC_URL", value_parser = parse_public_url)]
+    public_url: Option<String>,
     /// Take verified backups into this directory on a schedule (see `portal-api backup`).
     #[arg(long, env = "PORTAL_BACKUP_DIR")]
     backup_dir: Option<PathBuf>,
@@ -227,6 +231,7 @@ async fn serve(args: Serve) -> AnyResult {
         trusted_proxies: args.trusted_proxies,
         secure_cookies: args.secure_cookies,
         metrics_allow: args.metrics_allow,
+        public_url: args.public_url,
         backup: args.backup_dir.map(|dir| backup::Schedule {
             dir,
             every: args.backup_every,
@@ -433,4 +438,17 @@ async fn user(command: UserCommand) -> AnyResult {
         }
     }
     Ok(())
+}
+
+/// `--public-url`: an absolute http(s) address, kept without its trailing slash.
+fn parse_public_url(value: &str) -> Result<String, String> {
+    let url = value.trim().trim_end_matches('/');
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or("the public URL starts with https:// or http://")?;
+    if rest.is_empty() || rest.contains(char::is_whitespace) {
+        return Err("the public URL needs a host, without spaces".into());
+    }
+    Ok(url.to_string())
 }

@@ -6,7 +6,7 @@ use utoipa::OpenApi;
 #[openapi(
     info(title = "Support portal API", version = "1", description = "The REST API of the self-service support portal. See shared/api-contract.md."),
     servers((url = "/api/v1")),
-    paths(crate::metrics::scrape),
+    paths(crate::metrics::scrape, crate::sitemap::sitemap, crate::sitemap::robots),
     components(schemas(api_types::Problem, api_types::FieldError))
 )]
 pub struct ApiDoc;

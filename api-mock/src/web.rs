@@ -51,7 +51,9 @@ pub fn router(state: AppState) -> Router {
         .route("/api", get(api_not_found).fallback(api_not_found))
         .route("/api/{*rest}", get(api_not_found).fallback(api_not_found))
         .route("/healthz", get(crate::routes::health::healthz))
-        .route("/metrics", get(crate::metrics::scrape));
+        .route("/metrics", get(crate::metrics::scrape))
+        .route("/sitemap.xml", get(crate::sitemap::sitemap))
+        .route("/robots.txt", get(crate::sitemap::robots));
 
     if let Some(files) = assets.clone() {
         app = app
@@ -97,7 +99,12 @@ async fn api_not_found() -> Error {
 async fn cache_headers(request: Request, next: Next) -> Response {
     let path = request.uri().path().to_string();
     let mut response = next.run(request).await;
-    if path.starts_with("/api/") || path == "/healthz" || path == "/metrics" {
+    if path.starts_with("/api/")
+        || path == "/healthz"
+        || path == "/metrics"
+        || path == "/sitemap.xml"
+        || path == "/robots.txt"
+    {
         return response;
     }
     let value = if response.status() == StatusCode::OK && is_hashed_asset(&path) {

@@ -440,6 +440,20 @@ async fn every_route_has_a_row_and_answers_as_expected() {
         ),
         row(
             Method::GET,
+            "/sitemap.xml",
+            "/sitemap.xml",
+            None,
+            [200, 200, 200, 200, 200, 200],
+        ),
+        row(
+            Method::GET,
+            "/robots.txt",
+            "/robots.txt",
+            None,
+            [200, 200, 200, 200, 200, 200],
+        ),
+        row(
+            Method::GET,
             "/clients",
             "/clients",
             None,
@@ -499,8 +513,9 @@ async fn every_route_has_a_row_and_answers_as_expected() {
                 let unique = format!("u{n}");
                 serde_json::from_str(&b.to_string().replace("{unique}", &unique)).unwrap()
             });
-            // `/metrics` is documented with the API but served outside `/api/v1`, like `/healthz`.
-            let url = if r.route == "/metrics" {
+            // `/metrics`, the sitemap and robots.txt are documented with the API but served outside
+            // `/api/v1`, like `/healthz`.
+            let url = if ["/metrics", "/sitemap.xml", "/robots.txt"].contains(&r.route) {
                 r.path.clone()
             } else {
                 format!("/api/v1{}", r.path)

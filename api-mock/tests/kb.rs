@@ -1225,3 +1225,112 @@ async fn deflection_counts_client_searches_followed_by_their_own_ticket() {
         an.body
     );
 }
+
+async fn plain(app: &TestApp, path: &str, host: &str) -> (StatusCode, String, String) {
+    let a = app
+        .send(
+            Request::get(path)
+                .header("host", host)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    let content_type = a.headers[axum::http::header::CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .to_string();
+    (
+        a.status,
+        content_type,
+        a.body.as_str().unwrap_or_default().to_string(),
+    )
+}
+
+#[tokio::test]
+async fn the_sitemap_lists_every_published_article_in_both_languages_and_robots_names_it() {
+    let app = TestApp::new().await;
+    let staff = app.session_for(AGENT).await;
+    let (status, content_type, xml) = plain(&app, "/sitemap.xml", "suporte.example.com").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        content_type.starts_with("application/xml"),
+        "{content_type}"
+    );
+    assert!(xml.starts_with("<?xml"));
+    assert!(xml.contains(&format!(
+        "<loc>http://suporte.example.com/kb/{NFE_SLUG}</loc>"
+    )));
+    // An English article and its Portuguese original name each other.
+    assert!(
+        xml.contains("<loc>http://suporte.example.com/kb/checkout-terminal-in-offline-mode</loc>")
+    );
+    assert!(xml.contains(
+        "<xhtml:link rel=\"alternate\" hreflang=\"pt-BR\" href=\"http://suporte.example.com/kb/pdv-em-modo-offline\"/>"
+    ));
+    assert!(
+        xml.contains("<loc>http://suporte.example.com/kb/c/"),
+        "categories"
+    );
+    let published: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM kb_articles WHERE status = 'published'")
+            .fetch_one(&app.repo.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        xml.matches("<lastmod>").count() as i64,
+        published,
+        "one entry per published article"
+    );
+
+    // A draft is not listed; archiving takes an article out.
+    let draft = app
+        .call(
+            Method::POST,
+            "/api/v1/kb/articles",
+            Some(&staff),
+            Some(json!({"title": "Rascunho sobre gaveta de dinheiro", "body_md": "Ainda em escrita.",
+                "category_id": category(&app, "pt-BR").await, "locale": "pt-BR", "tags": [], "status": "draft"})),
+        )
+        .await;
+    assert_eq!(draft.status, StatusCode::CREATED);
+    let nfe = app
+        .call(
+            Method::GET,
+            &format!("/api/v1/kb/articles/{NFE_SLUG}"),
+            None,
+            None,
+        )
+        .await;
+    let gone = app
+        .call(
+            Method::DELETE,
+            &format!("/api/v1/kb/articles/{}", nfe.body["id"]),
+            Some(&staff),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(gone.status, StatusCode::NO_CONTENT);
+    let (_, _, xml) = plain(&app, "/sitemap.xml", "suporte.example.com").await;
+    assert!(!xml.contains(draft.body["slug"].as_str().unwrap()));
+    assert!(!xml.contains(NFE_SLUG));
+
+    let (status, content_type, robots) = plain(&app, "/robots.txt", "suporte.example.com").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(content_type.starts_with("text/plain"));
+    assert!(robots.contains("Disallow: /tickets\n"));
+    assert!(robots.contains("Disallow: /staff\n"));
+    assert!(robots.contains("Disallow: /api/\n"));
+    assert!(robots.contains("Sitemap: http://suporte.example.com/sitemap.xml\n"));
+
+    // The configured public address wins over the request's host, which could be anything.
+    let app = TestApp::with_config(portal_api::Config {
+        public_url: Some("https://ajuda.example.com".into()),
+        ..portal_api::Config::default()
+    })
+    .await;
+    let (_, _, robots) = plain(&app, "/robots.txt", "evil.example").await;
+    assert!(robots.contains("Sitemap: https://ajuda.example.com/sitemap.xml\n"));
+    let (_, _, xml) = plain(&app, "/sitemap.xml", "evil.example").await;
+    assert!(xml.contains("<loc>https://ajuda.example.com/kb/"));
+    assert!(!xml.contains("evil.example"));
+}

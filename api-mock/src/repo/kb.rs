@@ -1033,3 +1033,48 @@ impl Repo {
         Ok((row.get("n"), row.get("followed")))
     }
 }
+
+/// A published article as the sitemap lists it.
+#[derive(Debug, Clone)]
+pub struct SitemapArticle {
+    pub slug: String,
+    pub locale: String,
+    pub updated: chrono::DateTime<chrono::Utc>,
+    /// The article it translates (or its own id): the versions of one article share it.
+    pub group: i64,
+}
+
+impl Repo {
+    /// Up to `limit` published articles (newest change first) and the slugs of the categories that have
+    /// any, for the sitemap.
+    pub async fn sitemap_entries(
+        &self,
+        limit: usize,
+    ) -> sqlx::Result<(Vec<SitemapArticle>, Vec<String>)> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let articles = sqlx::query(
+            "SELECT slug, locale, updated_at, COALESCE(translation_of, id) AS grp FROM kb_articles \
+             WHERE status = 'published' ORDER BY updated_at DESC, id LIMIT ?",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| SitemapArticle {
+            slug: r.get("slug"),
+            locale: r.get("locale"),
+            updated: to_time(r.get("updated_at")),
+            group: r.get("grp"),
+        })
+        .collect();
+        let categories = sqlx::query_scalar(
+            "SELECT c.slug FROM kb_categories c WHERE EXISTS \
+             (SELECT 1 FROM kb_articles a WHERE a.category_id = c.id AND a.status = 'published') \
+             ORDER BY c.locale, c.position, c.slug LIMIT ?",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok((articles, categories))
+    }
+}
