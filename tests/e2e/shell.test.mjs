@@ -2,7 +2,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, newPage, assertNoErrors, assertAccessible, apiLogin, api } from './harness.mjs';
+import { startServer, launchBrowser, newPage, assertNoErrors, assertAccessible, apiLogin, api, signedInPage } from './harness.mjs';
 
 let server;
 let browser;
@@ -122,4 +122,31 @@ test('hashed files are cached for a year and compressed; index.html is revalidat
     assert.equal(r.headers.get('cache-control'), 'public, max-age=31536000, immutable');
     assert.equal(r.headers.get('content-type'), 'application/wasm');
   }
+});
+
+test('a signed-in client finds "Abrir um chamado" in the header of every page and on the home page', async () => {
+  const page = await signedInPage(browser, server.url, 'ana@mercadobompreco.demo', '/');
+  await page.getByRole('heading', { level: 1, name: 'Como podemos ajudar?' }).waitFor();
+  const header = page.getByRole('banner');
+  await page.getByRole('main').getByRole('link', { name: 'Abrir um chamado' }).waitFor();
+  for (const path of ['/', '/kb/emissao-de-nota-fiscal-eletronica-nf-e', '/tickets', '/account/password']) {
+    await page.goto(`${server.url}${path}`);
+    await page.getByRole('heading', { level: 1 }).first().waitFor();
+    const link = header.getByRole('link', { name: 'Abrir um chamado' });
+    await link.waitFor();
+    assert.equal(await link.getAttribute('href'), '/tickets/new', path);
+    // A plain link: "Meus chamados" stays the one current page of the navigation.
+    assert.equal(await link.getAttribute('aria-current'), null, path);
+  }
+  await header.getByRole('link', { name: 'Abrir um chamado' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Abrir um chamado' }).waitFor();
+  await assertAccessible(page);
+  assertNoErrors(page);
+
+  // Staff log tickets from the queue: their header has no such link.
+  const agent = await signedInPage(browser, server.url, 'carla@suporte.demo', '/');
+  await agent.getByRole('heading', { level: 1, name: 'Como podemos ajudar?' }).waitFor();
+  await agent.getByRole('banner').getByRole('link', { name: 'Equipe' }).waitFor();
+  assert.equal(await agent.getByRole('banner').getByRole('link', { name: 'Abrir um chamado' }).count(), 0);
+  assertNoErrors(agent);
 });
