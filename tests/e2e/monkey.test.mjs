@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { startServer, launchBrowser, newPage, signedInPage } from './harness.mjs';
 
 const SEED = Number(process.env.MONKEY_SEED || 20261202);
-const STEPS = Number(process.env.MONKEY_STEPS || 150);
+const STEPS = Number(process.env.MONKEY_STEPS || 120);
 
 let server;
 let browser;
