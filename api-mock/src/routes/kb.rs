@@ -2,7 +2,7 @@
 //! Staff curation (editing, revisions, categories, analytics) is in `curation`; drafts made from tickets
 //! in `drafts`.
 
-mod curation;
+pub mod curation;
 mod drafts;
 
 use std::sync::Arc;
@@ -78,12 +78,14 @@ struct ArticleFilter {
     /// `views`: most viewed first; otherwise by title. (Staff lists: most recently changed first.)
     sort: Option<String>,
     /// Staff only: `draft`, `published`, `archived` or `all`. Without it, published articles only.
+    #[param(pattern = "^(draft|published|archived|all)$")]
     status: Option<String>,
     /// Staff only: words of the title.
     q: Option<String>,
     /// Staff only (with `status`), by readers' votes: `low`, the articles voted "not helpful" at least once
     /// and at least as often as "helpful", most "not helpful" votes first; `high`, the articles voted
-    /// "helpful" more often than not, most "helpful" votes first.
+    /// "helpful" more often than not, most "helpful" votes first. Checked without `status` too (422).
+    #[param(pattern = "^(low|high)?$")]
     helpfulness: Option<String>,
     /// From 1.
     #[param(minimum = 1, maximum = 1_000_000)]
@@ -110,6 +112,18 @@ async fn articles(
     };
     paging.check()?;
     let locale = f.locale.filter(|l| LOCALES.contains(&l.as_str()));
+    // A wrong value is refused even where it would not apply (published articles only).
+    let helpfulness = match f.helpfulness.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some("low") => Some(Helpfulness::Low),
+        Some("high") => Some(Helpfulness::High),
+        Some(_) => {
+            return Err(Error::invalid(
+                "helpfulness",
+                Invalid::OneOf(HELPFULNESS_FILTERS),
+            ));
+        }
+    };
     if let Some(status) = f.status.as_deref() {
         // Articles in any state are for staff only.
         match &user {
@@ -121,15 +135,6 @@ async fn articles(
         if !STATUS_FILTERS.contains(&status) {
             v.add("status", Invalid::OneOf(STATUS_FILTERS));
         }
-        let helpfulness = match f.helpfulness.as_deref().map(str::trim) {
-            None | Some("") => None,
-            Some("low") => Some(Helpfulness::Low),
-            Some("high") => Some(Helpfulness::High),
-            Some(_) => {
-                v.add("helpfulness", Invalid::OneOf(HELPFULNESS_FILTERS));
-                None
-            }
-        };
         v.finish()?;
         let q = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
         let (items, total) = state
@@ -339,9 +344,12 @@ async fn feedback(
     // One vote per visitor: the signed-in user, else the browser's own random id.
     let visitor = match (&user, &body.visitor) {
         (Some(u), _) => format!("user:{}", u.user.id),
-        (None, Some(v)) if !v.trim().is_empty() && v.len() <= 64 => format!("anon:{}", v.trim()),
+        // 64 characters, as the OpenAPI document counts them (not bytes).
+        (None, Some(v)) if !v.trim().is_empty() && v.chars().count() <= 64 => {
+            format!("anon:{}", v.trim())
+        }
         // Without an id of its own, a visitor is its address: one vote per address and article.
-        (None, Some(id)) if id.len() > 64 => {
+        (None, Some(id)) if id.chars().count() > 64 => {
             v.add("visitor", Invalid::TooLong(64));
             String::new()
         }
@@ -404,7 +412,32 @@ async fn get_synonyms(
     Ok(Json(state.repo.synonyms().await?))
 }
 
-#[utoipa::path(put, path = "/kb/synonyms", tag = "knowledge base", request_body = Vec<Vec<String>>,
+/// The synonym groups, for the OpenAPI document: at most 500 groups of 2 to 20 terms (counted once
+/// trimmed, blank ones dropped) of at most 80 characters.
+pub struct SynonymGroups;
+
+impl utoipa::PartialSchema for SynonymGroups {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::{ArrayBuilder, ObjectBuilder, schema::Type};
+        let term = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .min_length(Some(1))
+            .max_length(Some(SYNONYM_TERM_CHARS))
+            .pattern(Some(r"\S"));
+        let group = ArrayBuilder::new()
+            .items(term)
+            .min_items(Some(2))
+            .max_items(Some(SYNONYM_TERMS_MAX));
+        ArrayBuilder::new()
+            .items(group)
+            .max_items(Some(SYNONYM_GROUPS_MAX))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for SynonymGroups {}
+
+#[utoipa::path(put, path = "/kb/synonyms", tag = "knowledge base", request_body = SynonymGroups,
     responses((status = 200, body = Vec<Vec<String>>), (status = 403, body = Problem), (status = 422, body = Problem)))]
 async fn put_synonyms(
     State(state): State<AppState>,
