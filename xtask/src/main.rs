@@ -41,7 +41,7 @@ fn main() -> ExitCode {
         Some("tools") => ensure_build_tools().and_then(|()| ensure_browser_tools()),
         _ => {
             eprintln!(
-                "usage: cargo xtask <command>\n\n  serve            build the portal and start it on http://127.0.0.1:8080 with the demo data\n  test             run every test (format, clippy, unit and API tests, release build, browser tests)\n  build            build the app in release mode into dist/\n  schemathesis     fuzz the API from its OpenAPI document as anonymous, client and staff (part of test;\n                   --role R for one role, and after -- more `st run` options, e.g. --include-path /tickets)\n  bench size       first-visit transfer size of the built app\n  bench search     search index build time, memory and query latency at 10 000 and 100 000 articles\n  bench crash      SIGKILL the server under concurrent writes, restart, check nothing acknowledged is lost (--cycles N)\n  bench writes     durable ticket creations per second from 1, 8 and 32 concurrent clients\n  bench reads      reads per second and p50/p99 per route (oha, 32 connections), then a mixed run at 500/s\n  tools            install the build and browser-test tools"
+                "usage: cargo xtask <command>\n\n  serve            build the portal and start it on http://127.0.0.1:8080 with the demo data\n  test             run every test (format, clippy, unit and API tests, release build, schemathesis beside\n                   the browser tests; --no-browser: neither)\n  build            build the app in release mode into dist/\n  schemathesis     fuzz the API from its OpenAPI document as anonymous, client and staff (part of test;\n                   --role R for one role, and after -- more `st run` options, e.g. --include-path /tickets)\n  bench size       first-visit transfer size of the built app\n  bench search     search index build time, memory and query latency at 10 000 and 100 000 articles\n  bench crash      SIGKILL the server under concurrent writes, restart, check nothing acknowledged is lost (--cycles N)\n  bench writes     durable ticket creations per second from 1, 8 and 32 concurrent clients\n  bench reads      reads per second and p50/p99 per route (oha, 32 connections), then a mixed run at 500/s\n  tools            install the build and browser-test tools"
             );
             Err("unknown command".into())
         }
@@ -199,28 +199,34 @@ fn ensure_build_tools() -> Result {
     Ok(())
 }
 
+/// Installs Debian packages with apt-get (through sudo unless root).
+fn apt_install(packages: &[&str]) -> Result {
+    let sudo = output("id", &["-u"]).is_some_and(|u| u.trim() != "0");
+    let (program, prefix): (&str, Vec<&str>) = if sudo {
+        ("sudo", vec!["apt-get"])
+    } else {
+        ("apt-get", vec![])
+    };
+    let mut update = prefix.clone();
+    update.extend(["update", "-q"]);
+    run(program, &update)?;
+    let mut install = prefix;
+    install.extend(["install", "-y", "-q"]);
+    install.extend(packages);
+    run_in(
+        &root(),
+        program,
+        &install,
+        &[("DEBIAN_FRONTEND", "noninteractive")],
+    )
+}
+
 fn ensure_browser_tools() -> Result {
     if !Path::new("/usr/bin/chromium").exists() {
         say(
             "installing Debian's chromium and chromium-driver (the browser tests run in headless Chromium)",
         );
-        let sudo = output("id", &["-u"]).is_some_and(|u| u.trim() != "0");
-        let (program, prefix): (&str, Vec<&str>) = if sudo {
-            ("sudo", vec!["apt-get"])
-        } else {
-            ("apt-get", vec![])
-        };
-        let mut update = prefix.clone();
-        update.extend(["update", "-q"]);
-        run(program, &update)?;
-        let mut install = prefix;
-        install.extend(["install", "-y", "-q", "chromium", "chromium-driver"]);
-        run_in(
-            &root(),
-            program,
-            &install,
-            &[("DEBIAN_FRONTEND", "noninteractive")],
-        )?;
+        apt_install(&["chromium", "chromium-driver"])?;
     }
     let tests = root().join("tests");
     if !tests.join("node_modules/playwright-core").exists()
@@ -502,16 +508,17 @@ fn test(args: &[String]) -> Result {
     }
     app_build.finish()?;
     check_budget()?;
-    let st = ensure_schemathesis()?;
-    run("cargo", &["build", "--quiet", "--package", "portal-api"])?;
-    let roles: Vec<&str> = SCHEMATHESIS_ROLES.iter().map(|(r, _)| *r).collect();
-    if quick {
-        run_schemathesis(&st, &roles, &[], true)?;
-    } else {
-        ensure_browser_tools()?;
-        // Schemathesis (one Python process and its own server, port and database) runs beside the
-        // browser tests, which mostly wait on the browser: it adds little to their time.
+    if !quick {
+        let st = ensure_schemathesis()?;
+        run("cargo", &["build", "--quiet", "--package", "portal-api"])?;
+        // Schemathesis (one Python process, about one core, with its own server, port and database)
+        // runs beside the browser tests, which mostly wait on the browser: it adds little to their time.
+        let roles: Vec<&str> = SCHEMATHESIS_ROLES.iter().map(|(r, _)| *r).collect();
         let fuzz = std::thread::spawn(move || run_schemathesis(&st, &roles, &[], true));
+        if let Err(e) = ensure_browser_tools() {
+            let _ = fuzz.join();
+            return Err(e);
+        }
         let bin = root().join("target/debug/portal-api");
         let dist = root().join("dist");
         // Each test file starts its own server and database, so two run at once.
@@ -527,7 +534,11 @@ fn test(args: &[String]) -> Result {
         let fuzz = fuzz
             .join()
             .unwrap_or_else(|_| Err("schemathesis panicked".into()));
-        browser.and(fuzz)?;
+        match (browser, fuzz) {
+            (Ok(()), Ok(())) => {}
+            (Err(b), Err(f)) => return Err(format!("{b}; {f}")),
+            (Err(e), Ok(())) | (Ok(()), Err(e)) => return Err(e),
+        }
     }
     say(&format!("every test passed in {:.0?}", started.elapsed()));
     Ok(())
@@ -1039,6 +1050,11 @@ fn ensure_schemathesis() -> Result<PathBuf> {
         "installing schemathesis {SCHEMATHESIS_VERSION} from PyPI into {} (API fuzzing: `cargo xtask schemathesis`)",
         venv.display()
     ));
+    // Debian's python3 makes virtual environments only with python3-venv (ensurepip) installed.
+    if output("python3", &["-c", "import ensurepip"]).is_none() {
+        say("installing Debian's python3-venv (schemathesis runs in a virtual environment)");
+        apt_install(&["python3-venv"])?;
+    }
     let venv_arg = venv.to_string_lossy().to_string();
     run("python3", &["-m", "venv", &venv_arg])?;
     let pip = venv.join("bin/pip").to_string_lossy().to_string();
