@@ -41,7 +41,7 @@ fn main() -> ExitCode {
         Some("tools") => ensure_build_tools().and_then(|()| ensure_browser_tools()),
         _ => {
             eprintln!(
-                "usage: cargo xtask <command>\n\n  serve            build the portal and start it on http://127.0.0.1:8080 with the demo data\n  test             run every test (format, clippy, unit and API tests, release build, schemathesis beside\n                   the browser tests; --no-browser: neither)\n  build            build the app in release mode into dist/\n  schemathesis     fuzz the API from its OpenAPI document as anonymous, client and staff (part of test;\n                   --role R for one role, and after -- more `st run` options, e.g. --include-path /tickets)\n  bench size       first-visit transfer size of the built app\n  bench search     search index build time, memory and query latency at 10 000 and 100 000 articles\n  bench crash      SIGKILL the server under concurrent writes, restart, check nothing acknowledged is lost (--cycles N)\n  bench writes     durable ticket creations per second from 1, 8 and 32 concurrent clients\n  bench reads      reads per second and p50/p99 per route (oha, 32 connections), then a mixed run at 500/s\n  tools            install the build and browser-test tools"
+                "usage: cargo xtask <command>\n\n  serve            build the portal and start it on http://127.0.0.1:8080 with the demo data\n  test             run every test (format, clippy, unit and API tests, release build, schemathesis beside\n                   the browser tests; --no-browser: neither)\n  build            build the app in release mode into dist/\n  schemathesis     fuzz the API from its OpenAPI document as anonymous, client and staff (part of test;\n                   --role R for one role, --logs to keep the reports in files, and after -- more `st run`\n                   options, e.g. --include-path /tickets)\n  bench size       first-visit transfer size of the built app\n  bench search     search index build time, memory and query latency at 10 000 and 100 000 articles\n  bench crash      SIGKILL the server under concurrent writes, restart, check nothing acknowledged is lost (--cycles N)\n  bench writes     durable ticket creations per second from 1, 8 and 32 concurrent clients\n  bench reads      reads per second and p50/p99 per route (oha, 32 connections), then a mixed run at 500/s\n  tools            install the build and browser-test tools"
             );
             Err("unknown command".into())
         }
@@ -1105,8 +1105,9 @@ const SCHEMATHESIS_ROLES: [(&str, Option<&str>); 3] = [
     ("staff", Some("carla@suporte.demo")),
 ];
 
-/// `cargo xtask schemathesis [--role anonymous|client|staff] [-- more st run options]`: the run of
-/// `cargo xtask test`, with its output on the terminal, for one role or all, optionally narrowed.
+/// `cargo xtask schemathesis [--role anonymous|client|staff] [--logs] [-- more st run options]`: the run
+/// of `cargo xtask test`, for one role or all, optionally narrowed; its output on the terminal, or with
+/// `--logs` in `target/schemathesis/ROLE.log` as in `cargo xtask test` (only the failures shown).
 fn schemathesis_command(args: &[String]) -> Result {
     let (ours, extra) = match args.iter().position(|a| a == "--") {
         Some(i) => (&args[..i], &args[i + 1..]),
@@ -1119,7 +1120,7 @@ fn schemathesis_command(args: &[String]) -> Result {
     };
     let st = ensure_schemathesis()?;
     run("cargo", &["build", "--quiet", "--package", "portal-api"])?;
-    run_schemathesis(&st, &roles, extra, false)
+    run_schemathesis(&st, &roles, extra, ours.iter().any(|a| a == "--logs"))
 }
 
 /// Fuzzes the API of a debug `portal-api --demo` (already built) on a free loopback port, with its own

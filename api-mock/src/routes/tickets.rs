@@ -322,7 +322,7 @@ struct TicketQuery {
     #[param(pattern = "^(updated|due)?$")]
     sort: Option<String>,
     /// RFC 3339: only tickets changed after this time.
-    #[param(value_type = Option<super::QueryTime>)]
+    #[param(value_type = Option<super::QueryTime>, inline)]
     since: Option<String>,
 }
 
