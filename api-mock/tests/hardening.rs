@@ -896,6 +896,11 @@ fn the_openapi_document_states_the_servers_own_bounds() {
         &parameter("/tickets", "get", "q")["maxLength"],
         tickets::QUERY_MAX,
     );
+    expect(
+        "GET /kb/search q".into(),
+        &parameter("/kb/search", "get", "q")["maxLength"],
+        portal_api::search::MAX_QUERY_CHARS,
+    );
     for path in ["/tickets", "/tickets/{id}/messages"] {
         expect(
             format!("POST {path} Idempotency-Key"),

@@ -211,12 +211,18 @@ async fn article(
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 struct SearchQuery {
+    /// At most 300 characters once trimmed (422 past that).
+    #[param(max_length = 300)]
     q: Option<String>,
     locale: Option<String>,
-    /// At most 50; 10 by default.
-    limit: Option<usize>,
-    /// Which page of `limit` hits, from 1 (the default) to 20. Only the first page is recorded as a search.
-    page: Option<usize>,
+    /// Hits per page: 10 by default; any other number is taken into 1 to 50 (search as you type is
+    /// forgiving), up to the document's maximum (past it, 400).
+    #[param(value_type = Option<i64>, minimum = 0, maximum = 4_294_967_295_i64)]
+    limit: Option<u32>,
+    /// Which page of `limit` hits, from 1 (the default) to 20 (a larger number is taken as 20, 0 as 1).
+    /// Only the first page is recorded as a search.
+    #[param(value_type = Option<i64>, minimum = 0, maximum = 4_294_967_295_i64)]
+    page: Option<u32>,
 }
 
 #[utoipa::path(get, path = "/kb/search", tag = "knowledge base", params(SearchQuery),
@@ -232,8 +238,8 @@ async fn search(
         return Err(Error::invalid("q", Invalid::TooLong(MAX_QUERY_CHARS)));
     }
     let requested = locale_or_default(q.locale);
-    let limit = q.limit.unwrap_or(10).clamp(1, 50);
-    let page = q.page.unwrap_or(1).clamp(1, MAX_SEARCH_PAGE);
+    let limit = q.limit.unwrap_or(10).clamp(1, 50) as usize;
+    let page = (q.page.unwrap_or(1) as usize).clamp(1, MAX_SEARCH_PAGE);
     let offset = (page - 1) * limit;
     if query.is_empty() {
         return Ok(Json(SearchResults {
