@@ -1195,6 +1195,13 @@ fn run_schemathesis(st: &Path, roles: &[&str], extra: &[String], to_files: bool)
                 schema.clone(),
                 "--checks".into(),
                 "all".into(),
+                // No DELETE of this API erases anything: `DELETE /kb/articles/{id}` archives ("never
+                // erased; it can be published again", its revisions stay readable by staff) and
+                // `DELETE /announcements/{id}` ends one (the record stays), so the 404 after a DELETE
+                // that use_after_free expects would be wrong. (Given in the configuration file instead,
+                // `--checks all` overrides it.)
+                "--exclude-checks".into(),
+                "use_after_free".into(),
                 "--max-examples".into(),
                 SCHEMATHESIS_EXAMPLES.into(),
                 "--seed".into(),
