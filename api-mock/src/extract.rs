@@ -129,8 +129,20 @@ where
 }
 
 /// Parses a JSON body: a missing field is a field error (422), anything else malformed is a 400.
+///
+/// A whole number written with a fraction or an exponent (`3.0`, `1e2`) is the same number to JSON and
+/// to JSON Schema's `integer`, and some clients write every number so: it is taken where an integer is
+/// expected, instead of serde's "invalid type: floating point".
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
-    serde_json::from_slice(bytes).map_err(|e| {
+    let parsed = serde_json::from_slice(bytes).or_else(|e| {
+        if !e.to_string().starts_with("invalid type: floating point") {
+            return Err(e);
+        }
+        let mut value: serde_json::Value = serde_json::from_slice(bytes)?;
+        whole_numbers_as_integers(&mut value);
+        serde_json::from_value(value)
+    });
+    parsed.map_err(|e| {
         let text = e.to_string();
         if let Some(rest) = text.strip_prefix("missing field `")
             && let Some((field, _)) = rest.split_once('`')
@@ -139,6 +151,28 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
         }
         Error::BadRequest(text)
     })
+}
+
+/// Turns every float that is a whole number an `f64` holds exactly (`3.0`; at most 2^53 either way)
+/// into that integer, at any depth. Larger ones stay floats, and refused: `-9223372036854775809` is
+/// read as a float that rounds to `i64::MIN`, and must not become it.
+fn whole_numbers_as_integers(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Number(n) => {
+            if let Some(f) = n.as_f64()
+                && !n.is_i64()
+                && !n.is_u64()
+                && f.fract() == 0.0
+                && f.abs() <= 9_007_199_254_740_992.0
+            {
+                *n = serde_json::Number::from(f as i64);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(whole_numbers_as_integers),
+        Value::Object(fields) => fields.values_mut().for_each(whole_numbers_as_integers),
+        _ => {}
+    }
 }
 
 impl<T: serde::Serialize> IntoResponse for Json<T> {

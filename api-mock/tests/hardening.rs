@@ -616,3 +616,314 @@ fn a_real_server_closes_a_connection_whose_headers_never_finish() {
         got.len()
     );
 }
+
+// What schemathesis checks (`cargo xtask schemathesis`): the OpenAPI document states the server's own
+// bounds, and the server takes what the document allows.
+
+/// A raw JSON body, as a client that writes numbers its own way would send it.
+async fn send_raw(app: &TestApp, method: Method, path: &str, cookie: &str, body: &str) -> Answer {
+    app.send(
+        Request::builder()
+            .method(method)
+            .uri(path)
+            .header("cookie", cookie)
+            .header("content-type", "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap(),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn whole_numbers_written_as_floats_are_integers_and_huge_ones_are_refused() {
+    let app = TestApp::new().await;
+    let staff = app.session_for(AGENT).await;
+    let agent = app.user_id(AGENT).await;
+    let ticket = app
+        .call(
+            Method::GET,
+            "/api/v1/tickets?per_page=1",
+            Some(&staff),
+            None,
+        )
+        .await
+        .body["items"][0]["id"]
+        .as_i64()
+        .unwrap();
+    let path = format!("/api/v1/tickets/{ticket}");
+    let a = send_raw(
+        &app,
+        Method::PATCH,
+        &path,
+        &staff,
+        &format!(r#"{{"assignee_id": {agent}.0}}"#),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    assert_eq!(a.body["assignee"]["id"], agent);
+    let a = send_raw(
+        &app,
+        Method::PATCH,
+        &path,
+        &staff,
+        r#"{"assignee_id": 4.5}"#,
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST, "{:?}", a.body);
+    assert!(is_problem(&a));
+
+    // Past 2^53 a float is no longer exact: -9223372036854775809 would round to i64::MIN.
+    let category = |position: &str| {
+        format!(r#"{{"name": "Fiscal {position}", "locale": "pt-BR", "position": {position}}}"#)
+    };
+    let a = send_raw(
+        &app,
+        Method::POST,
+        "/api/v1/kb/categories",
+        &staff,
+        &category("-9223372036854775809"),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST, "{:?}", a.body);
+    let a = send_raw(
+        &app,
+        Method::POST,
+        "/api/v1/kb/categories",
+        &staff,
+        &category("3e0"),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{:?}", a.body);
+    assert_eq!(a.body["position"], 3);
+}
+
+#[tokio::test]
+async fn a_visitor_id_is_counted_in_characters_as_the_document_says() {
+    let app = TestApp::new().await;
+    let slug = app
+        .call(Method::GET, "/api/v1/kb/articles?per_page=1", None, None)
+        .await
+        .body["items"][0]["slug"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let path = format!("/api/v1/kb/articles/{slug}/feedback");
+    // 64 characters of two bytes each: 128 bytes, within the 64 characters the document allows.
+    let a = app
+        .call(
+            Method::POST,
+            &path,
+            None,
+            Some(json!({"helpful": true, "visitor": "é".repeat(64)})),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::NO_CONTENT, "{:?}", a.body);
+    let a = app
+        .call(
+            Method::POST,
+            &path,
+            None,
+            Some(json!({"helpful": true, "visitor": "é".repeat(65)})),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", a.body);
+    assert_eq!(a.body["errors"][0]["field"], "visitor");
+}
+
+#[tokio::test]
+async fn filters_are_checked_even_where_they_do_not_apply_and_empty_ones_are_absent() {
+    let app = TestApp::new().await;
+    let client = app.session_for(MANAGER_A).await;
+    let staff = app.session_for(AGENT).await;
+    for (path, cookie, field) in [
+        // Only staff lists by helpfulness, and only with `status`: still a wrong value is a 422.
+        (
+            "/api/v1/kb/articles?helpfulness=medium",
+            None,
+            "helpfulness",
+        ),
+        // Staff's queue filters are ignored for a client, but not unchecked.
+        (
+            "/api/v1/tickets?assignee=someone",
+            Some(&client),
+            "assignee",
+        ),
+        (
+            "/api/v1/tickets?escalated=maybe",
+            Some(&client),
+            "escalated",
+        ),
+        ("/api/v1/tickets?since=yesterday", Some(&client), "since"),
+        ("/api/v1/reports/kpis?to=tomorrow", Some(&staff), "to"),
+    ] {
+        let a = app
+            .call(Method::GET, path, cookie.map(String::as_str), None)
+            .await;
+        assert_eq!(
+            a.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{path}: {:?}",
+            a.body
+        );
+        assert!(is_problem(&a), "{path}");
+        assert_eq!(a.body["errors"][0]["field"], field, "{path}");
+    }
+    let all = app
+        .call(Method::GET, "/api/v1/tickets", Some(&client), None)
+        .await;
+    for path in [
+        "/api/v1/tickets?assignee=me",
+        "/api/v1/tickets?since=&status=&escalated=true",
+    ] {
+        let a = app.call(Method::GET, path, Some(&client), None).await;
+        assert_eq!(a.status, StatusCode::OK, "{path}: {:?}", a.body);
+        assert_eq!(
+            a.body["total"], all.body["total"],
+            "{path} filtered a client's list"
+        );
+    }
+    let a = app
+        .call(
+            Method::GET,
+            "/api/v1/reports/kpis?from=&to=",
+            Some(&staff),
+            None,
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+}
+
+#[test]
+fn the_openapi_document_states_the_servers_own_bounds() {
+    use portal_api::routes::{accounts, announcements, kb, tickets};
+    let (_, doc) = portal_api::openapi::split();
+    let doc = serde_json::to_value(&doc).unwrap();
+    let schemas = &doc["components"]["schemas"];
+    let mut wrong = Vec::new();
+    let mut expect = |what: String, value: &Value, bound: usize| {
+        if value.as_u64() != Some(bound as u64) {
+            wrong.push(format!(
+                "{what}: {value} in the document, {bound} in the server"
+            ));
+        }
+    };
+    for (schema, field, max) in [
+        ("NewTicket", "subject", tickets::SUBJECT_MAX),
+        ("NewTicket", "description", tickets::BODY_MAX),
+        ("NewTicket", "category", tickets::CATEGORY_MAX),
+        ("NewMessage", "body", tickets::BODY_MAX),
+        ("MessagePreviewRequest", "body_md", tickets::BODY_MAX),
+        ("NewRating", "comment", tickets::RATING_COMMENT_MAX),
+        ("NewArticle", "title", kb::curation::TITLE_MAX),
+        ("NewArticle", "body_md", kb::curation::BODY_MAX),
+        ("ArticleChange", "title", kb::curation::TITLE_MAX),
+        ("ArticleChange", "body_md", kb::curation::BODY_MAX),
+        ("PreviewRequest", "body_md", kb::curation::BODY_MAX),
+        ("NewCategory", "slug", kb::curation::SLUG_MAX),
+        ("NewCategory", "name", kb::curation::CATEGORY_NAME_MAX),
+        (
+            "NewCategory",
+            "description",
+            kb::curation::CATEGORY_DESCRIPTION_MAX,
+        ),
+        ("NewFeedback", "comment", kb::COMMENT_MAX),
+        ("NewFeedback", "visitor", 64),
+        ("NewAnnouncement", "title", announcements::TITLE_MAX),
+        ("NewAnnouncement", "body_md", announcements::BODY_MAX),
+        ("AnnouncementText", "title", announcements::TITLE_MAX),
+        ("AnnouncementText", "body_md", announcements::BODY_MAX),
+        ("NewOrganization", "name", accounts::NAME_MAX),
+        ("NewUser", "name", accounts::NAME_MAX),
+        ("UserChange", "name", accounts::NAME_MAX),
+        ("NewUser", "password", accounts::PASSWORD_MAX),
+        ("PasswordChange", "new", accounts::PASSWORD_MAX),
+    ] {
+        expect(
+            format!("{schema}.{field} maxLength"),
+            &schemas[schema]["properties"][field]["maxLength"],
+            max,
+        );
+    }
+    expect(
+        "PasswordChange.new minLength".into(),
+        &schemas["PasswordChange"]["properties"]["new"]["minLength"],
+        accounts::PASSWORD_MIN,
+    );
+    for article in ["NewArticle", "ArticleChange"] {
+        expect(
+            format!("{article}.tags maxItems"),
+            &schemas[article]["properties"]["tags"]["maxItems"],
+            kb::curation::TAGS_MAX,
+        );
+    }
+    expect(
+        "TagText maxLength".into(),
+        &schemas["TagText"]["maxLength"],
+        kb::curation::TAG_MAX,
+    );
+    let synonyms = &schemas["SynonymGroups"];
+    expect(
+        "synonym groups".into(),
+        &synonyms["maxItems"],
+        kb::SYNONYM_GROUPS_MAX,
+    );
+    expect(
+        "terms per group".into(),
+        &synonyms["items"]["maxItems"],
+        portal_api::search::SYNONYM_TERMS_MAX,
+    );
+    expect(
+        "synonym term".into(),
+        &synonyms["items"]["items"]["maxLength"],
+        kb::SYNONYM_TERM_CHARS,
+    );
+    let parameter = |path: &str, method: &str, name: &str| -> Value {
+        doc["paths"][path][method]["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap_or_else(|| panic!("{method} {path} has no {name}"))["schema"]
+            .clone()
+    };
+    expect(
+        "GET /kb/analytics days".into(),
+        &parameter("/kb/analytics", "get", "days")["maximum"],
+        kb::curation::ANALYTICS_DAYS_MAX as usize,
+    );
+    expect(
+        "GET /tickets q".into(),
+        &parameter("/tickets", "get", "q")["maxLength"],
+        tickets::QUERY_MAX,
+    );
+    expect(
+        "GET /kb/search q".into(),
+        &parameter("/kb/search", "get", "q")["maxLength"],
+        portal_api::search::MAX_QUERY_CHARS,
+    );
+    for path in ["/tickets", "/tickets/{id}/messages"] {
+        expect(
+            format!("POST {path} Idempotency-Key"),
+            &parameter(path, "post", "Idempotency-Key")["maxLength"],
+            tickets::KEY_MAX,
+        );
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+    // Every reference resolves (a tool skips what it cannot resolve, and says so only in a warning).
+    let text = doc.to_string();
+    let missing: Vec<&str> = text
+        .split("\"#/components/schemas/")
+        .skip(1)
+        .map(|rest| &rest[..rest.find('"').unwrap()])
+        .filter(|name| !schemas[*name].is_object())
+        .collect();
+    assert!(missing.is_empty(), "unresolvable: {missing:?}");
+    // A locale is one of the server's.
+    let locales: Vec<&str> = schemas["LocaleTag"]["enum"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap())
+        .collect();
+    assert_eq!(locales, portal_api::LOCALES);
+}

@@ -405,9 +405,18 @@ async fn absurd_queries_never_fail() {
         "/api/v1/kb/search?q=nota&locale=xx",
         "/api/v1/kb/search?q=nota&limit=0",
         "/api/v1/kb/search?q=nota&limit=100000",
+        "/api/v1/kb/search?q=nota&limit=4294967295&page=4294967295",
     ] {
         let a = app.call(Method::GET, path, None, None).await;
         assert_eq!(a.status, StatusCode::OK, "{path}");
+    }
+    // Past the OpenAPI document's maximum (4294967295) a number is malformed, as the document says.
+    for path in [
+        "/api/v1/kb/search?q=nota&limit=4294967296",
+        "/api/v1/kb/search?q=nota&page=19964744642941743104",
+    ] {
+        let a = app.call(Method::GET, path, None, None).await;
+        assert_eq!(a.status, StatusCode::BAD_REQUEST, "{path}");
     }
 }
 

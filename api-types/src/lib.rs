@@ -9,6 +9,18 @@ use serde::{Deserialize, Serialize};
 #[cfg(feature = "openapi")]
 use utoipa::ToSchema;
 
+/// The locales the portal speaks, for the OpenAPI document: request fields that take a locale are
+/// plain strings here (the server answers 422 with the choices for any other) and this type in the
+/// document.
+#[cfg(feature = "openapi")]
+#[derive(Serialize, ToSchema)]
+pub enum LocaleTag {
+    #[serde(rename = "pt-BR")]
+    PtBr,
+    #[serde(rename = "en")]
+    En,
+}
+
 /// One field that failed validation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
@@ -155,6 +167,10 @@ pub struct Organization {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewOrganization {
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 120, pattern = r"\S")
+    )]
     pub name: String,
 }
 
@@ -194,15 +210,22 @@ pub struct PasswordChange {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewUser {
+    #[cfg_attr(feature = "openapi", schema(max_length = 254))]
     pub email: String,
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 120, pattern = r"\S")
+    )]
     pub name: String,
     pub role: Role,
     #[serde(default)]
     pub organization_id: Option<i64>,
     #[serde(default)]
     pub org_role: Option<OrgRole>,
+    #[cfg_attr(feature = "openapi", schema(min_length = 10, max_length = 200))]
     pub password: String,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<LocaleTag>))]
     pub locale: Option<String>,
 }
 
@@ -211,6 +234,10 @@ pub struct NewUser {
 #[serde(deny_unknown_fields)]
 pub struct UserChange {
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 120, pattern = r"\S")
+    )]
     pub name: Option<String>,
     #[serde(default)]
     pub role: Option<Role>,
@@ -252,17 +279,27 @@ pub struct Announcement {
 #[serde(deny_unknown_fields)]
 pub struct NewAnnouncement {
     pub kind: AnnouncementKind,
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 160, pattern = r"\S")
+    )]
     pub title: String,
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 10000, pattern = r"\S")
+    )]
     pub body_md: String,
     #[serde(default)]
     pub starts_at: Option<DateTime<Utc>>,
     #[serde(default)]
     pub ends_at: Option<DateTime<Utc>>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<LocaleTag>))]
     pub locale: Option<String>,
     /// The same announcement in other languages: a reader whose language has a text here sees it instead
-    /// of `title` and `body_md`.
+    /// of `title` and `body_md`. One per language, none in `locale`'s.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 2))]
     pub translations: Vec<AnnouncementText>,
 }
 
@@ -271,8 +308,17 @@ pub struct NewAnnouncement {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AnnouncementText {
+    #[cfg_attr(feature = "openapi", schema(value_type = LocaleTag))]
     pub locale: String,
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 160, pattern = r"\S")
+    )]
     pub title: String,
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 10000, pattern = r"\S")
+    )]
     pub body_md: String,
 }
 
@@ -401,6 +447,7 @@ pub struct SearchResults {
 pub struct NewFeedback {
     pub helpful: bool,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 2000))]
     pub comment: Option<String>,
     #[serde(default)]
     pub search_id: Option<i64>,
@@ -420,11 +467,23 @@ pub struct NewFeedback {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewArticle {
+    /// At most 200 characters.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 200, pattern = r"\S")
+    )]
     pub title: String,
+    /// Markdown, not blank, at most 100 000 characters. (The document has no `pattern` for "not blank"
+    /// here: with one, schemathesis cannot make a valid body within this length.)
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 100000))]
     pub body_md: String,
     pub category_id: i64,
+    #[cfg_attr(feature = "openapi", schema(value_type = LocaleTag))]
     pub locale: String,
+    /// At most 20 different tags (compared without case; blank ones are dropped) of at most 40
+    /// characters each.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 20, value_type = Vec<TagText>))]
     pub tags: Vec<String>,
     /// `draft` when absent.
     #[serde(default)]
@@ -439,11 +498,23 @@ pub struct NewArticle {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ArticleChange {
+    /// At most 200 characters.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 200, pattern = r"\S")
+    )]
     pub title: String,
+    /// Markdown, not blank, at most 100 000 characters. (The document has no `pattern` for "not blank"
+    /// here: with one, schemathesis cannot make a valid body within this length.)
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 100000))]
     pub body_md: String,
     pub category_id: i64,
+    #[cfg_attr(feature = "openapi", schema(value_type = LocaleTag))]
     pub locale: String,
+    /// At most 20 different tags (compared without case; blank ones are dropped) of at most 40
+    /// characters each.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 20, value_type = Vec<TagText>))]
     pub tags: Vec<String>,
     /// The current status when absent.
     #[serde(default)]
@@ -489,11 +560,38 @@ pub struct Revision {
     pub created_at: DateTime<Utc>,
 }
 
+/// An article's tag, for the OpenAPI document: at most 40 characters.
+#[cfg(feature = "openapi")]
+pub struct TagText;
+
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for TagText {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .max_length(Some(40))
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl ToSchema for TagText {}
+
 /// `POST /kb/preview`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PreviewRequest {
+    #[cfg_attr(feature = "openapi", schema(max_length = 100000))]
+    pub body_md: String,
+}
+
+/// `POST /tickets/preview`: a message as it will be shown (at most a message's 20 000 characters).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct MessagePreviewRequest {
+    #[cfg_attr(feature = "openapi", schema(max_length = 20000))]
     pub body_md: String,
 }
 
@@ -546,6 +644,7 @@ pub struct ArticleDraftRequest {
     pub category_id: Option<i64>,
     /// The requester's language when absent.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<LocaleTag>))]
     pub locale: Option<String>,
 }
 
@@ -554,12 +653,23 @@ pub struct ArticleDraftRequest {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewCategory {
-    /// Made from the name when absent (on a change: the slug stays as it was).
+    /// Made from the name when absent or empty (on a change: the slug stays as it was). Lower-case
+    /// letters without accents, digits and dashes, not at either end; unique (422 when taken).
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_length = 80, pattern = r"^([a-z0-9]([a-z0-9-]*[a-z0-9])?)?$")
+    )]
     pub slug: Option<String>,
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 100, pattern = r"\S")
+    )]
     pub name: String,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 500))]
     pub description: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = LocaleTag))]
     pub locale: String,
     #[serde(default)]
     pub position: i64,
@@ -702,13 +812,22 @@ pub struct EventAuthor {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewTicket {
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 200, pattern = r"\S")
+    )]
     pub subject: String,
     /// Markdown.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 20000, pattern = r"\S")
+    )]
     pub description: String,
     #[serde(default)]
     pub priority: Option<Priority>,
     /// A knowledge-base category slug, when the client picked one.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 80))]
     pub category: Option<String>,
     #[serde(default)]
     pub channel: Option<Channel>,
@@ -769,6 +888,7 @@ pub struct NewRating {
     #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 5))]
     pub score: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 2000))]
     pub comment: Option<String>,
 }
 
@@ -825,6 +945,10 @@ pub struct Ticket {
 #[serde(deny_unknown_fields)]
 pub struct NewMessage {
     /// Markdown.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 20000, pattern = r"\S")
+    )]
     pub body: String,
     /// A note internal to staff (staff only).
     #[serde(default)]

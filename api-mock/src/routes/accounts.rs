@@ -33,7 +33,9 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 pub const PASSWORD_MIN: usize = 10;
-const PASSWORD_MAX: usize = 200;
+pub const PASSWORD_MAX: usize = 200;
+/// A person's or an organization's name.
+pub const NAME_MAX: usize = 120;
 
 #[utoipa::path(post, path = "/auth/login", tag = "accounts", request_body = Login,
     responses((status = 200, body = User), (status = 401, body = Problem), (status = 429, body = Problem)))]
@@ -178,7 +180,7 @@ async fn create_organization(
     Json(body): Json<NewOrganization>,
 ) -> Result<(StatusCode, Json<Organization>)> {
     let mut v = Validator::new();
-    v.text("name", &body.name, 120);
+    v.text("name", &body.name, NAME_MAX);
     v.finish()?;
     let org = state
         .repo
@@ -225,7 +227,7 @@ async fn list_clients(State(state): State<AppState>, _staff: Staff) -> Result<Js
 pub async fn add_user(state_repo: &crate::repo::Repo, body: NewUser) -> Result<User> {
     let mut v = Validator::new();
     v.email("email", &body.email);
-    v.text("name", &body.name, 120);
+    v.text("name", &body.name, NAME_MAX);
     check_password(&mut v, "password", &body.password);
     v.locale("locale", body.locale.as_deref());
     let client = body.role == Role::Client;
@@ -291,7 +293,7 @@ async fn update_user(
         .user;
     let mut v = Validator::new();
     if let Some(name) = &body.name {
-        v.text("name", name, 120);
+        v.text("name", name, NAME_MAX);
     }
     let new_role = body.role.unwrap_or(current.role);
     if (new_role == Role::Client) != (current.role == Role::Client) {

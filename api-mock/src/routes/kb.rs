@@ -2,7 +2,7 @@
 //! Staff curation (editing, revisions, categories, analytics) is in `curation`; drafts made from tickets
 //! in `drafts`.
 
-mod curation;
+pub mod curation;
 mod drafts;
 
 use std::sync::Arc;
@@ -83,12 +83,14 @@ struct ArticleFilter {
     /// `views`: most viewed first; otherwise by title. (Staff lists: most recently changed first.)
     sort: Option<String>,
     /// Staff only: `draft`, `published`, `archived` or `all`. Without it, published articles only.
+    #[param(pattern = "^(draft|published|archived|all)$")]
     status: Option<String>,
     /// Staff only: words of the title.
     q: Option<String>,
     /// Staff only (with `status`), by readers' votes: `low`, the articles voted "not helpful" at least once
     /// and at least as often as "helpful", most "not helpful" votes first; `high`, the articles voted
-    /// "helpful" more often than not, most "helpful" votes first.
+    /// "helpful" more often than not, most "helpful" votes first. Checked without `status` too (422).
+    #[param(pattern = "^(low|high)?$")]
     helpfulness: Option<String>,
     /// From 1.
     #[param(minimum = 1, maximum = 1_000_000)]
@@ -115,6 +117,18 @@ async fn articles(
     };
     paging.check()?;
     let locale = f.locale.filter(|l| LOCALES.contains(&l.as_str()));
+    // A wrong value is refused even where it would not apply (published articles only).
+    let helpfulness = match f.helpfulness.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some("low") => Some(Helpfulness::Low),
+        Some("high") => Some(Helpfulness::High),
+        Some(_) => {
+            return Err(Error::invalid(
+                "helpfulness",
+                Invalid::OneOf(HELPFULNESS_FILTERS),
+            ));
+        }
+    };
     if let Some(status) = f.status.as_deref() {
         // Articles in any state are for staff only.
         match &user {
@@ -126,15 +140,6 @@ async fn articles(
         if !STATUS_FILTERS.contains(&status) {
             v.add("status", Invalid::OneOf(STATUS_FILTERS));
         }
-        let helpfulness = match f.helpfulness.as_deref().map(str::trim) {
-            None | Some("") => None,
-            Some("low") => Some(Helpfulness::Low),
-            Some("high") => Some(Helpfulness::High),
-            Some(_) => {
-                v.add("helpfulness", Invalid::OneOf(HELPFULNESS_FILTERS));
-                None
-            }
-        };
         v.finish()?;
         let q = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
         let (items, total) = state
@@ -214,12 +219,18 @@ async fn article(
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 struct SearchQuery {
+    /// At most 300 characters once trimmed (422 past that).
+    #[param(max_length = 300)]
     q: Option<String>,
     locale: Option<String>,
-    /// At most 50; 10 by default.
-    limit: Option<usize>,
-    /// Which page of `limit` hits, from 1 (the default) to 20. Only the first page is recorded as a search.
-    page: Option<usize>,
+    /// Hits per page: 10 by default; any other number is taken into 1 to 50 (search as you type is
+    /// forgiving), up to the document's maximum (past it, 400).
+    #[param(value_type = Option<i64>, minimum = 0, maximum = 4_294_967_295_i64)]
+    limit: Option<u32>,
+    /// Which page of `limit` hits, from 1 (the default) to 20 (a larger number is taken as 20, 0 as 1).
+    /// Only the first page is recorded as a search.
+    #[param(value_type = Option<i64>, minimum = 0, maximum = 4_294_967_295_i64)]
+    page: Option<u32>,
 }
 
 #[utoipa::path(get, path = "/kb/search", tag = "knowledge base", params(SearchQuery),
@@ -235,8 +246,8 @@ async fn search(
         return Err(Error::invalid("q", Invalid::TooLong(MAX_QUERY_CHARS)));
     }
     let requested = locale_or_default(q.locale);
-    let limit = q.limit.unwrap_or(10).clamp(1, 50);
-    let page = q.page.unwrap_or(1).clamp(1, MAX_SEARCH_PAGE);
+    let limit = q.limit.unwrap_or(10).clamp(1, 50) as usize;
+    let page = (q.page.unwrap_or(1) as usize).clamp(1, MAX_SEARCH_PAGE);
     if query.is_empty() {
         return Ok(Json(SearchResults {
             search_id: None,
@@ -375,9 +386,12 @@ async fn feedback(
     // One vote per visitor: the signed-in user, else the browser's own random id.
     let visitor = match (&user, &body.visitor) {
         (Some(u), _) => format!("user:{}", u.user.id),
-        (None, Some(v)) if !v.trim().is_empty() && v.len() <= 64 => format!("anon:{}", v.trim()),
+        // 64 characters, as the OpenAPI document counts them (not bytes).
+        (None, Some(v)) if !v.trim().is_empty() && v.chars().count() <= 64 => {
+            format!("anon:{}", v.trim())
+        }
         // Without an id of its own, a visitor is its address: one vote per address and article.
-        (None, Some(id)) if id.len() > 64 => {
+        (None, Some(id)) if id.chars().count() > 64 => {
             v.add("visitor", Invalid::TooLong(64));
             String::new()
         }
@@ -440,7 +454,32 @@ async fn get_synonyms(
     Ok(Json(state.repo.synonyms().await?))
 }
 
-#[utoipa::path(put, path = "/kb/synonyms", tag = "knowledge base", request_body = Vec<Vec<String>>,
+/// The synonym groups, for the OpenAPI document: at most 500 groups of 2 to 20 terms (counted once
+/// trimmed, blank ones dropped) of at most 80 characters.
+pub struct SynonymGroups;
+
+impl utoipa::PartialSchema for SynonymGroups {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::{ArrayBuilder, ObjectBuilder, schema::Type};
+        let term = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .min_length(Some(1))
+            .max_length(Some(SYNONYM_TERM_CHARS))
+            .pattern(Some(r"\S"));
+        let group = ArrayBuilder::new()
+            .items(term)
+            .min_items(Some(2))
+            .max_items(Some(SYNONYM_TERMS_MAX));
+        ArrayBuilder::new()
+            .items(group)
+            .max_items(Some(SYNONYM_GROUPS_MAX))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for SynonymGroups {}
+
+#[utoipa::path(put, path = "/kb/synonyms", tag = "knowledge base", request_body = SynonymGroups,
     responses((status = 200, body = Vec<Vec<String>>), (status = 403, body = Problem), (status = 422, body = Problem)))]
 async fn put_synonyms(
     State(state): State<AppState>,

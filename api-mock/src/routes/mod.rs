@@ -23,6 +23,33 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(tickets::router())
 }
 
+/// A time in a query string, for the OpenAPI document: RFC 3339, or empty for "not given" (as a form
+/// sends an empty field); anything else answers 422.
+pub struct QueryTime;
+
+impl utoipa::PartialSchema for QueryTime {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::{
+            ObjectBuilder, OneOfBuilder,
+            schema::{KnownFormat, SchemaFormat, Type},
+        };
+        OneOfBuilder::new()
+            .item(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime))),
+            )
+            .item(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .max_length(Some(0)),
+            )
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for QueryTime {}
+
 /// `?page=&per_page=`, within the contract's bounds (see `check`).
 #[derive(Debug, Clone, Copy, serde::Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]

@@ -31,8 +31,10 @@ pub const ESCALATED_MAX: i64 = 50;
 #[into_params(parameter_in = Query)]
 struct PeriodQuery {
     /// RFC 3339; the default is 30 days before `to`.
+    #[param(value_type = Option<super::QueryTime>, inline)]
     from: Option<String>,
     /// RFC 3339, exclusive; the default is now.
+    #[param(value_type = Option<super::QueryTime>, inline)]
     to: Option<String>,
 }
 

@@ -14,8 +14,9 @@
 //! - `resolved_at` is set on entering `resolved` or `closed` and cleared when the ticket is active again.
 
 use api_types::{
-    Channel, NewMessage, NewRating, NewTicket, OrgRole, Page, Preview, PreviewRequest, Priority,
-    Problem, Role, Ticket, TicketEvent, TicketPatch, TicketRating, TicketStatus, TicketSummary,
+    Channel, MessagePreviewRequest, NewMessage, NewRating, NewTicket, OrgRole, Page, Preview,
+    Priority, Problem, Role, Ticket, TicketEvent, TicketPatch, TicketRating, TicketStatus,
+    TicketSummary,
 };
 use axum::{
     extract::State,
@@ -54,9 +55,12 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// `POST /tickets/preview`: the Markdown of a ticket or a message rendered and sanitized exactly as it
 /// will be shown, for the portal's preview (any signed-in user).
-#[utoipa::path(post, path = "/tickets/preview", tag = "tickets", request_body = PreviewRequest,
+#[utoipa::path(post, path = "/tickets/preview", tag = "tickets", request_body = MessagePreviewRequest,
     responses((status = 200, body = Preview), (status = 401, body = Problem), (status = 422, body = Problem)))]
-async fn preview(_user: CurrentUser, Json(body): Json<PreviewRequest>) -> Result<Json<Preview>> {
+async fn preview(
+    _user: CurrentUser,
+    Json(body): Json<MessagePreviewRequest>,
+) -> Result<Json<Preview>> {
     let mut v = Validator::new();
     if body.body_md.chars().count() > BODY_MAX {
         v.add("body_md", Invalid::TooLong(BODY_MAX));
@@ -289,8 +293,10 @@ pub fn client_status_change(
 #[into_params(parameter_in = Query)]
 struct TicketQuery {
     /// `open`, `pending`, `resolved`, `closed`, `active` (open or pending) or `all` (the default).
+    #[param(pattern = "^(open|pending|resolved|closed|active|all)?$")]
     status: Option<String>,
     /// Words in the subject, description or messages (accents and case are ignored).
+    #[param(max_length = 200)]
     q: Option<String>,
     /// From 1.
     #[param(minimum = 1, maximum = 1_000_000)]
@@ -299,16 +305,24 @@ struct TicketQuery {
     #[param(minimum = 1, maximum = 100)]
     per_page: Option<u32>,
     /// Managers: `organization` (the default) or `mine`.
+    #[param(pattern = "^(organization|mine)?$")]
     scope: Option<String>,
-    /// Staff: `me`, `none` or a user id.
+    /// Staff: `me`, `none` or a user id (checked, and ignored, for clients).
+    #[param(pattern = "^(me|none|[0-9]{1,18})?$")]
     assignee: Option<String>,
+    #[param(pattern = "^(low|normal|high|urgent)?$")]
     priority: Option<String>,
     /// `true`: only tickets whose next target is past or due within an hour.
+    #[param(pattern = "^(true|false|1|0)?$")]
     breaching: Option<String>,
+    /// Staff: only escalated (`true`) or not escalated (`false`) tickets (checked, and ignored, for clients).
+    #[param(pattern = "^(true|false|1|0)?$")]
     escalated: Option<String>,
     /// `due`: the next target first; otherwise the most recently changed first.
+    #[param(pattern = "^(updated|due)?$")]
     sort: Option<String>,
     /// RFC 3339: only tickets changed after this time.
+    #[param(value_type = Option<super::QueryTime>, inline)]
     since: Option<String>,
 }
 
@@ -368,9 +382,8 @@ fn filter_from(user: &CurrentUser, q: TicketQuery, now: i64) -> Result<TicketFil
             None
         }),
     };
-    // Staff's queue filters mean nothing to a client: they are ignored there.
+    // Staff's queue filters mean nothing to a client: they are checked, then ignored there.
     let assignee = match q.assignee.as_deref() {
-        _ if !staff => None,
         None | Some("") => None,
         Some("me") => Some(AssigneeFilter::User(user.user.id)),
         Some("none") => Some(AssigneeFilter::Nobody),
@@ -422,8 +435,8 @@ fn filter_from(user: &CurrentUser, q: TicketQuery, now: i64) -> Result<TicketFil
         statuses,
         q: text.map(fold),
         priority,
-        assignee,
         due_before: (breaching == Some(true)).then_some(now + BREACHING_WITHIN_MS),
+        assignee: if staff { assignee } else { None },
         escalated: if staff { escalated } else { None },
         since,
         sort_due,
@@ -461,7 +474,8 @@ async fn list(
 }
 
 #[utoipa::path(post, path = "/tickets", tag = "tickets", request_body = NewTicket,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key and body answers the same ticket")),
+    params(("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = "^[!-~]{1,255}$",
+        description = "Retrying with the same key and body answers the same ticket (1 to 255 visible ASCII characters, a UUID for instance)")),
     responses((status = 201, body = Ticket), (status = 401, body = Problem), (status = 422, body = Problem)))]
 async fn create(
     State(state): State<AppState>,
@@ -659,7 +673,8 @@ async fn update(
 
 #[utoipa::path(post, path = "/tickets/{id}/messages", tag = "tickets", request_body = NewMessage,
     params(("id" = i64, Path, description = "Ticket id"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key and body answers the same event")),
+        ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = "^[!-~]{1,255}$",
+        description = "Retrying with the same key and body answers the same event (1 to 255 visible ASCII characters, a UUID for instance)")),
     responses((status = 201, body = TicketEvent), (status = 401, body = Problem), (status = 403, body = Problem),
         (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 async fn post_message(

@@ -608,6 +608,7 @@ async fn update_category(
 #[into_params(parameter_in = Query)]
 struct AnalyticsQuery {
     /// The period, in days up to now: 1 to 365, 30 by default.
+    #[param(minimum = 1, maximum = 365)]
     days: Option<u32>,
 }
 
