@@ -271,6 +271,13 @@ async fn every_route_has_a_row_and_answers_as_expected() {
         ),
         row(
             Method::POST,
+            "/kb/searches",
+            "/kb/searches",
+            Some(json!({"q": "sangria", "visitor": "{unique}"})),
+            [200; 6],
+        ),
+        row(
+            Method::POST,
             "/kb/articles/{slug}/feedback",
             "/kb/articles/como-fazer-uma-sangria-no-caixa/feedback",
             Some(json!({"helpful": true, "visitor": "{unique}"})),

@@ -6,4 +6,5 @@ pub mod guard;
 pub mod header;
 pub mod kb;
 pub mod rating;
+pub mod settled;
 pub mod staff_kb_nav;

@@ -244,3 +244,48 @@ test('a search shows how many articles it found and a way to see all of them, a 
   assert.equal(seen, count);
   assertNoErrors(page);
 });
+
+test('analytics count the search a reader settled on, once, and no staff search', async () => {
+  const staff = await apiLogin(server.url, 'carla@suporte.demo');
+  const recorded = async (re) => (await api(server.url, staff, 'GET', '/kb/analytics?days=1')).body.top_queries
+    .filter((q) => re.test(q.query));
+
+  // A visitor types slowly: every pause shows results, and the result opened is the search.
+  const page = await newPage(browser);
+  await page.goto(`${server.url}/`);
+  const box = page.getByLabel('Pesquise na base de conhecimento');
+  await box.pressSequentially('sangria', { delay: 350 });
+  const results = page.getByRole('region', { name: 'Resultados' });
+  await results.getByRole('option', { name: /sangria/i }).first().waitFor();
+  await results.getByRole('option').first().click();
+  await page.waitForURL(/\/kb\/[^?]+\?search_id=\d+/);
+  await page.getByRole('heading', { level: 1 }).waitFor();
+  // Back, and the same `?q=` link opened again after the settling pause, are the same search.
+  await page.goBack();
+  await results.getByRole('option').first().waitFor();
+  await page.goto(`${server.url}/?q=sangria`);
+  await results.getByRole('option').first().waitFor();
+  await page.waitForTimeout(2500);
+  assertNoErrors(page);
+
+  // An agent checking the knowledge base is not a reader.
+  const agent = await signedIn('carla@suporte.demo', '/');
+  await agent.getByLabel('Pesquise na base de conhecimento').fill('cupom fiscal');
+  await agent.getByRole('region', { name: 'Resultados' }).getByRole('option').first().waitFor();
+  await agent.getByLabel('Pesquise na base de conhecimento').blur();
+  await agent.waitForTimeout(2500);
+  assertNoErrors(agent);
+
+  // A client typing a ticket's subject: the suggestions follow, the subject left is the one search.
+  const client = await signedIn('ana@mercadobompreco.demo', '/tickets/new');
+  await client.getByLabel('Assunto').pressSequentially('Balança não pesa', { delay: 450 });
+  await client.getByRole('complementary').getByRole('link').first().waitFor();
+  await client.getByLabel('Descreva o problema').click();
+  await client.waitForTimeout(1000);
+  await assertAccessible(client);
+  assertNoErrors(client);
+
+  assert.deepEqual(await recorded(/^s/), [{ query: 'sangria', count: 1 }]);
+  assert.deepEqual(await recorded(/cupom/), []);
+  assert.deepEqual(await recorded(/^bal/), [{ query: 'balança não pesa', count: 1 }]);
+});
