@@ -8,3 +8,4 @@ pub mod kb;
 pub mod rating;
 pub mod settled;
 pub mod staff_kb_nav;
+pub mod table;

@@ -13,6 +13,7 @@ use leptos_router::{components::A, hooks::use_query_map};
 use crate::{
     api::{self, ApiError},
     components::guard::RequireUser,
+    components::table::TableScroll,
     i18n::{Locale, use_i18n},
     time,
 };
@@ -407,7 +408,7 @@ fn TrendChart(days: Vec<CsatDay>) -> impl IntoView {
         })
         .collect();
     view! {
-        <figure class="chart">
+        <figure class="chart" tabindex="0">
             <figcaption id="trend-caption">{move || i18n.t("dashboard.trend")}</figcaption>
             <svg class="chart-svg" viewBox=format!("0 0 {CHART_W} {CHART_H}") role="img"
                 aria-labelledby="trend-title trend-desc">
@@ -479,7 +480,7 @@ fn HistogramChart(buckets: Vec<HistogramBucket>) -> impl IntoView {
         .collect::<Vec<_>>()
         .join("; ");
     view! {
-        <figure class="chart">
+        <figure class="chart" tabindex="0">
             <figcaption>{move || i18n.t("dashboard.histogram")}</figcaption>
             <svg class="chart-svg" viewBox=format!("0 0 {CHART_W} {CHART_H}") role="img"
                 aria-labelledby="histogram-title histogram-desc">
@@ -581,7 +582,7 @@ fn AgentTable(
     view! {
         <section class="dashboard-section" aria-labelledby="agents-title">
             <h2 id="agents-title">{move || i18n.t("dashboard.agents")}</h2>
-            <div class="table-scroll">
+            <TableScroll label=Signal::derive(move || i18n.t("dashboard.agents"))>
                 <table class="agents">
                     <thead>
                         <tr>
@@ -633,7 +634,7 @@ fn AgentTable(
                         }).collect_view()}
                     </tbody>
                 </table>
-            </div>
+            </TableScroll>
         </section>
     }
 }

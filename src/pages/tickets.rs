@@ -12,6 +12,7 @@ use leptos_router::{
 
 use crate::{
     api::{self, TicketQuery, enc},
+    components::table::TableScroll,
     components::{guard::RequireUser, kb::error_text},
     i18n::use_i18n,
     pages::ticket_new::priority_tag,
@@ -259,6 +260,7 @@ fn TicketTable(items: Vec<TicketSummary>, staff: bool) -> impl IntoView {
     let i18n = use_i18n();
     let now = time::now();
     view! {
+        <TableScroll label=Signal::derive(move || i18n.t("tickets.title"))>
         <table class="ticket-table">
             <caption class="visually-hidden">{move || i18n.t("tickets.title")}</caption>
             <thead>
@@ -305,5 +307,6 @@ fn TicketTable(items: Vec<TicketSummary>, staff: bool) -> impl IntoView {
                 }).collect_view()}
             </tbody>
         </table>
+        </TableScroll>
     }
 }

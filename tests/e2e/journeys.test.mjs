@@ -289,3 +289,59 @@ test('analytics count the search a reader settled on, once, and no staff search'
   assert.deepEqual(await recorded(/cupom/), []);
   assert.deepEqual(await recorded(/^bal/), [{ query: 'balança não pesa', count: 1 }]);
 });
+
+test('at 360 px no page scrolls sideways, and the dashboard\'s chart labels stay readable', async () => {
+  const slug = 'como-fazer-uma-sangria-no-caixa';
+  const pages = [
+    ['ana@mercadobompreco.demo', '/tickets?status=all', 'Meus chamados'],
+    ['carla@suporte.demo', '/tickets', /./],
+    ['carla@suporte.demo', '/tickets/new', 'Abrir um chamado'],
+    ['carla@suporte.demo', '/staff/kb', /./],
+    ['carla@suporte.demo', `/staff/kb/articles/${slug}`, /./],
+    ['carla@suporte.demo', `/staff/kb/articles/${slug}/history`, /./],
+    ['carla@suporte.demo', '/staff/dashboard', /Painel/],
+  ];
+  for (const [who, path, heading] of pages) {
+    const page = await signedIn(who, path);
+    await page.setViewportSize({ width: 360, height: 740 });
+    await page.getByRole('heading', { level: 1, name: heading }).waitFor();
+    await page.waitForLoadState('networkidle');
+    const { scrollWidth, innerWidth } = await page.evaluate(() => ({
+      scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth,
+    }));
+    assert.ok(scrollWidth <= innerWidth, `${path} is ${scrollWidth} px wide in a ${innerWidth} px window`);
+    await assertAccessible(page);
+    assertNoErrors(page);
+    await page.context().close();
+  }
+  const dashboard = await signedIn('carla@suporte.demo', '/staff/dashboard');
+  await dashboard.setViewportSize({ width: 360, height: 740 });
+  await dashboard.getByRole('img', { name: /Satisfação|satisfação/ }).first().waitFor();
+  const smallest = await dashboard.evaluate(() => Math.min(...[...document.querySelectorAll('svg text')].map((t) => {
+    const svg = t.ownerSVGElement;
+    return parseFloat(getComputedStyle(t).fontSize) * svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+  })));
+  assert.ok(smallest >= 11, `chart text drawn at ${smallest.toFixed(1)} px`);
+  assertNoErrors(dashboard);
+});
+
+test('on a 1920x1080 wall screen the dashboard shows its indicators on one row and its charts above the fold', async () => {
+  const page = await signedIn('carla@suporte.demo', '/staff/dashboard?wall=1');
+  await page.setViewportSize({ width: 1920, height: 1080 });
+  await page.getByRole('heading', { level: 1, name: /Painel/ }).waitFor();
+  await page.getByRole('img').first().waitFor();
+  await page.waitForTimeout(300);
+  const boxes = async (locator) => Promise.all((await locator.all()).map((l) => l.boundingBox()));
+  const tiles = await boxes(page.getByRole('list', { name: 'Indicadores do período' }).getByRole('listitem'));
+  const charts = await boxes(page.getByRole('figure'));
+  const layout = {
+    rows: new Set(tiles.map((b) => Math.round(b.y))).size,
+    bottoms: charts.map((b) => Math.round(b.y + b.height)),
+    scrollWidth: await page.evaluate(() => document.documentElement.scrollWidth),
+  };
+  assert.equal(layout.rows, 1, 'the indicators wrap');
+  assert.ok(layout.bottoms.length >= 2 && layout.bottoms.every((b) => b <= 1080), `charts end at ${layout.bottoms}`);
+  assert.ok(layout.scrollWidth <= 1920);
+  await assertAccessible(page);
+  assertNoErrors(page);
+});
