@@ -290,6 +290,82 @@ test('analytics count the search a reader settled on, once, and no staff search'
   assert.deepEqual(await recorded(/^bal/), [{ query: 'balança não pesa', count: 1 }]);
 });
 
+test('each page has its own title in the reader\'s language, and focus lands on the new page\'s heading', async () => {
+  const page = await newPage(browser);
+  await page.goto(`${server.url}/?q=sangria`);
+  await page.waitForFunction(() => document.title === 'Como podemos ajudar? — Portal de Suporte');
+  const results = page.getByRole('region', { name: 'Resultados' });
+  await results.getByRole('option').first().click();
+  const h1 = page.getByRole('heading', { level: 1 });
+  await h1.waitFor();
+  const heading = (await h1.innerText()).trim();
+  await page.waitForFunction((t) => document.title === `${t} — Portal de Suporte`, heading);
+  await page.waitForFunction(() => document.activeElement?.tagName === 'H1');
+  assert.equal(await page.evaluate(() => document.activeElement.textContent.trim()), heading);
+  await assertAccessible(page);
+  assertNoErrors(page);
+
+  // A ticket created: its page's heading has the focus, and the title names the ticket.
+  const client = await signedIn('ana@mercadobompreco.demo', '/tickets/new');
+  await client.getByLabel('Assunto').fill('Título e foco');
+  await client.getByLabel('Descreva o problema').fill('O foco deve ir para o título do chamado.');
+  await client.getByRole('button', { name: 'Enviar chamado' }).click();
+  await client.getByRole('heading', { level: 1, name: /Título e foco/ }).waitFor();
+  await client.waitForFunction(() => /^#\d+ · Título e foco — Portal de Suporte$/.test(document.title));
+  await client.waitForFunction(() => document.activeElement?.tagName === 'H1');
+  assertNoErrors(client);
+
+  // In English, the English name.
+  const en = await newPage(browser, { locale: 'en' });
+  await en.goto(`${server.url}/login`);
+  await en.waitForFunction(() => / — Support Portal$/.test(document.title));
+  assertNoErrors(en);
+});
+
+test('a visitor for whom the article did not help is offered a ticket about it', async () => {
+  const page = await newPage(browser);
+  await page.goto(`${server.url}/kb/como-fazer-uma-sangria-no-caixa`);
+  const title = (await page.getByRole('heading', { level: 1 }).innerText()).trim();
+  assert.equal(await page.getByRole('link', { name: 'Abrir um chamado' }).count(), 0);
+  await page.getByRole('button', { name: 'Não' }).click();
+  const offer = page.getByRole('link', { name: 'Abrir um chamado' });
+  await offer.waitFor();
+  await assertAccessible(page);
+  await offer.click();
+  await page.getByRole('heading', { level: 1, name: 'Entrar' }).waitFor();
+  await signIn(page, 'ana@mercadobompreco.demo');
+  await page.getByRole('heading', { level: 1, name: 'Abrir um chamado' }).waitFor();
+  assert.equal(await page.getByLabel('Assunto').inputValue(), `Dúvida sobre o artigo “${title}”`);
+  assertNoErrors(page);
+});
+
+test('the dashboard keeps its period in the address and says when the dates are reversed', async () => {
+  const page = await signedIn('carla@suporte.demo', '/staff/dashboard');
+  await page.getByRole('heading', { level: 1, name: /Painel/ }).waitFor();
+  await page.getByRole('radio', { name: '7 dias' }).check();
+  await page.waitForURL(/period=7d/);
+  await page.reload();
+  await page.getByRole('heading', { level: 1, name: /Painel/ }).waitFor();
+  assert.equal(await page.getByRole('radio', { name: '7 dias' }).isChecked(), true);
+
+  await page.getByRole('radio', { name: 'Personalizado' }).check();
+  await page.getByLabel('De', { exact: true }).fill('2026-11-20');
+  await page.getByLabel('Até (inclusive)').fill('2026-11-10');
+  await page.getByRole('button', { name: 'Aplicar período' }).click();
+  const alert = page.getByRole('alert').filter({ hasText: 'A data final é anterior à inicial' });
+  await alert.waitFor();
+  await page.waitForURL(/period=custom&from=2026-11-20&to=2026-11-10/);
+  await assertAccessible(page);
+  // Put right, the figures come back, and the address keeps the dates.
+  await page.getByLabel('Até (inclusive)').fill('2026-11-30');
+  await page.getByRole('button', { name: 'Aplicar período' }).click();
+  await page.waitForURL(/from=2026-11-20&to=2026-11-30/);
+  assert.equal(await alert.count(), 0);
+  await page.reload();
+  assert.equal(await page.getByLabel('De', { exact: true }).inputValue(), '2026-11-20');
+  assertNoErrors(page);
+});
+
 test('at 360 px no page scrolls sideways, and the dashboard\'s chart labels stay readable', async () => {
   const slug = 'como-fazer-uma-sangria-no-caixa';
   const pages = [
