@@ -21,7 +21,10 @@ use crate::{
     },
     drafts,
     i18n::use_i18n,
-    pages::{ticket_new::priority_tag, tickets::status_tag},
+    pages::{
+        ticket_new::priority_tag,
+        tickets::{status_key, status_tag},
+    },
     session::use_session,
     time,
 };
@@ -230,7 +233,7 @@ fn TicketView(id: i64, now: RwSignal<chrono::DateTime<chrono::Utc>>) -> impl Int
             {move || live.stale.get().then(|| view! { <p class="error" role="alert">{move || i18n.t("ticket.stale")}</p> })}
             <dl class="ticket-facts">
                 <div><dt>{move || i18n.t("tickets.col_status")}</dt>
-                    <dd>{move || status().map(|s| { let tag = status_tag(s); view! { <span class=format!("status status-{tag}")>{i18n.t(&format!("status.{tag}"))}</span> } })}</dd></div>
+                    <dd>{move || status().map(|s| { let tag = status_tag(s); view! { <span class=format!("status status-{tag}")>{i18n.t(&status_key(tag, staff))}</span> } })}</dd></div>
                 <div><dt>{move || i18n.t("ticket.priority")}</dt>
                     <dd>{move || ticket.with(|t| t.as_ref().map(|t| i18n.t(&format!("priority.{}", priority_tag(t.priority)))))}</dd></div>
                 <div><dt>{move || i18n.t("ticket.channel")}</dt>
@@ -285,7 +288,7 @@ fn TicketView(id: i64, now: RwSignal<chrono::DateTime<chrono::Utc>>) -> impl Int
                         at: t.created_at,
                     };
                     std::iter::once(opened)
-                        .chain(t.events.iter().map(|e| TimelineEntry::from_event(e, i18n)))
+                        .chain(t.events.iter().map(|e| TimelineEntry::from_event(e, i18n, staff)))
                         .map(|entry| view! { <Entry entry=entry now=now/> })
                         .collect_view()
                 })}
@@ -320,14 +323,15 @@ struct TimelineEntry {
 }
 
 impl TimelineEntry {
-    fn from_event(e: &TicketEvent, i18n: crate::i18n::I18n) -> Self {
+    /// `viewer_staff`: whether staff read the timeline (statuses are named for their reader).
+    fn from_event(e: &TicketEvent, i18n: crate::i18n::I18n, viewer_staff: bool) -> Self {
         let staff = matches!(e.author.role, Role::Agent | Role::Admin);
         let (class, label) = match e.kind {
             EventKind::Message => ("event message", None),
             EventKind::Note => ("event note", Some(i18n.t("ticket.note_label"))),
             EventKind::StatusChange => {
                 let name = |s: Option<TicketStatus>| {
-                    s.map(|s| i18n.t(&format!("status.{}", status_tag(s))))
+                    s.map(|s| i18n.t(&status_key(status_tag(s), viewer_staff)))
                         .unwrap_or_default()
                 };
                 (
@@ -476,7 +480,7 @@ fn StaffControls(
                 patch.dispatch(TicketPatch { status: Some(status), ..Default::default() });
             }>
                 {["open", "pending", "resolved", "closed"].into_iter().map(|s| view! {
-                    <option value=s selected=move || current_status() == s>{move || i18n.t(&format!("status.{s}"))}</option>
+                    <option value=s selected=move || current_status() == s>{move || i18n.t(&status_key(s, true))}</option>
                 }).collect_view()}
             </select>
         </div>

@@ -29,6 +29,16 @@ pub fn status_tag(s: TicketStatus) -> &'static str {
     }
 }
 
+/// The i18n key of a ticket status as its reader sees it. `pending` waits for the client: a client reads
+/// "waiting for your reply", staff read "waiting for the client" (never "waiting for you").
+pub fn status_key(tag: &str, staff: bool) -> String {
+    if staff && tag == "pending" {
+        "status.pending_staff".into()
+    } else {
+        format!("status.{tag}")
+    }
+}
+
 /// The list's filters from the URL's query.
 fn query_from(map: &leptos_router::params::ParamsMap, staff: bool) -> TicketQuery {
     let get = |k: &str| map.get(k).filter(|v| !v.is_empty());
@@ -287,7 +297,7 @@ fn TicketTable(items: Vec<TicketSummary>, staff: bool) -> impl IntoView {
                                 {t.escalated.then(|| view! { " " <span class="badge warn">{move || i18n.t("tickets.escalated_badge")}</span> })}
                                 {t.awaiting_rating.then(|| view! { " " <span class="badge">{move || i18n.t("tickets.awaiting_rating")}</span> })}
                             </td>
-                            <td><span class=format!("status status-{status}")>{move || i18n.t(&format!("status.{status}"))}</span></td>
+                            <td><span class=format!("status status-{status}")>{move || i18n.t(&status_key(status, staff))}</span></td>
                             <td>{move || i18n.t(&format!("priority.{priority}"))}</td>
                             {staff.then(|| view! { <td>{requester}</td> })}
                             {staff.then(|| view! {

@@ -421,3 +421,29 @@ test('on a 1920x1080 wall screen the dashboard shows its indicators on one row a
   await assertAccessible(page);
   assertNoErrors(page);
 });
+
+test('a ticket waiting on the client reads so for staff ("Aguardando o cliente"), and as "your reply" for the client', async () => {
+  const subject = `Aguardando retorno ${Date.now()}`;
+  const id = await ticketOf('ana@mercadobompreco.demo', subject);
+  const staff = await apiLogin(server.url, 'carla@suporte.demo');
+  assert.equal((await api(server.url, staff, 'POST', `/tickets/${id}/messages`,
+    { body: 'Qual é a versão do sistema?', status: 'pending' })).status, 201);
+
+  const agent = await signedIn('carla@suporte.demo', `/tickets?status=all&q=${encodeURIComponent(subject)}`);
+  const row = agent.getByRole('row').filter({ has: agent.getByRole('link', { name: new RegExp(subject) }) });
+  await row.waitFor();
+  assert.match(await row.innerText(), /Aguardando o cliente/);
+  assert.doesNotMatch(await row.innerText(), /Aguardando você/);
+  await row.getByRole('link', { name: new RegExp(subject) }).click();
+  await agent.getByRole('heading', { level: 1, name: new RegExp(subject) }).waitFor();
+  const timeline = agent.getByRole('list').filter({ hasText: 'Qual é a versão do sistema?' });
+  await timeline.getByText(/Aguardando o cliente/).first().waitFor();
+  assert.equal(await agent.getByText('Aguardando você').count(), 0);
+  await assertAccessible(agent);
+  assertNoErrors(agent);
+
+  const client = await signedIn('ana@mercadobompreco.demo', `/tickets/${id}`);
+  await client.getByRole('heading', { level: 1, name: new RegExp(subject) }).waitFor();
+  await client.getByText('Aguardando sua resposta').first().waitFor();
+  assertNoErrors(client);
+});
