@@ -6,7 +6,8 @@
 use std::time::Duration;
 
 use api_types::{
-    Channel, EventKind, NewMessage, Priority, Role, Ticket, TicketEvent, TicketPatch, TicketStatus,
+    ArticleDraftRequest, Channel, EventKind, NewMessage, Priority, Role, Ticket, TicketEvent,
+    TicketPatch, TicketStatus,
 };
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
@@ -444,9 +445,37 @@ fn StaffControls(
         })
     };
     let navigate = leptos_router::hooks::use_navigate();
-    let to_article = Action::new_local(move |id: &i64| {
+    // The article's category: the ticket's own when the client picked one, else the agent's choice (the
+    // category's language is the article's). Asking again opens the draft already made.
+    let categories = LocalResource::new(move || {
+        let l = i18n.locale.get_untracked();
+        async move {
+            let mut all = api::categories_of(l, "pt-BR").await.unwrap_or_default();
+            all.extend(api::categories_of(l, "en").await.unwrap_or_default());
+            all
+        }
+    });
+    let chosen = RwSignal::new(None::<i64>);
+    let category_of_ticket = move || {
+        let slug = ticket.with(|t| t.as_ref().and_then(|t| t.category.clone()))?;
+        categories.with(|c| c.as_ref()?.iter().find(|c| c.slug == slug).map(|c| c.id))
+    };
+    let category = move || chosen.get().or_else(category_of_ticket);
+    let to_article = Action::new_local(move |(id, category_id): &(i64, Option<i64>)| {
         let (id, l) = (*id, i18n.locale.get_untracked());
-        async move { api::article_draft_from_ticket(l, id, &Default::default()).await }
+        let locale = category_id.and_then(|c| {
+            categories.with_untracked(|all| {
+                all.as_ref()?
+                    .iter()
+                    .find(|x| x.id == c)
+                    .map(|x| x.locale.clone())
+            })
+        });
+        let body = ArticleDraftRequest {
+            category_id: *category_id,
+            locale,
+        };
+        async move { api::article_draft_from_ticket(l, id, &body).await }
     });
     Effect::new(move |_| {
         if let Some(Ok(article)) = to_article.value().get() {
@@ -458,9 +487,18 @@ fn StaffControls(
     });
     view! {
         <div class="field">
+            <label for="ticket-article-category">{move || i18n.t("ticket.article_category")}</label>
+            <select id="ticket-article-category" on:change=move |ev| chosen.set(event_target_value(&ev).parse().ok())>
+                <option value="" selected=move || category().is_none()>{move || i18n.t("ticket.article_category_auto")}</option>
+                {move || categories.get().unwrap_or_default().into_iter().map(|c| {
+                    let id = c.id;
+                    let label = format!("{} ({})", c.name, c.locale);
+                    view! { <option value=id.to_string() selected=move || category() == Some(id)>{label}</option> }
+                }).collect_view()}
+            </select>
             <button type="button" disabled=move || to_article.pending().get() on:click=move |_| {
                 if let Some(id) = ticket.with_untracked(|t| t.as_ref().map(|t| t.id)) {
-                    to_article.dispatch(id);
+                    to_article.dispatch((id, category()));
                 }
             }>{move || i18n.t("ticket.to_article")}</button>
             <p class="hint">{move || i18n.t("ticket.to_article_hint")}</p>

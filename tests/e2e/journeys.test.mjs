@@ -447,3 +447,42 @@ test('a ticket waiting on the client reads so for staff ("Aguardando o cliente")
   await client.getByText('Aguardando sua resposta').first().waitFor();
   assertNoErrors(client);
 });
+
+test('"Criar artigo a partir deste chamado" opens the ticket\'s one draft, in the ticket\'s category', async () => {
+  const categories = (await api(server.url, '', 'GET', '/kb/categories?locale=pt-BR')).body;
+  const category = categories[categories.length - 1];
+  const subject = `Gaveta não abre ${Date.now()}`;
+  const cookie = await apiLogin(server.url, 'ana@mercadobompreco.demo');
+  const r = await fetch(`${server.url}/api/v1/tickets`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', cookie, 'idempotency-key': `k${Date.now()}` },
+    body: JSON.stringify({ subject, description: 'A gaveta do caixa 1 não abre ao fechar a venda.', category: category.slug }),
+  });
+  assert.equal(r.status, 201);
+  const id = (await r.json()).id;
+
+  const agent = await signedIn('carla@suporte.demo', `/tickets/${id}`);
+  await agent.getByRole('heading', { level: 1, name: new RegExp(subject) }).waitFor();
+  const choice = agent.getByLabel('Categoria do artigo');
+  await choice.getByRole('option', { name: new RegExp(category.name) }).waitFor({ state: 'attached' });
+  assert.equal(await choice.inputValue(), String(category.id), 'the ticket\'s category is proposed');
+  await assertAccessible(agent);
+  await agent.getByRole('button', { name: 'Criar artigo a partir deste chamado' }).click();
+  await agent.waitForURL(/\/staff\/kb\/articles\/[^/]+$/);
+  const first = agent.url();
+  await agent.getByLabel('Título', { exact: true }).waitFor();
+  const editorCategory = agent.getByLabel('Categoria', { exact: true });
+  await editorCategory.getByRole('option', { name: category.name }).waitFor({ state: 'attached' });
+  assert.equal(await editorCategory.inputValue(), String(category.id));
+
+  // Back on the ticket, the same button opens the same draft.
+  await agent.goBack();
+  await agent.getByRole('heading', { level: 1, name: new RegExp(subject) }).waitFor();
+  await agent.getByRole('button', { name: 'Criar artigo a partir deste chamado' }).click();
+  await agent.waitForURL(/\/staff\/kb\/articles\/[^/]+$/);
+  assert.equal(agent.url(), first);
+  const staff = await apiLogin(server.url, 'carla@suporte.demo');
+  const drafts = await api(server.url, staff, 'GET', `/kb/articles?status=draft&q=${encodeURIComponent(subject)}`);
+  assert.equal(drafts.body.items.length, 1);
+  assertNoErrors(agent);
+});
