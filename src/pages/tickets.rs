@@ -279,6 +279,7 @@ fn TicketTable(items: Vec<TicketSummary>, staff: bool) -> impl IntoView {
                     <th scope="col">{move || i18n.t("tickets.col_status")}</th>
                     <th scope="col">{move || i18n.t("ticket.priority")}</th>
                     {staff.then(|| view! { <th scope="col">{move || i18n.t("tickets.col_requester")}</th> })}
+                    {staff.then(|| view! { <th scope="col">{move || i18n.t("tickets.col_assignee")}</th> })}
                     {staff.then(|| view! { <th scope="col">{move || i18n.t("tickets.col_due")}</th> })}
                     <th scope="col">{move || i18n.t("tickets.col_updated")}</th>
                 </tr>
@@ -289,6 +290,7 @@ fn TicketTable(items: Vec<TicketSummary>, staff: bool) -> impl IntoView {
                     let priority = priority_tag(t.priority);
                     let updated = t.updated_at;
                     let due = t.due_at;
+                    let assignee = t.assignee.as_ref().map(|a| a.name.clone());
                     let requester = t.requester.organization.as_ref().map_or(t.requester.name.clone(), |o| format!("{} ({})", t.requester.name, o.name));
                     view! {
                         <tr class:escalated=t.escalated>
@@ -300,6 +302,12 @@ fn TicketTable(items: Vec<TicketSummary>, staff: bool) -> impl IntoView {
                             <td><span class=format!("status status-{status}")>{move || i18n.t(&status_key(status, staff))}</span></td>
                             <td>{move || i18n.t(&format!("priority.{priority}"))}</td>
                             {staff.then(|| view! { <td>{requester}</td> })}
+                            {staff.then(|| view! {
+                                <td>{match assignee {
+                                    Some(name) => view! { <span>{name}</span> }.into_any(),
+                                    None => view! { <span class="muted">{move || i18n.t("ticket.unassigned")}</span> }.into_any(),
+                                }}</td>
+                            })}
                             {staff.then(|| view! {
                                 <td>{due.map(|d| view! {
                                     <time datetime=time::iso(d) class:overdue=d < now>

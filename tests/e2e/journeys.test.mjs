@@ -486,3 +486,22 @@ test('"Criar artigo a partir deste chamado" opens the ticket\'s one draft, in th
   assert.equal(drafts.body.items.length, 1);
   assertNoErrors(agent);
 });
+
+test('the staff queue has a Responsável column: who has each ticket, or nobody yet', async () => {
+  const token = `Responsavel${Date.now()}`;
+  const taken = await ticketOf('ana@mercadobompreco.demo', `${token} com dono`);
+  const free = await ticketOf('ana@mercadobompreco.demo', `${token} sem dono`);
+  const staff = await apiLogin(server.url, 'carla@suporte.demo');
+  const me = (await api(server.url, staff, 'GET', '/auth/session')).body.user;
+  assert.equal((await api(server.url, staff, 'PATCH', `/tickets/${taken}`, { assignee_id: me.id })).status, 200);
+
+  const page = await signedIn('carla@suporte.demo', `/tickets?status=all&q=${token}`);
+  const table = page.getByRole('table');
+  await table.getByRole('columnheader', { name: 'Responsável' }).waitFor();
+  const row = (id) => table.getByRole('row').filter({ has: page.getByRole('link', { name: new RegExp(`^#${id} `) }) });
+  await row(taken).waitFor();
+  assert.match(await row(taken).innerText(), new RegExp(me.name));
+  assert.match(await row(free).innerText(), /Ninguém ainda/);
+  await assertAccessible(page);
+  assertNoErrors(page);
+});
