@@ -3,9 +3,9 @@
 use api_types::{
     Announcement, Article, ArticleChange, ArticleDraftRequest, ArticleSummary, Category,
     KbAnalytics, Login, NewAnnouncement, NewArticle, NewCategory, NewFeedback, NewMessage,
-    NewTicket, Page, PasswordChange, Preview, PreviewRequest, Problem, Revision, RevisionDiff,
-    RevisionSummary, SearchResults, SessionInfo, Ticket, TicketEvent, TicketPatch, TicketSummary,
-    User,
+    NewSearch, NewTicket, Page, PasswordChange, Preview, PreviewRequest, Problem, RecordedSearch,
+    Revision, RevisionDiff, RevisionSummary, SearchResults, SessionInfo, Ticket, TicketEvent,
+    TicketPatch, TicketSummary, User,
 };
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::{Serialize, de::DeserializeOwned};
@@ -210,6 +210,8 @@ pub async fn article(locale: Locale, slug: &str, search_id: Option<i64>) -> ApiR
 }
 
 /// One page of `limit` hits (pages from 1).
+/// Results as the reader types: not recorded (`record=false`); the search they settle on is recorded with
+/// [`record_search`].
 pub async fn search(
     locale: Locale,
     query: &str,
@@ -218,13 +220,17 @@ pub async fn search(
 ) -> ApiResult<SearchResults> {
     get(
         &format!(
-            "/kb/search?q={}&locale={}&limit={limit}&page={page}",
+            "/kb/search?q={}&locale={}&limit={limit}&page={page}&record=false",
             enc(query),
             locale.tag()
         ),
         locale,
     )
     .await
+}
+
+pub async fn record_search(locale: Locale, body: &NewSearch) -> ApiResult<RecordedSearch> {
+    send(Request::post(&url("/kb/searches")), locale, body).await
 }
 
 pub async fn feedback(locale: Locale, slug: &str, body: &NewFeedback) -> ApiResult<()> {

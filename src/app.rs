@@ -7,7 +7,9 @@ use leptos_router::{
 };
 
 use crate::{
-    components::{announcements::AnnouncementBanner, footer::Footer, header::Header},
+    components::{
+        announcements::AnnouncementBanner, footer::Footer, header::Header, page_shell::PageShell,
+    },
     i18n::provide_i18n,
     pages::{
         article::ArticlePage, category::CategoryPage, dashboard::Dashboard, home::Home,
@@ -25,6 +27,7 @@ pub fn App() -> impl IntoView {
     provide_session(i18n);
     view! {
         <Router>
+            <PageShell/>
             <a class="skip-link" href="#main">{move || i18n.t("nav.skip")}</a>
             <Header/>
             <AnnouncementBanner/>

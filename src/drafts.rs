@@ -21,6 +21,19 @@ pub fn random_id() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// A random id kept by the browser, so that one anonymous visitor has one (changeable) vote per article and
+/// their repeated searches count once.
+pub fn visitor_id() -> Option<String> {
+    const KEY: &str = "portal.visitor";
+    let storage = local_storage()?;
+    if let Some(id) = storage.get_item(KEY).ok().flatten() {
+        return Some(id);
+    }
+    let id = random_id();
+    storage.set_item(KEY, &id).ok()?;
+    Some(id)
+}
+
 pub fn load<T: DeserializeOwned>(key: &str) -> Option<T> {
     let text = local_storage()?.get_item(key).ok()??;
     serde_json::from_str(&text).ok()

@@ -9,9 +9,13 @@
 //! A search's id is handed out here, before it is written, so that the answer can carry it at once: the
 //! counter starts past the largest id on disk by more than the queue can hold, so an id handed out before
 //! a crash and never written is never handed out again.
+//!
+//! A reader who comes back to the same query (Back, a reload, a shared `?q=` link opened twice) made one
+//! search, not several: the same reader's same query within [`REPEAT_WINDOW_MS`] answers the first id and
+//! records nothing.
 
 use std::{
-    collections::VecDeque,
+    collections::{HashMap, VecDeque},
     sync::{
         Mutex,
         atomic::{AtomicI64, AtomicU64, Ordering},
@@ -29,6 +33,11 @@ pub const FLUSH_EVERY: Duration = Duration::from_millis(250);
 pub const FLUSH_AT: usize = 500;
 /// Events the queue holds; past it new ones are dropped (and counted).
 pub const CAPACITY: usize = 20_000;
+/// The same reader's same query within this time is the same search.
+pub const REPEAT_WINDOW_MS: i64 = 30 * 60 * 1000;
+/// Readers' recent queries remembered for [`REPEAT_WINDOW_MS`]; past it the expired ones are forgotten,
+/// and if none has expired, all of them (a repeat may then be counted again; memory stays bounded).
+pub const RECENT_CAPACITY: usize = 50_000;
 
 /// One thing a reader did, with the time it happened.
 #[derive(Debug, Clone, PartialEq)]
@@ -57,6 +66,8 @@ pub struct Queue {
     /// One writer at a time, so that batches reach the database in the order they were taken.
     writing: tokio::sync::Mutex<()>,
     next_search_id: AtomicI64,
+    /// (reader, folded query) → (search id, when it was recorded).
+    recent: Mutex<HashMap<(String, String), (i64, i64)>>,
     dropped: AtomicU64,
     written: AtomicU64,
     failed: AtomicU64,
@@ -71,6 +82,7 @@ impl Queue {
             wake: Notify::new(),
             writing: tokio::sync::Mutex::new(()),
             next_search_id: AtomicI64::new(max + (CAPACITY + FLUSH_AT) as i64 + 1),
+            recent: Mutex::new(HashMap::new()),
             dropped: AtomicU64::new(0),
             written: AtomicU64::new(0),
             failed: AtomicU64::new(0),
@@ -90,6 +102,38 @@ impl Queue {
             at: now_ms(),
         });
         id
+    }
+
+    /// Records `reader`'s search unless the same reader searched for the same words (folded: case and
+    /// accents aside) within [`REPEAT_WINDOW_MS`]. Answers the search's id and whether it was recorded now.
+    pub fn search_once(
+        &self,
+        reader: &str,
+        query: &str,
+        locale: &str,
+        results: i64,
+        user_id: Option<i64>,
+    ) -> (i64, bool) {
+        let key = (
+            reader.to_string(),
+            crate::search::folded_words(query).join(" "),
+        );
+        let now = now_ms();
+        let mut recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(&(id, at)) = recent.get(&key)
+            && now - at < REPEAT_WINDOW_MS
+        {
+            return (id, false);
+        }
+        if recent.len() >= RECENT_CAPACITY {
+            recent.retain(|_, (_, at)| now - *at < REPEAT_WINDOW_MS);
+            if recent.len() >= RECENT_CAPACITY {
+                recent.clear();
+            }
+        }
+        let id = self.search(query, locale, results, user_id);
+        recent.insert(key, (id, now));
+        (id, true)
     }
 
     /// Records a reader opening an article.
@@ -209,6 +253,28 @@ mod tests {
         // A restart continues after them, beyond what an unwritten queue could have handed out.
         let again = Queue::new(&repo).await.unwrap();
         assert!(again.search("x", "en", 0, None) > second + CAPACITY as i64);
+    }
+
+    #[tokio::test]
+    async fn the_same_readers_same_query_is_one_search() {
+        let repo = repo().await;
+        let queue = Queue::new(&repo).await.unwrap();
+        let (first, new) = queue.search_once("user:1", "Balança", "pt-BR", 2, Some(1));
+        assert!(new);
+        // Case and accents aside, the same words from the same reader: the same search.
+        assert_eq!(
+            queue.search_once("user:1", " balanca ", "pt-BR", 2, Some(1)),
+            (first, false)
+        );
+        // Another reader, or other words, is another search.
+        let (other, new) = queue.search_once("user:2", "balança", "pt-BR", 2, Some(2));
+        assert!(new && other != first);
+        assert!(
+            queue
+                .search_once("user:1", "balança fiscal", "pt-BR", 0, Some(1))
+                .1
+        );
+        assert_eq!(queue.depth(), 3);
     }
 
     #[tokio::test]

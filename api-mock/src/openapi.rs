@@ -109,6 +109,7 @@ fn operation_needs_session(path: &str, _mutating: bool) -> bool {
             | "/announcements"
             | "/kb/categories"
             | "/kb/search"
+            | "/kb/searches"
             | "/kb/articles/{slug}/feedback"
     )
 }

@@ -195,10 +195,10 @@ async fn a_draft_from_a_ticket_has_the_question_and_the_staff_answers_never_the_
         "{}",
         found.body
     );
-    // A second draft of the same ticket gets a slug of its own.
+    // Asking again opens the same draft (issue 20): no second one.
     let again = draft(&app, Some(&staff), ticket, json!({})).await;
-    assert_eq!(again.status, StatusCode::CREATED);
-    assert_ne!(again.body["slug"], a.body["slug"]);
+    assert_eq!(again.status, StatusCode::OK);
+    assert_eq!(again.body["slug"], a.body["slug"]);
 }
 
 #[tokio::test]
@@ -237,7 +237,8 @@ async fn a_draft_is_in_the_requested_or_the_requesters_language() {
         )
         .await;
     let second = categories.body[1]["id"].as_i64().unwrap();
-    let given = draft(&app, Some(&staff), ticket, json!({"category_id": second})).await;
+    let ticket_c = answered_ticket(&app, MEMBER_A).await;
+    let given = draft(&app, Some(&staff), ticket_c, json!({"category_id": second})).await;
     assert_eq!(given.status, StatusCode::CREATED, "{}", given.body);
     assert_eq!(given.body["category"]["id"], second);
 }
@@ -263,11 +264,6 @@ async fn article_drafts_are_for_staff_about_tickets_that_exist_with_valid_fields
         draft(&app, Some(&client), ticket, json!({})).await.status,
         StatusCode::FORBIDDEN,
         "even the ticket's own requester"
-    );
-    let admin = app.session_for(ADMIN).await;
-    assert_eq!(
-        draft(&app, Some(&admin), ticket, json!({})).await.status,
-        StatusCode::CREATED
     );
     let missing = draft(&app, Some(&staff), 999_999, json!({})).await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
@@ -305,11 +301,83 @@ async fn article_drafts_are_for_staff_about_tickets_that_exist_with_valid_fields
     assert_eq!(fields(&bad_locale), ["locale"]);
     let unknown_field = draft(&app, Some(&staff), ticket, json!({"title": "x"})).await;
     assert_eq!(unknown_field.status, StatusCode::BAD_REQUEST);
+    let admin = app.session_for(ADMIN).await;
+    assert_eq!(
+        draft(&app, Some(&admin), ticket, json!({})).await.status,
+        StatusCode::CREATED
+    );
     assert_eq!(
         drafts().await,
         before + 1,
         "only the admin's request made a draft"
     );
+}
+
+#[tokio::test]
+async fn a_ticket_has_one_draft_asking_again_opens_it_and_its_category_is_the_tickets() {
+    let app = TestApp::new().await;
+    let staff = app.session_for(AGENT).await;
+    let client = app.session_for(MEMBER_A).await;
+    let categories = app
+        .call(
+            Method::GET,
+            "/api/v1/kb/categories?locale=pt-BR",
+            None,
+            None,
+        )
+        .await
+        .body;
+    let last = categories.as_array().unwrap().last().unwrap().clone();
+    assert_ne!(
+        last["id"], categories[0]["id"],
+        "the demo has several categories"
+    );
+    let t = app
+        .call(
+            Method::POST,
+            "/api/v1/tickets",
+            Some(&client),
+            Some(json!({"subject": "Cupom sai em branco", "description": "A impressora solta o papel sem texto.",
+                "category": last["slug"]})),
+        )
+        .await;
+    assert_eq!(t.status, StatusCode::CREATED, "{}", t.body);
+    let ticket = t.body["id"].as_i64().unwrap();
+    let first = draft(&app, Some(&staff), ticket, json!({})).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.body);
+    assert_eq!(
+        first.body["category"]["id"], last["id"],
+        "the ticket's category"
+    );
+    // A second click, even by someone else or with another category: the same draft, not a new one.
+    let admin = app.session_for(ADMIN).await;
+    let again = draft(
+        &app,
+        Some(&admin),
+        ticket,
+        json!({"category_id": categories[0]["id"]}),
+    )
+    .await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.body);
+    assert_eq!(again.body["id"], first.body["id"]);
+    assert_eq!(again.body["slug"], first.body["slug"]);
+    let drafts: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM kb_articles WHERE title = 'Cupom sai em branco'")
+            .fetch_one(&app.repo.pool)
+            .await
+            .unwrap();
+    assert_eq!(drafts, 1);
+    // Another ticket lets the agent choose.
+    let other = answered_ticket(&app, MEMBER_A).await;
+    let chosen = draft(
+        &app,
+        Some(&staff),
+        other,
+        json!({"category_id": last["id"]}),
+    )
+    .await;
+    assert_eq!(chosen.status, StatusCode::CREATED);
+    assert_eq!(chosen.body["category"]["id"], last["id"]);
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -497,6 +497,136 @@ async fn searches_are_recorded_under_their_search_id() {
     assert!(zero["last_seen"].as_str().unwrap().ends_with('Z'));
 }
 
+/// The queries recorded so far, in order.
+async fn recorded_queries(app: &TestApp) -> Vec<String> {
+    app.state.flush_analytics().await;
+    sqlx::query_scalar("SELECT query FROM kb_searches ORDER BY id")
+        .fetch_all(&app.repo.pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn searches_as_the_reader_types_are_not_recorded_only_the_one_they_settle_on() {
+    let app = TestApp::new().await;
+    // What the box sends while the reader types.
+    for q in ["san", "sang", "sangr", "sangria"] {
+        let a = app
+            .call(
+                Method::GET,
+                &format!("/api/v1/kb/search?q={q}&locale=pt-BR&record=false"),
+                None,
+                None,
+            )
+            .await;
+        assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+        assert_eq!(a.body["search_id"], Value::Null);
+    }
+    assert!(recorded_queries(&app).await.is_empty());
+    // The search they settled on, recorded once with its result count.
+    let settle = |visitor: &str| json!({"q": " sangria ", "locale": "pt-BR", "visitor": visitor});
+    let a = app
+        .call(
+            Method::POST,
+            "/api/v1/kb/searches",
+            None,
+            Some(settle("v1")),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    assert_eq!(a.body["recorded"], true);
+    assert!(a.body["total"].as_u64().unwrap() > 0);
+    let id = a.body["search_id"].as_i64().unwrap();
+    // The same reader again (Back, a reload, the field left twice), even as GET: the same search.
+    let again = app
+        .call(
+            Method::POST,
+            "/api/v1/kb/searches",
+            None,
+            Some(settle("v1")),
+        )
+        .await;
+    assert_eq!(again.body["search_id"], id);
+    assert_eq!(again.body["recorded"], false);
+    let client = app.session_for(MEMBER_A).await;
+    let get = |session: Option<String>| {
+        let app = &app;
+        async move {
+            app.call(
+                Method::GET,
+                "/api/v1/kb/search?q=Sangria&locale=pt-BR",
+                session.as_deref(),
+                None,
+            )
+            .await
+        }
+    };
+    let first = get(Some(client.clone())).await.body["search_id"].clone();
+    assert!(first.is_i64());
+    assert_eq!(get(Some(client.clone())).await.body["search_id"], first);
+    // Another reader is another search.
+    let other = app
+        .call(
+            Method::POST,
+            "/api/v1/kb/searches",
+            None,
+            Some(settle("v2")),
+        )
+        .await;
+    assert_eq!(other.body["recorded"], true);
+    assert_ne!(other.body["search_id"], id);
+    assert_eq!(
+        recorded_queries(&app).await,
+        ["sangria", "Sangria", "sangria"]
+    );
+}
+
+#[tokio::test]
+async fn staff_searches_are_never_recorded() {
+    let app = TestApp::new().await;
+    let staff = app.session_for(AGENT).await;
+    let a = app
+        .call(
+            Method::GET,
+            "/api/v1/kb/search?q=sangria&locale=pt-BR",
+            Some(&staff),
+            None,
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK);
+    assert!(a.body["total"].as_u64().unwrap() > 0);
+    assert_eq!(a.body["search_id"], Value::Null);
+    let b = app
+        .call(
+            Method::POST,
+            "/api/v1/kb/searches",
+            Some(&staff),
+            Some(json!({"q": "sangria"})),
+        )
+        .await;
+    assert_eq!(b.status, StatusCode::OK, "{}", b.body);
+    assert_eq!(b.body["search_id"], Value::Null);
+    assert_eq!(b.body["recorded"], false);
+    assert!(recorded_queries(&app).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_settled_search_must_say_something() {
+    let app = TestApp::new().await;
+    for (body, field) in [
+        (json!({"q": "  "}), "q"),
+        (json!({"q": "x".repeat(301)}), "q"),
+        (json!({"q": "nota", "visitor": "v".repeat(65)}), "visitor"),
+    ] {
+        let a = app
+            .call(Method::POST, "/api/v1/kb/searches", None, Some(body))
+            .await;
+        assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", a.body);
+        assert_eq!(a.body["errors"][0]["field"], field, "{}", a.body);
+    }
+    assert!(recorded_queries(&app).await.is_empty());
+}
+
 #[tokio::test]
 async fn article_views_are_counted() {
     let app = TestApp::new().await;
@@ -1159,7 +1289,7 @@ async fn analytics_report_deflection_of_client_searches() {
         "no client searched yet"
     );
     assert!(!an.body["articles"].as_array().unwrap().is_empty());
-    // A client searches (anonymous and staff searches do not count for deflection).
+    // A client searches (anonymous searches do not count for deflection; staff searches are not recorded).
     let client = app.session_for(MANAGER_A).await;
     for cookie in [Some(client.as_str()), None, Some(staff.as_str())] {
         app.call(Method::GET, "/api/v1/kb/search?q=sangria", cookie, None)
@@ -1173,7 +1303,7 @@ async fn analytics_report_deflection_of_client_searches() {
             None,
         )
         .await;
-    assert_eq!(an.body["searches"], 3);
+    assert_eq!(an.body["searches"], 2);
     assert_eq!(
         an.body["deflection_percent"], 100.0,
         "no ticket followed it"

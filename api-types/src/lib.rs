@@ -440,6 +440,37 @@ pub struct SearchResults {
     pub locale: String,
 }
 
+/// `POST /kb/searches`: the search a reader settled on (opened a result, left the field, paused), as
+/// opposed to the searches sent as they typed (`GET /kb/search?record=false`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewSearch {
+    /// The query as the reader left it (at most 200 characters).
+    pub q: String,
+    #[serde(default)]
+    pub locale: Option<String>,
+    /// Anonymous readers: the random id the browser keeps (as for votes), so that one reader's repeats
+    /// are one search. Without it, the client's address stands for the reader. Ignored when signed in.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 64))]
+    pub visitor: Option<String>,
+}
+
+/// The answer to `POST /kb/searches`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct RecordedSearch {
+    /// The id to send back with an article opened or a ticket opened after this search; `null` for staff,
+    /// whose searches are never recorded.
+    pub search_id: Option<i64>,
+    /// False when nothing new was recorded: staff, or the same reader's same query within 30 minutes
+    /// (which answers the earlier `search_id`).
+    pub recorded: bool,
+    /// How many articles the query finds.
+    pub total: u64,
+}
+
 /// `POST /kb/articles/{slug}/feedback`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]

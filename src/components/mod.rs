@@ -5,5 +5,8 @@ pub mod footer;
 pub mod guard;
 pub mod header;
 pub mod kb;
+pub mod page_shell;
 pub mod rating;
+pub mod settled;
 pub mod staff_kb_nav;
+pub mod table;

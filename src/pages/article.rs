@@ -89,31 +89,34 @@ fn ArticleView(article: Article, search_id: Option<i64>) -> impl IntoView {
             {translations}
             <div class="article-body" inner_html=article.body_html.clone()></div>
         </article>
-        <Feedback slug=article.slug.clone() article_id=article.id search_id=search_id/>
+        <Feedback slug=article.slug.clone() article_id=article.id search_id=search_id title=article.title.clone()/>
         {related}
     }
-}
-
-/// A random id kept by the browser, so that one visitor has one (changeable) vote per article.
-fn visitor_id() -> Option<String> {
-    const KEY: &str = "portal.visitor";
-    let storage = local_storage()?;
-    if let Some(id) = storage.get_item(KEY).ok().flatten() {
-        return Some(id);
-    }
-    let id = crate::drafts::random_id();
-    storage.set_item(KEY, &id).ok()?;
-    Some(id)
 }
 
 fn vote_key(article_id: i64) -> String {
     format!("portal.vote.{article_id}")
 }
 
-/// "Was this helpful?": yes or no, then an optional comment, then thanks. The vote can be changed.
+/// "Was this helpful?": yes or no, then an optional comment, then thanks; after a "no", the way to a
+/// ticket about it. The vote can be changed.
 #[component]
-fn Feedback(slug: String, article_id: i64, search_id: Option<i64>) -> impl IntoView {
+fn Feedback(
+    slug: String,
+    article_id: i64,
+    search_id: Option<i64>,
+    /// The article's title, the subject of a ticket opened from a "no".
+    title: String,
+) -> impl IntoView {
     let i18n = use_i18n();
+    let ticket_href = {
+        let subject = i18n.tf("kb.unhelpful_subject", &[("title", &title)]);
+        let mut href = format!("/tickets/new?subject={}", crate::api::enc(&subject));
+        if let Some(id) = search_id {
+            href.push_str(&format!("&search_id={id}"));
+        }
+        href
+    };
     let remembered = local_storage()
         .and_then(|s| s.get_item(&vote_key(article_id)).ok().flatten())
         .map(|v| v == "yes");
@@ -145,7 +148,7 @@ fn Feedback(slug: String, article_id: i64, search_id: Option<i64>) -> impl IntoV
             helpful,
             comment: with_comment,
             search_id,
-            visitor: visitor_id(),
+            visitor: crate::drafts::visitor_id(),
         });
     };
     let error = move || {
@@ -188,6 +191,15 @@ fn Feedback(slug: String, article_id: i64, search_id: Option<i64>) -> impl IntoV
                 </form>
             })}
             {move || commented.get().then(|| view! { <p>{move || i18n.t("kb.comment_thanks")}</p> })}
+            {move || (vote.get() == Some(false)).then(|| {
+                let href = ticket_href.clone();
+                view! {
+                    <div class="unhelpful-ticket">
+                        <p>{move || i18n.t("kb.unhelpful_ticket_text")}</p>
+                        <p><A href=href attr:class="button-link primary">{move || i18n.t("kb.none_ticket")}</A></p>
+                    </div>
+                }
+            })}
         </section>
     }
 }

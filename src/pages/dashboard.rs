@@ -1,18 +1,24 @@
 //! The staff dashboard (`/staff/dashboard`): the service indicators of a period, the satisfaction trend
 //! and the first-response distribution drawn as SVG, a sortable per-agent table and the escalated tickets.
 //! `?wall=1` is the wall-screen mode for a TV: full screen, large figures, high contrast, refreshed every
-//! minute by one interval that never lets requests pile up.
+//! minute by one interval that never lets requests pile up. The period lives in the URL
+//! (`?period=7d`, `?period=custom&from=2026-11-01&to=2026-11-30`), so a reload or a shared link keeps it.
 
 use std::time::Duration;
 
 use api_types::{AgentKpis, CsatDay, EscalatedTicket, HistogramBucket, Kpis};
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
-use leptos_router::{components::A, hooks::use_query_map};
+use leptos_router::{
+    NavigateOptions,
+    components::A,
+    hooks::{use_navigate, use_query_map},
+};
 
 use crate::{
     api::{self, ApiError},
     components::guard::RequireUser,
+    components::table::TableScroll,
     i18n::{Locale, use_i18n},
     time,
 };
@@ -110,6 +116,24 @@ fn bounds(period: Period, from: &str, to: &str) -> Option<(DateTime<Utc>, DateTi
     }
 }
 
+/// Whether a custom period ends before it starts (both dates given, `YYYY-MM-DD` compares as text).
+fn reversed(from: &str, to: &str) -> bool {
+    from.len() == 10 && to.len() == 10 && from > to
+}
+
+/// The dashboard's address for a period, in the wall mode or not.
+fn dashboard_href(wall: bool, period: Period, from: &str, to: &str) -> String {
+    let mut href = String::from("/staff/dashboard?");
+    if wall {
+        href.push_str("wall=1&");
+    }
+    href.push_str(&format!("period={}", period.tag()));
+    if period == Period::Custom {
+        href.push_str(&format!("&from={}&to={}", api::enc(from), api::enc(to)));
+    }
+    href
+}
+
 /// Business minutes as "45 min" or "3 h 20 min", with no-break spaces: a number never wraps away from its unit.
 fn minutes_text(minutes: Option<f64>) -> String {
     match minutes {
@@ -197,22 +221,29 @@ fn DashboardView() -> impl IntoView {
         on_cleanup(move || handle.clear());
     }
 
-    let wall_href = move || {
-        let mut href = format!("/staff/dashboard?wall=1&period={}", period.get().tag());
-        if period.get() == Period::Custom {
-            let (from, to) = custom.get();
-            href.push_str(&format!("&from={}&to={}", api::enc(&from), api::enc(&to)));
+    let wall_href = move || custom.with(|(from, to)| dashboard_href(true, period.get(), from, to));
+    let exit_href = move || custom.with(|(from, to)| dashboard_href(false, period.get(), from, to));
+    // The period chosen goes into the address (replacing it: choosing is not a page of history).
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        let href =
+            custom.with(|(from, to)| dashboard_href(wall.get_untracked(), period.get(), from, to));
+        let current = web_sys::window()
+            .and_then(|w| w.location().search().ok())
+            .unwrap_or_default();
+        if href.split_once('?').map(|(_, q)| format!("?{q}")) != Some(current) {
+            navigate(
+                &href,
+                NavigateOptions {
+                    replace: true,
+                    scroll: false,
+                    ..Default::default()
+                },
+            );
         }
-        href
-    };
-    let exit_href = move || {
-        let mut href = format!("/staff/dashboard?period={}", period.get().tag());
-        if period.get() == Period::Custom {
-            let (from, to) = custom.get();
-            href.push_str(&format!("&from={}&to={}", api::enc(&from), api::enc(&to)));
-        }
-        href
-    };
+    });
+    let range_reversed =
+        move || period.get() == Period::Custom && custom.with(|(from, to)| reversed(from, to));
 
     view! {
         <section class=move || if wall.get() { "page dashboard wall" } else { "page dashboard" }
@@ -254,16 +285,23 @@ fn DashboardView() -> impl IntoView {
                             <div class="field">
                                 <label for="period-to">{move || i18n.t("dashboard.to")}</label>
                                 <input id="period-to" type="date" required prop:value=to_input
+                                    aria-invalid=move || range_reversed().to_string()
+                                    aria-describedby="period-error"
                                     on:input=move |ev| to_input.set(event_target_value(&ev))/>
                             </div>
                             <button type="submit" class="primary">{move || i18n.t("dashboard.apply")}</button>
                         </div>
+                        <p id="period-error" class="field-error" role="alert">
+                            {move || range_reversed().then(|| i18n.t("dashboard.reversed"))}
+                        </p>
                     </Show>
                 </form>
             </Show>
             <Transition fallback=move || view! { <p class="muted">{move || i18n.t("common.loading")}</p> }>
                 {move || Suspend::new(async move {
                     match report.await {
+                        // A reversed period is said right under its dates.
+                        None if range_reversed() => ().into_any(),
                         None => view! {
                             <p class="muted">{move || i18n.t("dashboard.choose_dates")}</p>
                         }.into_any(),
@@ -407,7 +445,7 @@ fn TrendChart(days: Vec<CsatDay>) -> impl IntoView {
         })
         .collect();
     view! {
-        <figure class="chart">
+        <figure class="chart" tabindex="0">
             <figcaption id="trend-caption">{move || i18n.t("dashboard.trend")}</figcaption>
             <svg class="chart-svg" viewBox=format!("0 0 {CHART_W} {CHART_H}") role="img"
                 aria-labelledby="trend-title trend-desc">
@@ -479,7 +517,7 @@ fn HistogramChart(buckets: Vec<HistogramBucket>) -> impl IntoView {
         .collect::<Vec<_>>()
         .join("; ");
     view! {
-        <figure class="chart">
+        <figure class="chart" tabindex="0">
             <figcaption>{move || i18n.t("dashboard.histogram")}</figcaption>
             <svg class="chart-svg" viewBox=format!("0 0 {CHART_W} {CHART_H}") role="img"
                 aria-labelledby="histogram-title histogram-desc">
@@ -581,7 +619,7 @@ fn AgentTable(
     view! {
         <section class="dashboard-section" aria-labelledby="agents-title">
             <h2 id="agents-title">{move || i18n.t("dashboard.agents")}</h2>
-            <div class="table-scroll">
+            <TableScroll label=Signal::derive(move || i18n.t("dashboard.agents"))>
                 <table class="agents">
                     <thead>
                         <tr>
@@ -633,7 +671,7 @@ fn AgentTable(
                         }).collect_view()}
                     </tbody>
                 </table>
-            </div>
+            </TableScroll>
         </section>
     }
 }

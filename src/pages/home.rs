@@ -1,10 +1,11 @@
 //! The home page: one search box over the knowledge base, results as the reader types, the categories and
 //! the most viewed articles. The query lives in the URL (`/?q=`), so a search can be shared and Back works.
+//! Only the query the reader settles on is recorded for the analytics (see `components::settled`).
 
 use std::time::Duration;
 
 use api_types::{SearchHit, SearchResults};
-use leptos::{ev, html, prelude::*};
+use leptos::{ev, html, prelude::*, task::spawn_local};
 use leptos_router::{
     NavigateOptions,
     components::A,
@@ -13,7 +14,10 @@ use leptos_router::{
 
 use crate::{
     api::{self, ApiError, enc},
-    components::kb::{ArticleList, error_text},
+    components::{
+        kb::{ArticleList, error_text},
+        settled::{SettledSearch, plain_click},
+    },
     i18n::use_i18n,
     session::use_session,
     timers::Debounce,
@@ -27,11 +31,37 @@ const LIMIT: u32 = 8;
 const PAGE_SIZE: u32 = 20;
 
 /// The address of an article reached from a search, so the analytics can tell which searches answered.
-fn hit_href(hit: &SearchHit, search_id: Option<i64>) -> String {
+fn hit_href(slug: &str, search_id: Option<i64>) -> String {
     match search_id {
-        Some(id) => format!("/kb/{}?search_id={id}", hit.slug),
-        None => format!("/kb/{}", hit.slug),
+        Some(id) => format!("/kb/{slug}?search_id={id}"),
+        None => format!("/kb/{slug}"),
     }
+}
+
+/// The address of a new ticket about a search that found nothing.
+fn ticket_href(query: &str, search_id: Option<i64>) -> String {
+    let mut href = format!("/tickets/new?subject={}", enc(query));
+    if let Some(id) = search_id {
+        href.push_str(&format!("&search_id={id}"));
+    }
+    href
+}
+
+/// Opens `href(search_id)` once `query` is recorded: a result opened is a search the reader settled on.
+fn open_settled(
+    settled: SettledSearch,
+    locale: crate::i18n::Locale,
+    query: String,
+    href: impl Fn(Option<i64>) -> String + 'static,
+    navigate: impl Fn(&str, NavigateOptions) + 'static,
+) {
+    spawn_local(async move {
+        let id = settled.record(locale, query).await;
+        // The reader may have gone elsewhere while the answer came.
+        if settled.alive() {
+            navigate(&href(id), Default::default());
+        }
+    });
 }
 
 #[component]
@@ -56,15 +86,18 @@ pub fn Home() -> impl IntoView {
     let text = RwSignal::new(url_query.get_untracked());
     let active = RwSignal::new(None::<usize>);
     let timer = Debounce::new();
+    let settled = SettledSearch::new();
     let input_ref = NodeRef::<html::Input>::new();
 
     // Back and Forward change the URL: the box follows.
     Effect::new(move |_| {
         let q = url_query.get();
         if text.get_untracked() != q {
-            text.set(q);
+            text.set(q.clone());
         }
         active.set(None);
+        // A query that stays a while is the one the reader settled on (a shared link included).
+        settled.settle_later(i18n.locale.get_untracked(), q);
     });
     Effect::new(move |_| {
         if let Some(input) = input_ref.get() {
@@ -93,12 +126,14 @@ pub fn Home() -> impl IntoView {
             .map(|r| r.items)
             .unwrap_or_default()
     };
-    let search_id = move || results.get().flatten().and_then(|r| r.ok()?.search_id);
 
     let go_to_query = {
         let navigate = navigate.clone();
         move |value: String| {
-            let first = url_query.get_untracked().is_empty();
+            let Some(current) = url_query.try_get_untracked() else {
+                return;
+            };
+            let first = current.is_empty();
             let path = if value.trim().is_empty() {
                 "/".to_string()
             } else {
@@ -142,12 +177,21 @@ pub fn Home() -> impl IntoView {
                 }
                 "Enter" => {
                     ev.prevent_default();
+                    let locale = i18n.locale.get_untracked();
                     if let Some(hit) = active.get_untracked().and_then(|i| hits().get(i).cloned()) {
-                        navigate(&hit_href(&hit, search_id()), Default::default());
+                        let navigate = navigate.clone();
+                        open_settled(
+                            settled,
+                            locale,
+                            url_query.get_untracked(),
+                            move |id| hit_href(&hit.slug, id),
+                            navigate,
+                        );
                     } else {
-                        // Search now, without waiting for the pause.
+                        // Search now, without waiting for the pause: the reader settled on it.
                         timer.cancel();
                         go_to_query(text.get_untracked());
+                        settled.settle(locale, text.get_untracked());
                     }
                 }
                 "Escape" => {
@@ -190,7 +234,8 @@ pub fn Home() -> impl IntoView {
                     aria-activedescendant=active_id
                     aria-describedby="kb-search-hint"
                     placeholder=move || i18n.t("kb.search_placeholder")
-                    node_ref=input_ref prop:value=text on:input=on_input on:keydown=on_keydown/>
+                    node_ref=input_ref prop:value=text on:input=on_input on:keydown=on_keydown
+                    on:blur=move |_| settled.settle(i18n.locale.get_untracked(), text.get_untracked())/>
                 <p id="kb-search-hint" class="hint">{move || i18n.t("kb.search_hint")}</p>
             </form>
         </section>
@@ -206,8 +251,8 @@ pub fn Home() -> impl IntoView {
                     match results.await {
                         None => ().into_any(),
                         Some(Err(e)) => results_error(i18n, e).into_any(),
-                        Some(Ok(r)) if r.items.is_empty() => view! { <NoResults results=r/> }.into_any(),
-                        Some(Ok(r)) => view! { <Hits results=r active=active paging=paging.get_untracked()/> }.into_any(),
+                        Some(Ok(r)) if r.items.is_empty() => view! { <NoResults results=r settled=settled/> }.into_any(),
+                        Some(Ok(r)) => view! { <Hits results=r active=active paging=paging.get_untracked() settled=settled/> }.into_any(),
                     }
                 })}
             </Transition>
@@ -227,8 +272,11 @@ fn Hits(
     active: RwSignal<Option<usize>>,
     /// `Some(page)` on the "all results" pages; `None` for the first hits as the reader types.
     paging: Option<u32>,
+    /// Records the search when a hit is opened.
+    settled: SettledSearch,
 ) -> impl IntoView {
     let i18n = use_i18n();
+    let navigate = use_navigate();
     let total = results.total;
     let shown = results.items.len() as u64;
     let q = enc(&results.query);
@@ -263,7 +311,7 @@ fn Hits(
     let other_locale = (!results.locale.is_empty()
         && results.locale != i18n.locale.get_untracked().tag())
     .then_some(());
-    let search_id = results.search_id;
+    let query = results.query.clone();
     view! {
         <section class="results" aria-labelledby="kb-results-title">
             <h2 id="kb-results-title">{move || i18n.t("kb.results")}</h2>
@@ -271,13 +319,27 @@ fn Hits(
             {other_locale.map(|_| view! { <p class="hint">{move || i18n.t("kb.other_locale")}</p> })}
             <div id="kb-hits" role="listbox" class="hits" aria-labelledby="kb-results-title">
                 {results.items.into_iter().enumerate().map(|(i, hit)| {
-                    let href = hit_href(&hit, search_id);
+                    let slug = hit.slug.clone();
+                    let href = {
+                        let (slug, query) = (slug.clone(), query.clone());
+                        move || hit_href(&slug, settled.id_for(&query))
+                    };
+                    let on_click = {
+                        let (query, navigate) = (query.clone(), navigate.clone());
+                        move |ev: ev::MouseEvent| {
+                            if plain_click(&ev) && settled.id_for(&query).is_none() {
+                                ev.prevent_default();
+                                let slug = slug.clone();
+                                open_settled(settled, i18n.locale.get_untracked(), query.clone(), move |id| hit_href(&slug, id), navigate.clone());
+                            }
+                        }
+                    };
                     view! {
-                        <A href=href attr:id=format!("kb-hit-{i}") attr:role="option" attr:class="hit"
-                            attr:aria-selected=move || (active.get() == Some(i)).to_string()>
+                        <a href=href id=format!("kb-hit-{i}") role="option" class="hit" on:click=on_click
+                            aria-selected=move || (active.get() == Some(i)).to_string()>
                             <span class="hit-title">{hit.title}</span>
                             <span class="hit-snippet" inner_html=hit.snippet></span>
-                        </A>
+                        </a>
                     }
                 }).collect_view()}
             </div>
@@ -288,13 +350,34 @@ fn Hits(
 
 /// Nothing matched: say so, suggest what else to try, and offer a ticket with the question already in it.
 #[component]
-fn NoResults(results: SearchResults) -> impl IntoView {
+fn NoResults(
+    results: SearchResults,
+    /// Records the search when the reader turns it into a ticket.
+    settled: SettledSearch,
+) -> impl IntoView {
     let i18n = use_i18n();
-    let mut ticket = format!("/tickets/new?subject={}", enc(&results.query));
-    if let Some(id) = results.search_id {
-        ticket.push_str(&format!("&search_id={id}"));
-    }
+    let navigate = use_navigate();
     let query = results.query.clone();
+    let ticket = {
+        let query = query.clone();
+        move || ticket_href(&query, settled.id_for(&query))
+    };
+    let on_click = {
+        let query = query.clone();
+        move |ev: ev::MouseEvent| {
+            if plain_click(&ev) && settled.id_for(&query).is_none() {
+                ev.prevent_default();
+                let q = query.clone();
+                open_settled(
+                    settled,
+                    i18n.locale.get_untracked(),
+                    query.clone(),
+                    move |id| ticket_href(&q, id),
+                    navigate.clone(),
+                );
+            }
+        }
+    };
     view! {
         <section class="no-results" aria-labelledby="kb-none-title">
             <h2 id="kb-none-title">{move || i18n.tf("kb.none_title", &[("query", &query)])}</h2>
@@ -304,7 +387,7 @@ fn NoResults(results: SearchResults) -> impl IntoView {
                 <li>{move || i18n.t("kb.none_tip_browse")}</li>
             </ul>
             <p>{move || i18n.t("kb.none_ticket_text")}</p>
-            <p><A href=ticket attr:class="button-link primary">{move || i18n.t("kb.none_ticket")}</A></p>
+            <p><a href=ticket class="button-link primary" on:click=on_click>{move || i18n.t("kb.none_ticket")}</a></p>
         </section>
         <Browse/>
     }

@@ -11,6 +11,7 @@ use leptos_router::{
 
 use crate::{
     api::{self, enc},
+    components::table::TableScroll,
     components::{guard::RequireUser, kb::error_text, staff_kb_nav::StaffKbNav},
     i18n::{Locale, use_i18n},
     pages::dashboard::percent_text,
@@ -133,7 +134,7 @@ fn ZeroResults(items: Vec<ZeroResultQuery>) -> impl IntoView {
                 view! { <p class="muted">{move || i18n.t("kba.zero.none")}</p> }.into_any()
             } else {
                 view! {
-                    <div class="table-scroll">
+                    <TableScroll label=Signal::derive(move || i18n.t("kba.zero.title"))>
                         <table class="data-table">
                             <caption class="visually-hidden">{move || i18n.t("kba.zero.title")}</caption>
                             <thead>
@@ -168,7 +169,7 @@ fn ZeroResults(items: Vec<ZeroResultQuery>) -> impl IntoView {
                                 }).collect_view()}
                             </tbody>
                         </table>
-                    </div>
+                    </TableScroll>
                 }.into_any()
             }}
         </section>
@@ -235,7 +236,7 @@ fn TopQueries(items: Vec<QueryCount>) -> impl IntoView {
                 view! { <p class="muted">{move || i18n.t("kba.top.none")}</p> }.into_any()
             } else {
                 view! {
-                    <div class="table-scroll">
+                    <TableScroll label=Signal::derive(move || i18n.t("kba.top.title"))>
                         <table class="data-table">
                             <caption class="visually-hidden">{move || i18n.t("kba.top.title")}</caption>
                             <thead>
@@ -253,7 +254,7 @@ fn TopQueries(items: Vec<QueryCount>) -> impl IntoView {
                                 }).collect_view()}
                             </tbody>
                         </table>
-                    </div>
+                    </TableScroll>
                 }.into_any()
             }}
         </section>
@@ -270,7 +271,7 @@ fn MostViewed(items: Vec<ArticleStats>) -> impl IntoView {
                 view! { <p class="muted">{move || i18n.t("kba.viewed.none")}</p> }.into_any()
             } else {
                 view! {
-                    <div class="table-scroll">
+                    <TableScroll label=Signal::derive(move || i18n.t("kba.viewed.title"))>
                         <table class="data-table">
                             <caption class="visually-hidden">{move || i18n.t("kba.viewed.title")}</caption>
                             <thead>
@@ -292,7 +293,7 @@ fn MostViewed(items: Vec<ArticleStats>) -> impl IntoView {
                                 }).collect_view()}
                             </tbody>
                         </table>
-                    </div>
+                    </TableScroll>
                 }.into_any()
             }}
         </section>

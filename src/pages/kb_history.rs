@@ -9,6 +9,7 @@ use leptos_router::{components::A, hooks::use_params_map};
 
 use crate::{
     api::{self, ApiError},
+    components::table::TableScroll,
     components::{
         guard::RequireUser,
         kb::{ErrorNotice, error_text},
@@ -162,7 +163,7 @@ fn RevisionTable(
         .collect_view();
     view! {
         <h2 id="kbh-list-title">{move || i18n.t("kbh.list_title")}</h2>
-        <div class="table-scroll">
+        <TableScroll label=Signal::derive(move || i18n.t("kbh.list_title"))>
             <table class="kbh-table" aria-labelledby="kbh-list-title">
                 <thead>
                     <tr>
@@ -176,7 +177,7 @@ fn RevisionTable(
                 </thead>
                 <tbody>{rows}</tbody>
             </table>
-        </div>
+        </TableScroll>
     }
 }
 

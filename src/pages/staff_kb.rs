@@ -11,6 +11,7 @@ use leptos_router::{
 
 use crate::{
     api::{self, ArticleQuery, enc},
+    components::table::TableScroll,
     components::{guard::RequireUser, kb::error_text, staff_kb_nav::StaffKbNav},
     i18n::use_i18n,
     pages::kb_editor::status_tag,
@@ -288,7 +289,7 @@ fn ArticleTable(items: Vec<ArticleSummary>) -> impl IntoView {
     let i18n = use_i18n();
     let now = time::now();
     view! {
-        <div class="table-scroll">
+        <TableScroll label=Signal::derive(move || i18n.t("kbs.list.caption"))>
             <table class="data-table kb-articles">
                 <caption class="visually-hidden">{move || i18n.t("kbs.list.caption")}</caption>
                 <thead>
@@ -330,6 +331,6 @@ fn ArticleTable(items: Vec<ArticleSummary>) -> impl IntoView {
                     }).collect_view()}
                 </tbody>
             </table>
-        </div>
+        </TableScroll>
     }
 }

@@ -6,7 +6,8 @@
 use std::time::Duration;
 
 use api_types::{
-    Channel, EventKind, NewMessage, Priority, Role, Ticket, TicketEvent, TicketPatch, TicketStatus,
+    ArticleDraftRequest, Channel, EventKind, NewMessage, Priority, Role, Ticket, TicketEvent,
+    TicketPatch, TicketStatus,
 };
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
@@ -21,7 +22,10 @@ use crate::{
     },
     drafts,
     i18n::use_i18n,
-    pages::{ticket_new::priority_tag, tickets::status_tag},
+    pages::{
+        ticket_new::priority_tag,
+        tickets::{status_key, status_tag},
+    },
     session::use_session,
     time,
     timers::Debounce,
@@ -231,7 +235,7 @@ fn TicketView(id: i64, now: RwSignal<chrono::DateTime<chrono::Utc>>) -> impl Int
             {move || live.stale.get().then(|| view! { <p class="error" role="alert">{move || i18n.t("ticket.stale")}</p> })}
             <dl class="ticket-facts">
                 <div><dt>{move || i18n.t("tickets.col_status")}</dt>
-                    <dd>{move || status().map(|s| { let tag = status_tag(s); view! { <span class=format!("status status-{tag}")>{i18n.t(&format!("status.{tag}"))}</span> } })}</dd></div>
+                    <dd>{move || status().map(|s| { let tag = status_tag(s); view! { <span class=format!("status status-{tag}")>{i18n.t(&status_key(tag, staff))}</span> } })}</dd></div>
                 <div><dt>{move || i18n.t("ticket.priority")}</dt>
                     <dd>{move || ticket.with(|t| t.as_ref().map(|t| i18n.t(&format!("priority.{}", priority_tag(t.priority)))))}</dd></div>
                 <div><dt>{move || i18n.t("ticket.channel")}</dt>
@@ -286,7 +290,7 @@ fn TicketView(id: i64, now: RwSignal<chrono::DateTime<chrono::Utc>>) -> impl Int
                         at: t.created_at,
                     };
                     std::iter::once(opened)
-                        .chain(t.events.iter().map(|e| TimelineEntry::from_event(e, i18n)))
+                        .chain(t.events.iter().map(|e| TimelineEntry::from_event(e, i18n, staff)))
                         .map(|entry| view! { <Entry entry=entry now=now/> })
                         .collect_view()
                 })}
@@ -321,14 +325,15 @@ struct TimelineEntry {
 }
 
 impl TimelineEntry {
-    fn from_event(e: &TicketEvent, i18n: crate::i18n::I18n) -> Self {
+    /// `viewer_staff`: whether staff read the timeline (statuses are named for their reader).
+    fn from_event(e: &TicketEvent, i18n: crate::i18n::I18n, viewer_staff: bool) -> Self {
         let staff = matches!(e.author.role, Role::Agent | Role::Admin);
         let (class, label) = match e.kind {
             EventKind::Message => ("event message", None),
             EventKind::Note => ("event note", Some(i18n.t("ticket.note_label"))),
             EventKind::StatusChange => {
                 let name = |s: Option<TicketStatus>| {
-                    s.map(|s| i18n.t(&format!("status.{}", status_tag(s))))
+                    s.map(|s| i18n.t(&status_key(status_tag(s), viewer_staff)))
                         .unwrap_or_default()
                 };
                 (
@@ -441,9 +446,37 @@ fn StaffControls(
         })
     };
     let navigate = leptos_router::hooks::use_navigate();
-    let to_article = Action::new_local(move |id: &i64| {
+    // The article's category: the ticket's own when the client picked one, else the agent's choice (the
+    // category's language is the article's). Asking again opens the draft already made.
+    let categories = LocalResource::new(move || {
+        let l = i18n.locale.get_untracked();
+        async move {
+            let mut all = api::categories_of(l, "pt-BR").await.unwrap_or_default();
+            all.extend(api::categories_of(l, "en").await.unwrap_or_default());
+            all
+        }
+    });
+    let chosen = RwSignal::new(None::<i64>);
+    let category_of_ticket = move || {
+        let slug = ticket.with(|t| t.as_ref().and_then(|t| t.category.clone()))?;
+        categories.with(|c| c.as_ref()?.iter().find(|c| c.slug == slug).map(|c| c.id))
+    };
+    let category = move || chosen.get().or_else(category_of_ticket);
+    let to_article = Action::new_local(move |(id, category_id): &(i64, Option<i64>)| {
         let (id, l) = (*id, i18n.locale.get_untracked());
-        async move { api::article_draft_from_ticket(l, id, &Default::default()).await }
+        let locale = category_id.and_then(|c| {
+            categories.with_untracked(|all| {
+                all.as_ref()?
+                    .iter()
+                    .find(|x| x.id == c)
+                    .map(|x| x.locale.clone())
+            })
+        });
+        let body = ArticleDraftRequest {
+            category_id: *category_id,
+            locale,
+        };
+        async move { api::article_draft_from_ticket(l, id, &body).await }
     });
     Effect::new(move |_| {
         if let Some(Ok(article)) = to_article.value().get() {
@@ -455,9 +488,18 @@ fn StaffControls(
     });
     view! {
         <div class="field">
+            <label for="ticket-article-category">{move || i18n.t("ticket.article_category")}</label>
+            <select id="ticket-article-category" on:change=move |ev| chosen.set(event_target_value(&ev).parse().ok())>
+                <option value="" selected=move || category().is_none()>{move || i18n.t("ticket.article_category_auto")}</option>
+                {move || categories.get().unwrap_or_default().into_iter().map(|c| {
+                    let id = c.id;
+                    let label = format!("{} ({})", c.name, c.locale);
+                    view! { <option value=id.to_string() selected=move || category() == Some(id)>{label}</option> }
+                }).collect_view()}
+            </select>
             <button type="button" disabled=move || to_article.pending().get() on:click=move |_| {
                 if let Some(id) = ticket.with_untracked(|t| t.as_ref().map(|t| t.id)) {
-                    to_article.dispatch(id);
+                    to_article.dispatch((id, category()));
                 }
             }>{move || i18n.t("ticket.to_article")}</button>
             <p class="hint">{move || i18n.t("ticket.to_article_hint")}</p>
@@ -477,7 +519,7 @@ fn StaffControls(
                 patch.dispatch(TicketPatch { status: Some(status), ..Default::default() });
             }>
                 {["open", "pending", "resolved", "closed"].into_iter().map(|s| view! {
-                    <option value=s selected=move || current_status() == s>{move || i18n.t(&format!("status.{s}"))}</option>
+                    <option value=s selected=move || current_status() == s>{move || i18n.t(&status_key(s, true))}</option>
                 }).collect_view()}
             </select>
         </div>

@@ -5,11 +5,8 @@
 use std::time::Duration;
 
 use api_types::{Channel, NewTicket, Priority, SearchResults};
-use leptos::{html, prelude::*};
-use leptos_router::{
-    components::A,
-    hooks::{use_navigate, use_query_map},
-};
+use leptos::{ev, html, prelude::*, task::spawn_local};
+use leptos_router::hooks::{use_navigate, use_query_map};
 use serde::{Deserialize, Serialize};
 
 use crate::{
@@ -17,6 +14,7 @@ use crate::{
     components::{
         guard::{RequireUser, login_url},
         kb::error_text,
+        settled::{SettledSearch, plain_click},
     },
     drafts,
     i18n::use_i18n,
@@ -150,6 +148,9 @@ fn NewTicketForm() -> impl IntoView {
         let value = typed.get();
         timer.schedule(move || settled.set(value), SUGGEST_DEBOUNCE);
     });
+    // Suggestions follow the typing; the search counted is the one in the box when the reader leaves the
+    // subject or opens a suggestion.
+    let recorded = SettledSearch::new();
     let suggestions = LocalResource::new(move || {
         let q = settled.get();
         let locale = i18n.locale.get();
@@ -275,7 +276,13 @@ fn NewTicketForm() -> impl IntoView {
                         <label for="ticket-subject">{move || i18n.t("ticket.subject")}</label>
                         <input id="ticket-subject" type="text" maxlength="200" required node_ref=input_ref
                             aria-describedby="ticket-subject-error"
-                            prop:value=subject on:input=move |ev| subject.set(event_target_value(&ev))/>
+                            prop:value=subject on:input=move |ev| subject.set(event_target_value(&ev))
+                            on:blur=move |_| {
+                                let q = typed.get_untracked();
+                                if q.chars().count() >= 4 {
+                                    recorded.settle(i18n.locale.get_untracked(), q);
+                                }
+                            }/>
                         <p id="ticket-subject-error" class="field-error">{field_error("subject")}</p>
                     </div>
                     <div class="field">
@@ -322,7 +329,7 @@ fn NewTicketForm() -> impl IntoView {
                     <h2 id="ticket-suggestions-title">{move || i18n.t("ticket.suggestions")}</h2>
                     <div aria-live="polite">
                         {move || match suggestions.get().flatten() {
-                            Some(r) if !r.items.is_empty() => view! { <Suggestions results=r/> }.into_any(),
+                            Some(r) if !r.items.is_empty() => view! { <Suggestions results=r recorded=recorded/> }.into_any(),
                             _ => view! { <p class="muted">{move || i18n.t("ticket.suggestions_none")}</p> }.into_any(),
                         }}
                     </div>
@@ -333,18 +340,43 @@ fn NewTicketForm() -> impl IntoView {
 }
 
 #[component]
-fn Suggestions(results: SearchResults) -> impl IntoView {
+fn Suggestions(
+    results: SearchResults,
+    /// Records the search when a suggestion is opened.
+    recorded: SettledSearch,
+) -> impl IntoView {
     let i18n = use_i18n();
-    let search_id = results.search_id;
+    let navigate = use_navigate();
+    let query = results.query.clone();
+    let href = |slug: &str, id: Option<i64>| match id {
+        Some(id) => format!("/kb/{slug}?search_id={id}"),
+        None => format!("/kb/{slug}"),
+    };
     view! {
         <p class="hint">{move || i18n.t("ticket.suggestions_hint")}</p>
         <ul class="plain-list">
             {results.items.into_iter().map(|hit| {
-                let href = match search_id {
-                    Some(id) => format!("/kb/{}?search_id={id}", hit.slug),
-                    None => format!("/kb/{}", hit.slug),
+                let link = {
+                    let (slug, query) = (hit.slug.clone(), query.clone());
+                    move || href(&slug, recorded.id_for(&query))
                 };
-                view! { <li><A href=href>{hit.title}</A></li> }
+                let on_click = {
+                    let (slug, query, navigate) = (hit.slug.clone(), query.clone(), navigate.clone());
+                    move |ev: ev::MouseEvent| {
+                        if plain_click(&ev) && recorded.id_for(&query).is_none() {
+                            ev.prevent_default();
+                            let (slug, query, navigate) = (slug.clone(), query.clone(), navigate.clone());
+                            let locale = i18n.locale.get_untracked();
+                            spawn_local(async move {
+                                let id = recorded.record(locale, query).await;
+                                if recorded.alive() {
+                                    navigate(&href(&slug, id), Default::default());
+                                }
+                            });
+                        }
+                    }
+                };
+                view! { <li><a href=link on:click=on_click>{hit.title}</a></li> }
             }).collect_view()}
         </ul>
     }

@@ -12,6 +12,7 @@ use leptos_router::{
 
 use crate::{
     api::{self, TicketQuery, enc},
+    components::table::TableScroll,
     components::{guard::RequireUser, kb::error_text},
     i18n::use_i18n,
     pages::ticket_new::priority_tag,
@@ -25,6 +26,16 @@ pub fn status_tag(s: TicketStatus) -> &'static str {
         TicketStatus::Pending => "pending",
         TicketStatus::Resolved => "resolved",
         TicketStatus::Closed => "closed",
+    }
+}
+
+/// The i18n key of a ticket status as its reader sees it. `pending` waits for the client: a client reads
+/// "waiting for your reply", staff read "waiting for the client" (never "waiting for you").
+pub fn status_key(tag: &str, staff: bool) -> String {
+    if staff && tag == "pending" {
+        "status.pending_staff".into()
+    } else {
+        format!("status.{tag}")
     }
 }
 
@@ -259,6 +270,7 @@ fn TicketTable(items: Vec<TicketSummary>, staff: bool) -> impl IntoView {
     let i18n = use_i18n();
     let now = time::now();
     view! {
+        <TableScroll label=Signal::derive(move || i18n.t("tickets.title"))>
         <table class="ticket-table">
             <caption class="visually-hidden">{move || i18n.t("tickets.title")}</caption>
             <thead>
@@ -267,6 +279,7 @@ fn TicketTable(items: Vec<TicketSummary>, staff: bool) -> impl IntoView {
                     <th scope="col">{move || i18n.t("tickets.col_status")}</th>
                     <th scope="col">{move || i18n.t("ticket.priority")}</th>
                     {staff.then(|| view! { <th scope="col">{move || i18n.t("tickets.col_requester")}</th> })}
+                    {staff.then(|| view! { <th scope="col">{move || i18n.t("tickets.col_assignee")}</th> })}
                     {staff.then(|| view! { <th scope="col">{move || i18n.t("tickets.col_due")}</th> })}
                     <th scope="col">{move || i18n.t("tickets.col_updated")}</th>
                 </tr>
@@ -277,6 +290,7 @@ fn TicketTable(items: Vec<TicketSummary>, staff: bool) -> impl IntoView {
                     let priority = priority_tag(t.priority);
                     let updated = t.updated_at;
                     let due = t.due_at;
+                    let assignee = t.assignee.as_ref().map(|a| a.name.clone());
                     let requester = t.requester.organization.as_ref().map_or(t.requester.name.clone(), |o| format!("{} ({})", t.requester.name, o.name));
                     view! {
                         <tr class:escalated=t.escalated>
@@ -285,9 +299,15 @@ fn TicketTable(items: Vec<TicketSummary>, staff: bool) -> impl IntoView {
                                 {t.escalated.then(|| view! { " " <span class="badge warn">{move || i18n.t("tickets.escalated_badge")}</span> })}
                                 {t.awaiting_rating.then(|| view! { " " <span class="badge">{move || i18n.t("tickets.awaiting_rating")}</span> })}
                             </td>
-                            <td><span class=format!("status status-{status}")>{move || i18n.t(&format!("status.{status}"))}</span></td>
+                            <td><span class=format!("status status-{status}")>{move || i18n.t(&status_key(status, staff))}</span></td>
                             <td>{move || i18n.t(&format!("priority.{priority}"))}</td>
                             {staff.then(|| view! { <td>{requester}</td> })}
+                            {staff.then(|| view! {
+                                <td>{match assignee {
+                                    Some(name) => view! { <span>{name}</span> }.into_any(),
+                                    None => view! { <span class="muted">{move || i18n.t("ticket.unassigned")}</span> }.into_any(),
+                                }}</td>
+                            })}
                             {staff.then(|| view! {
                                 <td>{due.map(|d| view! {
                                     <time datetime=time::iso(d) class:overdue=d < now>
@@ -305,5 +325,6 @@ fn TicketTable(items: Vec<TicketSummary>, staff: bool) -> impl IntoView {
                 }).collect_view()}
             </tbody>
         </table>
+        </TableScroll>
     }
 }

@@ -30,6 +30,9 @@ test('a search that found nothing shows in the analytics and leads to a new arti
   const box = client.getByRole('combobox', { name: 'Pesquise na base de conhecimento' });
   await box.fill(NONSENSE);
   await client.getByRole('heading', { level: 2, name: /Nenhum artigo encontrado/ }).waitFor();
+  // Leaving the box is settling on the search: it is recorded then (typing pauses are not).
+  await box.blur();
+  await client.waitForTimeout(500);
   assertNoErrors(client);
   await client.context().close();
 

@@ -244,3 +244,264 @@ test('a search shows how many articles it found and a way to see all of them, a 
   assert.equal(seen, count);
   assertNoErrors(page);
 });
+
+test('analytics count the search a reader settled on, once, and no staff search', async () => {
+  const staff = await apiLogin(server.url, 'carla@suporte.demo');
+  const recorded = async (re) => (await api(server.url, staff, 'GET', '/kb/analytics?days=1')).body.top_queries
+    .filter((q) => re.test(q.query));
+
+  // A visitor types slowly: every pause shows results, and the result opened is the search.
+  const page = await newPage(browser);
+  await page.goto(`${server.url}/`);
+  const box = page.getByLabel('Pesquise na base de conhecimento');
+  await box.pressSequentially('sangria', { delay: 350 });
+  const results = page.getByRole('region', { name: 'Resultados' });
+  await results.getByRole('option', { name: /sangria/i }).first().waitFor();
+  await results.getByRole('option').first().click();
+  await page.waitForURL(/\/kb\/[^?]+\?search_id=\d+/);
+  await page.getByRole('heading', { level: 1 }).waitFor();
+  // Back, and the same `?q=` link opened again after the settling pause, are the same search.
+  await page.goBack();
+  await results.getByRole('option').first().waitFor();
+  await page.goto(`${server.url}/?q=sangria`);
+  await results.getByRole('option').first().waitFor();
+  await page.waitForTimeout(2500);
+  assertNoErrors(page);
+
+  // An agent checking the knowledge base is not a reader.
+  const agent = await signedIn('carla@suporte.demo', '/');
+  await agent.getByLabel('Pesquise na base de conhecimento').fill('cupom fiscal');
+  await agent.getByRole('region', { name: 'Resultados' }).getByRole('option').first().waitFor();
+  await agent.getByLabel('Pesquise na base de conhecimento').blur();
+  await agent.waitForTimeout(2500);
+  assertNoErrors(agent);
+
+  // A client typing a ticket's subject: the suggestions follow, the subject left is the one search.
+  const client = await signedIn('ana@mercadobompreco.demo', '/tickets/new');
+  await client.getByLabel('Assunto').pressSequentially('Balança não pesa', { delay: 450 });
+  await client.getByRole('complementary').getByRole('link').first().waitFor();
+  await client.getByLabel('Descreva o problema').click();
+  await client.waitForTimeout(1000);
+  await assertAccessible(client);
+  assertNoErrors(client);
+
+  assert.deepEqual(await recorded(/^s/), [{ query: 'sangria', count: 1 }]);
+  assert.deepEqual(await recorded(/cupom/), []);
+  assert.deepEqual(await recorded(/^bal/), [{ query: 'balança não pesa', count: 1 }]);
+});
+
+test('each page has its own title in the reader\'s language, and focus lands on the new page\'s heading', async () => {
+  const page = await newPage(browser);
+  await page.goto(`${server.url}/?q=sangria`);
+  await page.waitForFunction(() => document.title === 'Como podemos ajudar? — Portal de Suporte');
+  const results = page.getByRole('region', { name: 'Resultados' });
+  await results.getByRole('option').first().click();
+  const h1 = page.getByRole('heading', { level: 1 });
+  await h1.waitFor();
+  const heading = (await h1.innerText()).trim();
+  await page.waitForFunction((t) => document.title === `${t} — Portal de Suporte`, heading);
+  await page.waitForFunction(() => document.activeElement?.tagName === 'H1');
+  assert.equal(await page.evaluate(() => document.activeElement.textContent.trim()), heading);
+  await assertAccessible(page);
+  assertNoErrors(page);
+
+  // A ticket created: its page's heading has the focus, and the title names the ticket.
+  const client = await signedIn('ana@mercadobompreco.demo', '/tickets/new');
+  await client.getByLabel('Assunto').fill('Título e foco');
+  await client.getByLabel('Descreva o problema').fill('O foco deve ir para o título do chamado.');
+  await client.getByRole('button', { name: 'Enviar chamado' }).click();
+  await client.getByRole('heading', { level: 1, name: /Título e foco/ }).waitFor();
+  await client.waitForFunction(() => /^#\d+ · Título e foco — Portal de Suporte$/.test(document.title));
+  await client.waitForFunction(() => document.activeElement?.tagName === 'H1');
+  assertNoErrors(client);
+
+  // In English, the English name.
+  const en = await newPage(browser, { locale: 'en' });
+  await en.goto(`${server.url}/login`);
+  await en.waitForFunction(() => / — Support Portal$/.test(document.title));
+  assertNoErrors(en);
+});
+
+test('a visitor for whom the article did not help is offered a ticket about it', async () => {
+  const page = await newPage(browser);
+  await page.goto(`${server.url}/kb/como-fazer-uma-sangria-no-caixa`);
+  const title = (await page.getByRole('heading', { level: 1 }).innerText()).trim();
+  assert.equal(await page.getByRole('link', { name: 'Abrir um chamado' }).count(), 0);
+  await page.getByRole('button', { name: 'Não' }).click();
+  const offer = page.getByRole('link', { name: 'Abrir um chamado' });
+  await offer.waitFor();
+  await assertAccessible(page);
+  await offer.click();
+  await page.getByRole('heading', { level: 1, name: 'Entrar' }).waitFor();
+  await signIn(page, 'ana@mercadobompreco.demo');
+  await page.getByRole('heading', { level: 1, name: 'Abrir um chamado' }).waitFor();
+  assert.equal(await page.getByLabel('Assunto').inputValue(), `Dúvida sobre o artigo “${title}”`);
+  assertNoErrors(page);
+});
+
+test('the dashboard keeps its period in the address and says when the dates are reversed', async () => {
+  const page = await signedIn('carla@suporte.demo', '/staff/dashboard');
+  await page.getByRole('heading', { level: 1, name: /Painel/ }).waitFor();
+  await page.getByRole('radio', { name: '7 dias' }).check();
+  await page.waitForURL(/period=7d/);
+  await page.reload();
+  await page.getByRole('heading', { level: 1, name: /Painel/ }).waitFor();
+  assert.equal(await page.getByRole('radio', { name: '7 dias' }).isChecked(), true);
+
+  await page.getByRole('radio', { name: 'Personalizado' }).check();
+  await page.getByLabel('De', { exact: true }).fill('2026-11-20');
+  await page.getByLabel('Até (inclusive)').fill('2026-11-10');
+  await page.getByRole('button', { name: 'Aplicar período' }).click();
+  const alert = page.getByRole('alert').filter({ hasText: 'A data final é anterior à inicial' });
+  await alert.waitFor();
+  await page.waitForURL(/period=custom&from=2026-11-20&to=2026-11-10/);
+  await assertAccessible(page);
+  // Put right, the figures come back, and the address keeps the dates.
+  await page.getByLabel('Até (inclusive)').fill('2026-11-30');
+  await page.getByRole('button', { name: 'Aplicar período' }).click();
+  await page.waitForURL(/from=2026-11-20&to=2026-11-30/);
+  assert.equal(await alert.count(), 0);
+  await page.reload();
+  assert.equal(await page.getByLabel('De', { exact: true }).inputValue(), '2026-11-20');
+  assertNoErrors(page);
+});
+
+test('at 360 px no page scrolls sideways, and the dashboard\'s chart labels stay readable', async () => {
+  const slug = 'como-fazer-uma-sangria-no-caixa';
+  const pages = [
+    ['ana@mercadobompreco.demo', '/tickets?status=all', 'Meus chamados'],
+    ['carla@suporte.demo', '/tickets', /./],
+    ['carla@suporte.demo', '/tickets/new', 'Abrir um chamado'],
+    ['carla@suporte.demo', '/staff/kb', /./],
+    ['carla@suporte.demo', `/staff/kb/articles/${slug}`, /./],
+    ['carla@suporte.demo', `/staff/kb/articles/${slug}/history`, /./],
+    ['carla@suporte.demo', '/staff/dashboard', /Painel/],
+  ];
+  for (const [who, path, heading] of pages) {
+    const page = await signedIn(who, path);
+    await page.setViewportSize({ width: 360, height: 740 });
+    await page.getByRole('heading', { level: 1, name: heading }).waitFor();
+    await page.waitForLoadState('networkidle');
+    const { scrollWidth, innerWidth } = await page.evaluate(() => ({
+      scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth,
+    }));
+    assert.ok(scrollWidth <= innerWidth, `${path} is ${scrollWidth} px wide in a ${innerWidth} px window`);
+    await assertAccessible(page);
+    assertNoErrors(page);
+    await page.context().close();
+  }
+  const dashboard = await signedIn('carla@suporte.demo', '/staff/dashboard');
+  await dashboard.setViewportSize({ width: 360, height: 740 });
+  await dashboard.getByRole('img', { name: /Satisfação|satisfação/ }).first().waitFor();
+  const smallest = await dashboard.evaluate(() => Math.min(...[...document.querySelectorAll('svg text')].map((t) => {
+    const svg = t.ownerSVGElement;
+    return parseFloat(getComputedStyle(t).fontSize) * svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+  })));
+  assert.ok(smallest >= 11, `chart text drawn at ${smallest.toFixed(1)} px`);
+  assertNoErrors(dashboard);
+});
+
+test('on a 1920x1080 wall screen the dashboard shows its indicators on one row and its charts above the fold', async () => {
+  const page = await signedIn('carla@suporte.demo', '/staff/dashboard?wall=1');
+  await page.setViewportSize({ width: 1920, height: 1080 });
+  await page.getByRole('heading', { level: 1, name: /Painel/ }).waitFor();
+  await page.getByRole('img').first().waitFor();
+  await page.waitForTimeout(300);
+  const boxes = async (locator) => Promise.all((await locator.all()).map((l) => l.boundingBox()));
+  const tiles = await boxes(page.getByRole('list', { name: 'Indicadores do período' }).getByRole('listitem'));
+  const charts = await boxes(page.getByRole('figure'));
+  const layout = {
+    rows: new Set(tiles.map((b) => Math.round(b.y))).size,
+    bottoms: charts.map((b) => Math.round(b.y + b.height)),
+    scrollWidth: await page.evaluate(() => document.documentElement.scrollWidth),
+  };
+  assert.equal(layout.rows, 1, 'the indicators wrap');
+  assert.ok(layout.bottoms.length >= 2 && layout.bottoms.every((b) => b <= 1080), `charts end at ${layout.bottoms}`);
+  assert.ok(layout.scrollWidth <= 1920);
+  await assertAccessible(page);
+  assertNoErrors(page);
+});
+
+test('a ticket waiting on the client reads so for staff ("Aguardando o cliente"), and as "your reply" for the client', async () => {
+  const subject = `Aguardando retorno ${Date.now()}`;
+  const id = await ticketOf('ana@mercadobompreco.demo', subject);
+  const staff = await apiLogin(server.url, 'carla@suporte.demo');
+  assert.equal((await api(server.url, staff, 'POST', `/tickets/${id}/messages`,
+    { body: 'Qual é a versão do sistema?', status: 'pending' })).status, 201);
+
+  const agent = await signedIn('carla@suporte.demo', `/tickets?status=all&q=${encodeURIComponent(subject)}`);
+  const row = agent.getByRole('row').filter({ has: agent.getByRole('link', { name: new RegExp(subject) }) });
+  await row.waitFor();
+  assert.match(await row.innerText(), /Aguardando o cliente/);
+  assert.doesNotMatch(await row.innerText(), /Aguardando você/);
+  await row.getByRole('link', { name: new RegExp(subject) }).click();
+  await agent.getByRole('heading', { level: 1, name: new RegExp(subject) }).waitFor();
+  const timeline = agent.getByRole('list').filter({ hasText: 'Qual é a versão do sistema?' });
+  await timeline.getByText(/Aguardando o cliente/).first().waitFor();
+  assert.equal(await agent.getByText('Aguardando você').count(), 0);
+  await assertAccessible(agent);
+  assertNoErrors(agent);
+
+  const client = await signedIn('ana@mercadobompreco.demo', `/tickets/${id}`);
+  await client.getByRole('heading', { level: 1, name: new RegExp(subject) }).waitFor();
+  await client.getByText('Aguardando sua resposta').first().waitFor();
+  assertNoErrors(client);
+});
+
+test('"Criar artigo a partir deste chamado" opens the ticket\'s one draft, in the ticket\'s category', async () => {
+  const categories = (await api(server.url, '', 'GET', '/kb/categories?locale=pt-BR')).body;
+  const category = categories[categories.length - 1];
+  const subject = `Gaveta não abre ${Date.now()}`;
+  const cookie = await apiLogin(server.url, 'ana@mercadobompreco.demo');
+  const r = await fetch(`${server.url}/api/v1/tickets`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', cookie, 'idempotency-key': `k${Date.now()}` },
+    body: JSON.stringify({ subject, description: 'A gaveta do caixa 1 não abre ao fechar a venda.', category: category.slug }),
+  });
+  assert.equal(r.status, 201);
+  const id = (await r.json()).id;
+
+  const agent = await signedIn('carla@suporte.demo', `/tickets/${id}`);
+  await agent.getByRole('heading', { level: 1, name: new RegExp(subject) }).waitFor();
+  const choice = agent.getByLabel('Categoria do artigo');
+  await choice.getByRole('option', { name: new RegExp(category.name) }).waitFor({ state: 'attached' });
+  assert.equal(await choice.inputValue(), String(category.id), 'the ticket\'s category is proposed');
+  await assertAccessible(agent);
+  await agent.getByRole('button', { name: 'Criar artigo a partir deste chamado' }).click();
+  await agent.waitForURL(/\/staff\/kb\/articles\/[^/]+$/);
+  const first = agent.url();
+  await agent.getByLabel('Título', { exact: true }).waitFor();
+  const editorCategory = agent.getByLabel('Categoria', { exact: true });
+  await editorCategory.getByRole('option', { name: category.name }).waitFor({ state: 'attached' });
+  assert.equal(await editorCategory.inputValue(), String(category.id));
+
+  // Back on the ticket, the same button opens the same draft.
+  await agent.goBack();
+  await agent.getByRole('heading', { level: 1, name: new RegExp(subject) }).waitFor();
+  await agent.getByRole('button', { name: 'Criar artigo a partir deste chamado' }).click();
+  await agent.waitForURL(/\/staff\/kb\/articles\/[^/]+$/);
+  assert.equal(agent.url(), first);
+  const staff = await apiLogin(server.url, 'carla@suporte.demo');
+  const drafts = await api(server.url, staff, 'GET', `/kb/articles?status=draft&q=${encodeURIComponent(subject)}`);
+  assert.equal(drafts.body.items.length, 1);
+  assertNoErrors(agent);
+});
+
+test('the staff queue has a Responsável column: who has each ticket, or nobody yet', async () => {
+  const token = `Responsavel${Date.now()}`;
+  const taken = await ticketOf('ana@mercadobompreco.demo', `${token} com dono`);
+  const free = await ticketOf('ana@mercadobompreco.demo', `${token} sem dono`);
+  const staff = await apiLogin(server.url, 'carla@suporte.demo');
+  const me = (await api(server.url, staff, 'GET', '/auth/session')).body.user;
+  assert.equal((await api(server.url, staff, 'PATCH', `/tickets/${taken}`, { assignee_id: me.id })).status, 200);
+
+  const page = await signedIn('carla@suporte.demo', `/tickets?status=all&q=${token}`);
+  const table = page.getByRole('table');
+  await table.getByRole('columnheader', { name: 'Responsável' }).waitFor();
+  const row = (id) => table.getByRole('row').filter({ has: page.getByRole('link', { name: new RegExp(`^#${id} `) }) });
+  await row(taken).waitFor();
+  assert.match(await row(taken).innerText(), new RegExp(me.name));
+  assert.match(await row(free).innerText(), /Ninguém ainda/);
+  await assertAccessible(page);
+  assertNoErrors(page);
+});

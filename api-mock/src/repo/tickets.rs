@@ -822,8 +822,8 @@ impl Repo {
     /// What a knowledge-base draft is made of; `None` when there is no such ticket.
     pub async fn ticket_for_article(&self, id: i64) -> sqlx::Result<Option<TicketForArticle>> {
         let Some(row) = sqlx::query(
-            "SELECT t.subject, t.description_md, r.locale FROM tickets t JOIN users r ON r.id = t.requester_id \
-             WHERE t.id = ?",
+            "SELECT t.subject, t.description_md, t.category, t.article_id, r.locale FROM tickets t \
+             JOIN users r ON r.id = t.requester_id WHERE t.id = ?",
         )
         .bind(id)
         .fetch_optional(&self.pool)
@@ -844,8 +844,21 @@ impl Repo {
             subject: row.get("subject"),
             question_md: row.get("description_md"),
             requester_locale: row.get("locale"),
+            category: row.get("category"),
+            article_id: row.get("article_id"),
             answers_md: answers,
         }))
+    }
+
+    /// Links a ticket to the article made from it, unless it already has one; answers whether it did.
+    pub async fn link_ticket_article(&self, ticket: i64, article: i64) -> sqlx::Result<bool> {
+        let done =
+            sqlx::query("UPDATE tickets SET article_id = ? WHERE id = ? AND article_id IS NULL")
+                .bind(article)
+                .bind(ticket)
+                .execute(&self.pool)
+                .await?;
+        Ok(done.rows_affected() == 1)
     }
 }
 
@@ -855,6 +868,10 @@ pub struct TicketForArticle {
     /// The ticket's description: the question that opened it.
     pub question_md: String,
     pub requester_locale: String,
+    /// The knowledge-base category slug the client picked, if any.
+    pub category: Option<String>,
+    /// The article already made from this ticket.
+    pub article_id: Option<i64>,
     /// The public messages written by staff, oldest first; never internal notes.
     pub answers_md: Vec<String>,
 }

@@ -8,7 +8,8 @@ mod drafts;
 use std::sync::Arc;
 
 use api_types::{
-    Article, ArticleSummary, Category, NewFeedback, Page, Problem, SearchHit, SearchResults,
+    Article, ArticleSummary, Category, NewFeedback, NewSearch, Page, Problem, RecordedSearch,
+    SearchHit, SearchResults,
 };
 use axum::{
     extract::State,
@@ -40,6 +41,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(articles))
         .routes(routes!(article))
         .routes(routes!(search))
+        .routes(routes!(record_search))
         .routes(routes!(feedback))
         .routes(routes!(get_synonyms, put_synonyms))
         .merge(curation::router())
@@ -231,6 +233,70 @@ struct SearchQuery {
     /// Only the first page is recorded as a search.
     #[param(value_type = Option<i64>, minimum = 0, maximum = 4_294_967_295_i64)]
     page: Option<u32>,
+    /// `false`: results as the reader types, not recorded (`search_id: null`); the app records the search
+    /// the reader settles on with `POST /kb/searches`. By default the first page is recorded, once per
+    /// reader and query in 30 minutes, and never for staff.
+    record: Option<bool>,
+}
+
+/// Who is searching, for counting one reader's repeats once: the user, else the browser's own id, else the
+/// address.
+fn reader(
+    user: Option<&CurrentUser>,
+    visitor: Option<&str>,
+    address: Option<std::net::IpAddr>,
+) -> String {
+    match (user, visitor.map(str::trim).filter(|v| !v.is_empty())) {
+        (Some(u), _) => format!("user:{}", u.user.id),
+        (None, Some(v)) => format!("anon:{v}"),
+        (None, None) => format!("addr:{}", crate::auth::address_key(address)),
+    }
+}
+
+/// The hits of `query` up to `want`, in the requested locale or, when it has none, the other one; with the
+/// total and the locale searched.
+async fn find(
+    state: &AppState,
+    query: &str,
+    requested: &str,
+    want: usize,
+) -> Result<(Vec<crate::search::Hit>, usize, String)> {
+    let index = state.search.clone();
+    let task = {
+        let (q1, r1) = (query.to_string(), requested.to_string());
+        tokio::task::spawn_blocking(move || -> Result<_> {
+            let search = |locale: &str| {
+                index
+                    .search(&q1, locale, want)
+                    .map_err(|e| Error::Internal(e.to_string()))
+            };
+            let (hits, total) = search(&r1)?;
+            if total > 0 {
+                return Ok((hits, total, r1));
+            }
+            // Nothing in the reader's language: the other language may have the answer.
+            let other = LOCALES
+                .iter()
+                .find(|l| **l != r1)
+                .copied()
+                .unwrap_or("en")
+                .to_string();
+            let (hits, total) = search(&other)?;
+            Ok(if total > 0 {
+                (hits, total, other)
+            } else {
+                (Vec::new(), 0, r1)
+            })
+        })
+    };
+    // The expansion caps bound a search's work; the budget bounds its wait, whatever the index holds.
+    match tokio::time::timeout(SEARCH_BUDGET, task).await {
+        Ok(joined) => joined.map_err(|e| Error::Internal(e.to_string()))?,
+        Err(_) => {
+            tracing::warn!(query, "search over its time budget");
+            Err(Error::SearchTimeout)
+        }
+    }
 }
 
 #[utoipa::path(get, path = "/kb/search", tag = "knowledge base", params(SearchQuery),
@@ -238,6 +304,7 @@ struct SearchQuery {
 async fn search(
     State(state): State<AppState>,
     user: Option<CurrentUser>,
+    ClientAddr(address): ClientAddr,
     Query(q): Query<SearchQuery>,
 ) -> Result<Json<SearchResults>> {
     let query = q.q.unwrap_or_default();
@@ -269,17 +336,21 @@ async fn search(
             found
         }
     };
-    // The next pages of a search are the same search: recorded once.
-    let search_id = if page == 1 {
-        Some(state.analytics.search(
-            query,
-            &requested,
-            found.total as i64,
-            user.map(|u| u.user.id),
-        ))
-    } else {
-        None
-    };
+    // The next pages of a search are the same search: recorded once. Staff test and check the search;
+    // only readers' searches are analytics.
+    let staff = user.as_ref().is_some_and(CurrentUser::is_staff);
+    let search_id = (page == 1 && q.record != Some(false) && !staff).then(|| {
+        state
+            .analytics
+            .search_once(
+                &reader(user.as_ref(), None, address),
+                query,
+                &requested,
+                found.total as i64,
+                user.as_ref().map(|u| u.user.id),
+            )
+            .0
+    });
     Ok(Json(SearchResults {
         search_id,
         query: query.to_string(),
@@ -298,42 +369,7 @@ async fn search_page(
     page: usize,
 ) -> Result<ResultsPage> {
     let offset = (page - 1) * limit;
-    let index = state.search.clone();
-    let task = {
-        let (q1, r1) = (query.to_string(), requested.to_string());
-        tokio::task::spawn_blocking(move || -> Result<_> {
-            let search = |locale: &str| {
-                index
-                    .search(&q1, locale, offset + limit)
-                    .map_err(|e| Error::Internal(e.to_string()))
-            };
-            let (hits, total) = search(&r1)?;
-            if total > 0 {
-                return Ok((hits, total, r1));
-            }
-            // Nothing in the reader's language: the other language may have the answer.
-            let other = LOCALES
-                .iter()
-                .find(|l| **l != r1)
-                .copied()
-                .unwrap_or("en")
-                .to_string();
-            let (hits, total) = search(&other)?;
-            Ok(if total > 0 {
-                (hits, total, other)
-            } else {
-                (Vec::new(), 0, r1)
-            })
-        })
-    };
-    // The expansion caps bound a search's work; the budget bounds its wait, whatever the index holds.
-    let (hits, total, locale) = match tokio::time::timeout(SEARCH_BUDGET, task).await {
-        Ok(joined) => joined.map_err(|e| Error::Internal(e.to_string()))??,
-        Err(_) => {
-            tracing::warn!(query, "search over its time budget");
-            return Err(Error::SearchTimeout);
-        }
-    };
+    let (hits, total, locale) = find(state, query, requested, offset + limit).await?;
     let hits: Vec<_> = hits.into_iter().skip(offset).collect();
     let ids: Vec<i64> = hits.iter().map(|h| h.id).collect();
     let mut docs = state.repo.search_docs_by_id(&ids).await?;
@@ -365,6 +401,54 @@ async fn search_page(
         total,
         locale,
     })
+}
+
+/// Records the search a reader settled on: the query they opened a result from, left the field with, or
+/// stopped typing at. Repeats of the same reader's query within 30 minutes answer the first `search_id`.
+#[utoipa::path(post, path = "/kb/searches", tag = "knowledge base", request_body = NewSearch,
+    responses((status = 200, body = RecordedSearch), (status = 422, body = Problem)))]
+async fn record_search(
+    State(state): State<AppState>,
+    user: Option<CurrentUser>,
+    ClientAddr(address): ClientAddr,
+    Json(body): Json<NewSearch>,
+) -> Result<Json<RecordedSearch>> {
+    let query = body.q.trim();
+    let mut v = Validator::new();
+    if query.is_empty() {
+        v.add("q", Invalid::Required);
+    } else if query.chars().count() > MAX_QUERY_CHARS {
+        v.add("q", Invalid::TooLong(MAX_QUERY_CHARS));
+    }
+    if body
+        .visitor
+        .as_ref()
+        .is_some_and(|id| id.chars().count() > 64)
+    {
+        v.add("visitor", Invalid::TooLong(64));
+    }
+    v.finish()?;
+    let requested = locale_or_default(body.locale);
+    let (_, total, _) = find(&state, query, &requested, 1).await?;
+    if user.as_ref().is_some_and(CurrentUser::is_staff) {
+        return Ok(Json(RecordedSearch {
+            search_id: None,
+            recorded: false,
+            total: total as u64,
+        }));
+    }
+    let (id, recorded) = state.analytics.search_once(
+        &reader(user.as_ref(), body.visitor.as_deref(), address),
+        query,
+        &requested,
+        total as i64,
+        user.as_ref().map(|u| u.user.id),
+    );
+    Ok(Json(RecordedSearch {
+        search_id: Some(id),
+        recorded,
+        total: total as u64,
+    }))
 }
 
 #[utoipa::path(post, path = "/kb/articles/{slug}/feedback", tag = "knowledge base", request_body = NewFeedback,

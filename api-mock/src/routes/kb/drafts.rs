@@ -1,5 +1,6 @@
 //! Turning a solved ticket into a knowledge-base draft: the question and the staff answers, for an editor
 //! to finish. The draft is an ordinary article (revision 1, unique slug) made by the same code as any other.
+//! A ticket has at most one: asking again answers the article already made (200), whatever became of it.
 
 use api_types::{Article, ArticleDraftRequest, ArticleStatus, Problem};
 use axum::{extract::State, http::StatusCode};
@@ -47,6 +48,7 @@ fn draft_body(ticket: &TicketForArticle, locale: &str) -> String {
     request_body = ArticleDraftRequest,
     params(("id" = i64, Path, description = "The ticket's id")),
     responses((status = 201, body = Article, description = "A draft made from the ticket's question and the staff answers (never internal notes)"),
+        (status = 200, body = Article, description = "The article already made from this ticket (no second draft)"),
         (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
         (status = 422, body = Problem)))]
 async fn article_draft(
@@ -60,6 +62,11 @@ async fn article_draft(
         .ticket_for_article(id)
         .await?
         .ok_or(Error::NotFound)?;
+    if let Some(article_id) = ticket.article_id
+        && let Some(article) = state.repo.article_by_id(article_id).await?
+    {
+        return Ok((StatusCode::OK, Json(article)));
+    }
     let locale = body
         .locale
         .as_deref()
@@ -71,18 +78,26 @@ async fn article_draft(
         None if !LOCALES.contains(&locale) => {
             return Err(Error::invalid("locale", Invalid::OneOf(LOCALES)));
         }
-        None => match state.repo.categories(locale).await?.first() {
-            Some(c) => c.id,
-            None => {
-                return Err(Error::invalid(
-                    "category_id",
-                    Invalid::Custom {
-                        pt: format!("Não há categoria no idioma {locale}; crie uma antes."),
-                        en: format!("There is no category in {locale}; create one first."),
-                    },
-                ));
+        // The category the client picked for the ticket, when the article's language has it; else the first.
+        None => {
+            let all = state.repo.categories(locale).await?;
+            let picked = all
+                .iter()
+                .find(|c| ticket.category.as_deref() == Some(c.slug.as_str()))
+                .or(all.first());
+            match picked {
+                Some(c) => c.id,
+                None => {
+                    return Err(Error::invalid(
+                        "category_id",
+                        Invalid::Custom {
+                            pt: format!("Não há categoria no idioma {locale}; crie uma antes."),
+                            en: format!("There is no category in {locale}; create one first."),
+                        },
+                    ));
+                }
             }
-        },
+        }
     };
     let body_md = draft_body(&ticket, locale);
     let input = ArticleInput {
@@ -94,6 +109,7 @@ async fn article_draft(
         translation_of: None,
     };
     let article = curation::create(&state, &input, ArticleStatus::Draft, staff.user.id).await?;
+    state.repo.link_ticket_article(id, article.id).await?;
     Ok((StatusCode::CREATED, Json(article)))
 }
 
@@ -107,6 +123,8 @@ mod tests {
             subject: "PDV travado".into(),
             question_md: "O caixa não abre.\n".into(),
             requester_locale: "pt-BR".into(),
+            category: None,
+            article_id: None,
             answers_md: vec![
                 "Reinicie o serviço.".into(),
                 " ".into(),
