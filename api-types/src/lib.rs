@@ -446,7 +446,11 @@ pub struct SearchResults {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewSearch {
-    /// The query as the reader left it (at most 200 characters).
+    /// The query as the reader left it (at most 300 characters, not blank).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 300, pattern = r"\S")
+    )]
     pub q: String,
     #[serde(default)]
     pub locale: Option<String>,
