@@ -49,6 +49,15 @@ pub fn summary(markdown: &str, max: usize) -> String {
     }
 }
 
+/// `text` with `&`, `<`, `>` and `"` escaped: safe as HTML or XML text and inside double-quoted
+/// attributes (search snippets, the sitemap).
+pub fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
 #[cfg(test)]
 mod tests {
     use super::render;

@@ -112,11 +112,6 @@ impl Representation {
     pub fn identity(&self) -> &Bytes {
         &self.variants[0].bytes
     }
-
-    /// Bytes held in memory, every encoding counted.
-    pub fn size(&self) -> usize {
-        self.variants.iter().map(|v| v.bytes.len()).sum()
-    }
 }
 
 fn brotli_of(data: &[u8]) -> Vec<u8> {

@@ -7,7 +7,7 @@
 
 use std::sync::{Arc, Mutex, RwLock};
 
-use crate::cache::Section;
+use crate::{cache::Section, markdown::escape};
 use tantivy::{
     Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term,
     collector::{Count, TopDocs},
@@ -701,13 +701,6 @@ impl SearchIndex {
     pub fn index(&self) -> &Index {
         &self.index
     }
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 #[cfg(test)]

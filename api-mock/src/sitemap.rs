@@ -11,7 +11,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
-use crate::{AppState, auth, error::Result};
+use crate::{AppState, auth, error::Result, markdown::escape};
 
 /// The most URLs one sitemap file may list (sitemaps.org).
 pub const MAX_URLS: usize = 50_000;
@@ -36,14 +36,6 @@ fn base_url(state: &AppState, headers: &HeaderMap) -> String {
         "http"
     };
     format!("{scheme}://{host}")
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&apos;")
 }
 
 fn text(body: String, content_type: &'static str) -> Response {

@@ -376,12 +376,8 @@ fn with_headers(path: &str, headers: &[(&str, &str)]) -> Request<Body> {
 
 /// The raw bytes of an answer (the harness decodes JSON, which a compressed body is not).
 async fn raw(app: &TestApp, req: Request<Body>) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
-    use http_body_util::BodyExt;
-    use tower::ServiceExt;
-    let res = app.router.clone().oneshot(req).await.unwrap();
-    let (parts, body) = res.into_parts();
-    let bytes = body.collect().await.unwrap().to_bytes().to_vec();
-    (parts.status, parts.headers, bytes)
+    let (status, headers, bytes) = app.send_raw(req).await;
+    (status, headers, bytes.to_vec())
 }
 
 #[tokio::test]

@@ -65,11 +65,19 @@ impl TestApp {
         self.send(req.body(body).unwrap()).await
     }
 
-    pub async fn send(&self, req: Request<Body>) -> Answer {
+    /// The answer's status, headers and bytes as sent (a compressed body stays compressed).
+    pub async fn send_raw(
+        &self,
+        req: Request<Body>,
+    ) -> (StatusCode, axum::http::HeaderMap, axum::body::Bytes) {
         let res = self.router.clone().oneshot(req).await.unwrap();
-        let status = res.status();
-        let headers = res.headers().clone();
-        let bytes = res.into_body().collect().await.unwrap().to_bytes();
+        let (parts, body) = res.into_parts();
+        let bytes = body.collect().await.unwrap().to_bytes();
+        (parts.status, parts.headers, bytes)
+    }
+
+    pub async fn send(&self, req: Request<Body>) -> Answer {
+        let (status, headers, bytes) = self.send_raw(req).await;
         let body = if bytes.is_empty() {
             Value::Null
         } else {
