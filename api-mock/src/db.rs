@@ -3,7 +3,7 @@
 use std::{path::Path, str::FromStr, time::Duration};
 
 use sqlx::{
-    SqlitePool,
+    ConnectOptions, Connection, SqlitePool,
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
 };
 
@@ -20,29 +20,44 @@ pub async fn open(path: &Path) -> Result<SqlitePool, sqlx::Error> {
     let options = SqliteConnectOptions::from_str("sqlite://")?
         .filename(path)
         .create_if_missing(true);
-    connect(options, 8).await
+    connect(options, false).await
 }
 
 /// A private in-memory database, for tests.
 pub async fn open_in_memory() -> Result<SqlitePool, sqlx::Error> {
     // One connection: each in-memory connection would otherwise be a database of its own.
-    connect(SqliteConnectOptions::from_str("sqlite::memory:")?, 1).await
+    connect(SqliteConnectOptions::from_str("sqlite::memory:")?, true).await
 }
 
-async fn connect(options: SqliteConnectOptions, max: u32) -> Result<SqlitePool, sqlx::Error> {
+async fn connect(
+    options: SqliteConnectOptions,
+    in_memory: bool,
+) -> Result<SqlitePool, sqlx::Error> {
     let options = options
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Full)
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(10));
+    // One connection first, alone: it creates the file and switches it to WAL (which lasts in the
+    // file) and runs the migrations. Switching the journal mode needs the database to itself, and
+    // SQLite answers "database is locked" at once, without waiting, when the pool's connections race
+    // to do it on a new file.
+    // (An in-memory database lives and dies with its connection: it is migrated through the pool.)
+    if !in_memory {
+        let mut first = options.connect().await?;
+        MIGRATOR.run(&mut first).await?;
+        first.close().await?;
+    }
     let pool = SqlitePoolOptions::new()
-        .max_connections(max)
+        .max_connections(if in_memory { 1 } else { 8 })
         .min_connections(1)
         .idle_timeout(None)
         .max_lifetime(None)
         .connect_with(options)
         .await?;
-    MIGRATOR.run(&pool).await?;
+    if in_memory {
+        MIGRATOR.run(&pool).await?;
+    }
     Ok(pool)
 }
 
