@@ -252,6 +252,8 @@ pub struct TicketQuery {
     pub page: u32,
     pub scope: Option<String>,
     pub assignee: Option<String>,
+    /// Staff: an organization's id.
+    pub organization: Option<String>,
     pub priority: Option<String>,
     pub breaching: bool,
     pub escalated: bool,
@@ -271,6 +273,7 @@ impl TicketQuery {
         for (name, value) in [
             ("scope", &self.scope),
             ("assignee", &self.assignee),
+            ("organization", &self.organization),
             ("priority", &self.priority),
         ] {
             if let Some(v) = value.as_deref().filter(|v| !v.is_empty()) {
@@ -402,6 +405,16 @@ pub async fn rate_ticket(
 /// Staff: the client accounts a ticket can be logged for.
 pub async fn clients(locale: Locale) -> ApiResult<Vec<User>> {
     get("/clients", locale).await
+}
+
+/// Staff: the active agents and admins, whom a ticket can be assigned to.
+pub async fn agents(locale: Locale) -> ApiResult<Vec<User>> {
+    get("/agents", locale).await
+}
+
+/// Staff: the client organizations, for the queue's filter.
+pub async fn organizations(locale: Locale) -> ApiResult<Vec<api_types::Organization>> {
+    get("/organizations", locale).await
 }
 
 // Knowledge base: staff curation

@@ -84,9 +84,10 @@ pub enum Error {
     NotFound,
     #[error("conflict: {0}")]
     Conflict(String),
-    /// An edit that started from an older revision: answered with the current article in `current`.
+    /// An edit that started from an older revision: answered with the current article in `current` and
+    /// the body's lines from it to the text that was sent in `changes`.
     #[error("stale revision (now {})", .0.revision)]
-    StaleRevision(Box<api_types::Article>),
+    StaleRevision(Box<api_types::Article>, Vec<api_types::DiffLine>),
     #[error("request body too large")]
     PayloadTooLarge,
     #[error("request body must be JSON")]
@@ -122,7 +123,7 @@ impl Error {
             Error::Unauthorized | Error::InvalidCredentials => StatusCode::UNAUTHORIZED,
             Error::Forbidden => StatusCode::FORBIDDEN,
             Error::NotFound => StatusCode::NOT_FOUND,
-            Error::Conflict(_) | Error::StaleRevision(_) => StatusCode::CONFLICT,
+            Error::Conflict(_) | Error::StaleRevision(..) => StatusCode::CONFLICT,
             Error::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Error::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Error::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -145,7 +146,7 @@ impl Error {
             Error::Forbidden => "forbidden",
             Error::NotFound => "not_found",
             Error::Conflict(_) => "conflict",
-            Error::StaleRevision(_) => "stale_revision",
+            Error::StaleRevision(..) => "stale_revision",
             Error::PayloadTooLarge => "payload_too_large",
             Error::UnsupportedMediaType => "unsupported_media_type",
             Error::Invalid(_) => "invalid",
@@ -177,8 +178,8 @@ impl Error {
             Error::NotFound => "Not found",
             Error::Conflict(_) if pt => "Conflito",
             Error::Conflict(_) => "Conflict",
-            Error::StaleRevision(_) if pt => "Alguém salvou este artigo enquanto você editava",
-            Error::StaleRevision(_) => "Someone saved this article while you were editing",
+            Error::StaleRevision(..) if pt => "Alguém salvou este artigo enquanto você editava",
+            Error::StaleRevision(..) => "Someone saved this article while you were editing",
             Error::PayloadTooLarge if pt => "Conteúdo grande demais",
             Error::PayloadTooLarge => "Request too large",
             Error::UnsupportedMediaType if pt => "O conteúdo deve ser JSON",
@@ -239,11 +240,11 @@ impl Error {
             }
             Error::SearchTimeout => Some("Try fewer words, or again in a moment.".into()),
             Error::Conflict(why) => Some(why.clone()),
-            Error::StaleRevision(current) if pt => Some(format!(
+            Error::StaleRevision(current, _) if pt => Some(format!(
                 "A versão atual é a revisão {}. Compare-a com a sua (campo current) e salve de novo a partir dela.",
                 current.revision
             )),
-            Error::StaleRevision(current) => Some(format!(
+            Error::StaleRevision(current, _) => Some(format!(
                 "The current version is revision {}. Compare it with yours (the current field) and save again from it.",
                 current.revision
             )),
@@ -286,7 +287,11 @@ impl Error {
             },
             code: Some(self.code().to_string()),
             current: match self {
-                Error::StaleRevision(article) => Some(article.clone()),
+                Error::StaleRevision(article, _) => Some(article.clone()),
+                _ => None,
+            },
+            changes: match self {
+                Error::StaleRevision(_, changes) => Some(changes.clone()),
                 _ => None,
             },
         }

@@ -1095,3 +1095,104 @@ async fn the_demo_has_tickets_in_every_status_for_each_organization() {
         }
     }
 }
+
+#[tokio::test]
+async fn staff_see_priority_and_assignment_changes_in_the_timeline_and_clients_do_not() {
+    let app = TestApp::with_config(always_open()).await;
+    let rui = app.session_for(MEMBER_A).await;
+    let bruno = app.session_for(CLIENT_B).await;
+    let staff = app.session_for(AGENT).await;
+    let admin_id = app.user_id(ADMIN).await;
+    let id = new_ticket(&app, &rui, "Xilógrafo sem tinta").await;
+    let other_org = new_ticket(&app, &bruno, "Xilógrafo da outra loja").await;
+
+    // Any active member of staff can be given the ticket, not only the one who asks.
+    let agents = get(&app, "/agents", &staff).await;
+    assert_eq!(agents.status, StatusCode::OK);
+    let names: Vec<&str> = agents
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"Carla Mendes"), "{names:?}");
+    assert!(
+        agents
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|u| u["id"] == admin_id)
+    );
+    assert!(
+        agents
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|u| u["role"] != "client")
+    );
+
+    patch(&app, &staff, id, json!({"priority": "high"})).await;
+    patch(&app, &staff, id, json!({"assignee_id": admin_id})).await;
+    patch(&app, &staff, id, json!({"assignee_id": null})).await;
+    // Asking for what already is changes nothing and writes no event.
+    patch(
+        &app,
+        &staff,
+        id,
+        json!({"priority": "high", "assignee_id": null}),
+    )
+    .await;
+
+    let t = get(&app, &format!("/tickets/{id}"), &staff).await;
+    let events = t.body["events"].as_array().unwrap();
+    let kinds: Vec<&str> = events.iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, vec!["priority_change", "assignment", "assignment"]);
+    assert_eq!(events[0]["from_priority"], "normal");
+    assert_eq!(events[0]["to_priority"], "high");
+    assert_eq!(events[0]["author"]["name"], "Carla Mendes");
+    assert_eq!(events[1]["assignee"]["id"], admin_id);
+    assert!(events[2].get("assignee").is_none(), "{}", events[2]);
+
+    // The client sees the ticket's priority, but not staff's handling of it.
+    let t = get(&app, &format!("/tickets/{id}"), &rui).await;
+    assert_eq!(t.body["priority"], "high");
+    assert_eq!(t.body["events"], json!([]));
+
+    // The queue by organization: its id, checked.
+    let org_a =
+        get(&app, &format!("/tickets/{id}"), &staff).await.body["requester"]["organization"]["id"]
+            .as_i64()
+            .unwrap();
+    let q = get(
+        &app,
+        &format!("/tickets?q=xil%C3%B3grafo&organization={org_a}"),
+        &staff,
+    )
+    .await;
+    assert_eq!(ids(&q), vec![id]);
+    let all = get(&app, "/tickets?q=xilografo", &staff).await;
+    let mut both = ids(&all);
+    both.sort();
+    assert_eq!(both, vec![id, other_org]);
+    let bad = get(&app, "/tickets?organization=loja", &staff).await;
+    assert_eq!(field_errors(&bad), vec!["organization"]);
+    // For a client the filter is checked, then ignored: still only their own tickets.
+    let mine = get(
+        &app,
+        &format!("/tickets?q=xilografo&organization={org_a}"),
+        &bruno,
+    )
+    .await;
+    assert_eq!(ids(&mine), vec![other_org]);
+    let orgs = get(&app, "/organizations", &staff).await;
+    assert!(
+        orgs.body
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|o| o["id"] == org_a)
+    );
+}

@@ -47,6 +47,10 @@ pub struct Problem {
     /// With a 409 `stale_revision`: the article as it is now, so the editor can compare and choose.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub current: Option<Box<Article>>,
+    /// With a 409 `stale_revision`: the body's lines from `current` to the text that was sent, in order,
+    /// so the editor can show what differs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changes: Option<Vec<DiffLine>>,
 }
 
 /// A page of a list.
@@ -819,6 +823,10 @@ pub enum EventKind {
     StatusChange,
     /// Internal to staff: never in a client's answer.
     Note,
+    /// Staff only: the priority changed (`from_priority`, `to_priority`).
+    PriorityChange,
+    /// Staff only: the ticket was assigned to `assignee`, or left to nobody when it is absent.
+    Assignment,
 }
 
 /// A requester or an assignee.
@@ -942,6 +950,14 @@ pub struct TicketEvent {
     pub from: Option<TicketStatus>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to: Option<TicketStatus>,
+    /// Priority changes (staff only): the priority before and after.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_priority: Option<Priority>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to_priority: Option<Priority>,
+    /// Assignments (staff only): who has the ticket now; absent when nobody has it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignee: Option<PersonRef>,
     pub created_at: DateTime<Utc>,
 }
 

@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use api_types::{Article, ArticleChange, ArticleStatus, NewArticle};
+use api_types::{Article, ArticleChange, ArticleStatus, DiffLine, DiffOp, NewArticle};
 use chrono::{DateTime, Utc};
 use js_sys::{Date, Object, Reflect};
 use leptos::{html, prelude::*};
@@ -28,6 +28,7 @@ use crate::{
     },
     drafts,
     i18n::{I18n, Locale, use_i18n},
+    pages::kb_history::DiffLines,
     time,
     timers::Debounce,
 };
@@ -181,6 +182,8 @@ impl Form {
 #[derive(Debug, Clone, PartialEq)]
 struct Conflict {
     current: Article,
+    /// The body's lines from theirs to mine.
+    changes: Vec<DiffLine>,
     author: Option<String>,
     at: DateTime<Utc>,
 }
@@ -243,9 +246,11 @@ async fn save_article(
     match api::update_article(locale, id, &body).await {
         Ok(a) => Ok(a),
         Err(ApiError::Problem(p)) if p.status == 409 && p.current.is_some() => {
-            let Some(current) = p.current.map(|c| *c) else {
-                unreachable!("checked above")
+            let mut p = *p;
+            let Some(current) = p.current.take().map(|c| *c) else {
+                return Err(Failure::Api(ApiError::Problem(Box::new(p))));
             };
+            let changes = p.changes.unwrap_or_default();
             // The article does not say who saved it; its revision does.
             let saved = api::revision(locale, id, current.revision).await.ok();
             Err(Failure::Conflict(Box::new(Conflict {
@@ -254,6 +259,7 @@ async fn save_article(
                     .and_then(|r| r.author.as_ref().map(|a| a.name.clone())),
                 at: saved.map_or(current.updated_at, |r| r.created_at),
                 current,
+                changes,
             })))
         }
         Err(e) => Err(Failure::Api(e)),
@@ -957,32 +963,93 @@ fn ConflictDialog(
             ],
         )
     };
+    let changes = conflict.changes;
+    let same_body = changes.iter().all(|l| l.op == DiffOp::Equal);
+    let title_changed = mine.title != current.title;
+    // Tab and Shift+Tab go round the dialog's own controls: the page behind is not reachable.
+    let trap_focus = move |ev: web_sys::KeyboardEvent| {
+        if ev.key() != "Tab" {
+            return;
+        }
+        let Some(dialog) = dialog_ref.get_untracked() else {
+            return;
+        };
+        let Ok(list) =
+            dialog.query_selector_all("button, summary, a[href], [tabindex]:not([tabindex='-1'])")
+        else {
+            return;
+        };
+        let (Some(first), Some(last)) = (list.item(0), list.item(list.length().saturating_sub(1)))
+        else {
+            return;
+        };
+        let active = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.active_element())
+            .map(web_sys::Node::from);
+        let inside = active.as_ref().is_some_and(|a| dialog.contains(Some(a)));
+        let to = if ev.shift_key() && (!inside || active.as_ref() == Some(&first)) {
+            Some(last)
+        } else if !ev.shift_key() && (!inside || active.as_ref() == Some(&last)) {
+            Some(first)
+        } else {
+            None
+        };
+        if let Some(el) =
+            to.and_then(|n| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(n).ok())
+        {
+            ev.prevent_default();
+            let _ = el.focus();
+        }
+    };
     view! {
         <dialog class="kbe-dialog" node_ref=dialog_ref aria-modal="true"
             aria-labelledby="kbe-conflict-title" aria-describedby="kbe-conflict-intro"
+            on:keydown=trap_focus
             on:close=move |_| on_back.run(())>
             <h2 id="kbe-conflict-title" tabindex="-1" node_ref=heading_ref>{move || i18n.t("kbe.conflict_title")}</h2>
             <p id="kbe-conflict-intro">{move || i18n.t("kbe.conflict_intro")}</p>
-            <div class="kbe-versions">
-                <section class="kbe-version" aria-labelledby="kbe-mine-title">
-                    <h3 id="kbe-mine-title">{move || i18n.t("kbe.conflict_mine")}</h3>
-                    <p class="kbe-version-title"><strong>{move || i18n.t("kbe.title")} ": "</strong>{mine.title}</p>
-                    <pre class="kbe-md">{mine.body_md}</pre>
-                </section>
-                <section class="kbe-version" aria-labelledby="kbe-theirs-title">
-                    <h3 id="kbe-theirs-title">
-                        <time datetime=time::iso(at)>{theirs_heading}</time>
-                    </h3>
-                    <p class="kbe-version-title"><strong>{move || i18n.t("kbe.title")} ": "</strong>{current.title}</p>
-                    <pre class="kbe-md">{current.body_md}</pre>
-                </section>
-            </div>
+            <p><time datetime=time::iso(at)>{theirs_heading}</time></p>
             <div class="kbe-actions">
                 <button type="button" class="primary" on:click=move |_| on_keep.run(())>{move || i18n.t("kbe.keep_mine")}</button>
                 <button type="button" on:click=move |_| on_use_saved.run(())>{move || i18n.t("kbe.use_saved")}</button>
                 <button type="button" on:click=move |_| on_back.run(())>{move || i18n.t("kbe.back_to_editing")}</button>
             </div>
             <p class="hint">{move || i18n.t("kbe.conflict_hint")}</p>
+            <section class="kbe-changes" aria-labelledby="kbe-changes-title">
+                <h3 id="kbe-changes-title">{move || i18n.t("kbe.conflict_changes")}</h3>
+                {title_changed.then(|| {
+                    let (theirs, mine) = (current.title.clone(), mine.title.clone());
+                    view! {
+                        <p class="kbh-title-change">
+                            <strong>{move || i18n.t("kbh.title_changed")}</strong> " "
+                            <del><span class="visually-hidden">{move || i18n.t("kbh.removed")} " "</span>{theirs}</del>
+                            " → "
+                            <ins><span class="visually-hidden">{move || i18n.t("kbh.added")} " "</span>{mine}</ins>
+                        </p>
+                    }
+                })}
+                {if same_body {
+                    view! { <p class="muted">{move || i18n.t("kbh.body_same")}</p> }.into_any()
+                } else {
+                    view! { <DiffLines lines=changes/> }.into_any()
+                }}
+            </section>
+            <details class="kbe-versions-whole">
+                <summary>{move || i18n.t("kbe.conflict_whole")}</summary>
+                <div class="kbe-versions">
+                    <section class="kbe-version" aria-labelledby="kbe-mine-title">
+                        <h3 id="kbe-mine-title">{move || i18n.t("kbe.conflict_mine")}</h3>
+                        <p class="kbe-version-title"><strong>{move || i18n.t("kbe.title")} ": "</strong>{mine.title}</p>
+                        <pre class="kbe-md">{mine.body_md}</pre>
+                    </section>
+                    <section class="kbe-version" aria-labelledby="kbe-theirs-title">
+                        <h3 id="kbe-theirs-title">{move || i18n.t("kbe.conflict_saved")}</h3>
+                        <p class="kbe-version-title"><strong>{move || i18n.t("kbe.title")} ": "</strong>{current.title}</p>
+                        <pre class="kbe-md">{current.body_md}</pre>
+                    </section>
+                </div>
+            </details>
         </dialog>
     }
 }

@@ -364,44 +364,52 @@ fn DiffView(diff: RevisionDiff) -> impl IntoView {
     let body = if added == 0 && removed == 0 {
         view! { <p class="muted">{move || i18n.t("kbh.body_same")}</p> }.into_any()
     } else {
-        let shown = with_context(&diff.lines, CONTEXT)
-            .into_iter()
-            .map(|s| match s {
-                Shown::Folded(n) => view! {
-                    <div class="kbh-fold">{move || i18n.tf("kbh.folded", &[("count", &n.to_string())])}</div>
-                }
-                .into_any(),
-                Shown::Line(l) => {
-                    let text = l.text.clone();
-                    match l.op {
-                        DiffOp::Equal => view! { <div class="kbh-line">{text}</div> }.into_any(),
-                        DiffOp::Insert => view! {
-                            <ins class="kbh-line">
-                                <span class="kbh-sign" aria-hidden="true">"+"</span>
-                                <span class="visually-hidden">{move || i18n.t("kbh.added")} " "</span>
-                                {text}
-                            </ins>
-                        }
-                        .into_any(),
-                        DiffOp::Delete => view! {
-                            <del class="kbh-line">
-                                <span class="kbh-sign" aria-hidden="true">"−"</span>
-                                <span class="visually-hidden">{move || i18n.t("kbh.removed")} " "</span>
-                                {text}
-                            </del>
-                        }
-                        .into_any(),
-                    }
-                }
-            })
-            .collect_view();
-        view! { <div class="kbh-diff">{shown}</div> }.into_any()
+        view! { <DiffLines lines=diff.lines/> }.into_any()
     };
     view! {
         <p class="kbh-diff-summary" aria-live="polite">{summary}</p>
         {title}
         {body}
     }
+}
+
+/// A body's changed lines, highlighted and named for screen readers, with a little unchanged context
+/// around each change and longer unchanged stretches folded. Also the editor's conflict dialog's.
+#[component]
+pub fn DiffLines(lines: Vec<DiffLine>) -> impl IntoView {
+    let i18n = use_i18n();
+    let shown = with_context(&lines, CONTEXT)
+        .into_iter()
+        .map(|s| match s {
+            Shown::Folded(n) => view! {
+                <div class="kbh-fold">{move || i18n.tf("kbh.folded", &[("count", &n.to_string())])}</div>
+            }
+            .into_any(),
+            Shown::Line(l) => {
+                let text = l.text.clone();
+                match l.op {
+                    DiffOp::Equal => view! { <div class="kbh-line">{text}</div> }.into_any(),
+                    DiffOp::Insert => view! {
+                        <ins class="kbh-line">
+                            <span class="kbh-sign" aria-hidden="true">"+"</span>
+                            <span class="visually-hidden">{move || i18n.t("kbh.added")} " "</span>
+                            {text}
+                        </ins>
+                    }
+                    .into_any(),
+                    DiffOp::Delete => view! {
+                        <del class="kbh-line">
+                            <span class="kbh-sign" aria-hidden="true">"−"</span>
+                            <span class="visually-hidden">{move || i18n.t("kbh.removed")} " "</span>
+                            {text}
+                        </del>
+                    }
+                    .into_any(),
+                }
+            }
+        })
+        .collect_view();
+    view! { <div class="kbh-diff">{shown}</div> }
 }
 
 #[cfg(test)]

@@ -344,6 +344,29 @@ impl TimelineEntry {
                     )),
                 )
             }
+            EventKind::PriorityChange => {
+                let name = |p: Option<Priority>| {
+                    p.map(|p| i18n.t(&format!("priority.{}", priority_tag(p))))
+                        .unwrap_or_default()
+                };
+                (
+                    "event status-change",
+                    Some(i18n.tf(
+                        "ticket.priority_changed",
+                        &[
+                            ("from", &name(e.from_priority)),
+                            ("to", &name(e.to_priority)),
+                        ],
+                    )),
+                )
+            }
+            EventKind::Assignment => (
+                "event status-change",
+                Some(match &e.assignee {
+                    Some(a) => i18n.tf("ticket.assigned_to", &[("name", &a.name)]),
+                    None => i18n.t("ticket.unassigned_event"),
+                }),
+            ),
         };
         Self {
             class,
@@ -438,13 +461,14 @@ fn StaffControls(
                 .unwrap_or("normal")
         })
     };
-    let assigned_to_me = move || {
-        ticket.with(|t| {
-            t.as_ref()
-                .and_then(|t| t.assignee.as_ref())
-                .is_some_and(|a| a.id == me)
-        })
-    };
+    let current_assignee =
+        move || ticket.with(|t| t.as_ref().and_then(|t| t.assignee.as_ref()).map(|a| a.id));
+    let assigned_to_me = move || current_assignee() == Some(me);
+    // Anyone active on the staff can be given the ticket (the list is asked once per page).
+    let agents = LocalResource::new(move || {
+        let l = i18n.locale.get_untracked();
+        async move { api::agents(l).await.unwrap_or_default() }
+    });
     let navigate = leptos_router::hooks::use_navigate();
     // The article's category: the ticket's own when the client picked one, else the agent's choice (the
     // category's language is the article's). Asking again opens the draft already made.
@@ -539,11 +563,22 @@ fn StaffControls(
                 }).collect_view()}
             </select>
         </div>
-        {move || if assigned_to_me() {
-            view! { <button type="button" on:click=move |_| { patch.dispatch(TicketPatch { assignee_id: Some(None), ..Default::default() }); }>{move || i18n.t("ticket.unassign")}</button> }.into_any()
-        } else {
-            view! { <button type="button" on:click=move |_| { patch.dispatch(TicketPatch { assignee_id: Some(Some(me)), ..Default::default() }); }>{move || i18n.t("ticket.assign_me")}</button> }.into_any()
-        }}
+        <div class="field">
+            <label for="ticket-assignee">{move || i18n.t("ticket.assignee")}</label>
+            <select id="ticket-assignee" on:change=move |ev| {
+                let assignee = event_target_value(&ev).parse::<i64>().ok();
+                patch.dispatch(TicketPatch { assignee_id: Some(assignee), ..Default::default() });
+            }>
+                <option value="" selected=move || current_assignee().is_none()>{move || i18n.t("ticket.unassigned")}</option>
+                {move || agents.get().unwrap_or_default().into_iter().map(|a| {
+                    let id = a.id;
+                    view! { <option value=id.to_string() selected=move || current_assignee() == Some(id)>{a.name}</option> }
+                }).collect_view()}
+            </select>
+        </div>
+        {move || (!assigned_to_me()).then(|| view! {
+            <button type="button" on:click=move |_| { patch.dispatch(TicketPatch { assignee_id: Some(Some(me)), ..Default::default() }); }>{move || i18n.t("ticket.assign_me")}</button>
+        })}
     }
 }
 

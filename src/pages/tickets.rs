@@ -48,6 +48,7 @@ fn query_from(map: &leptos_router::params::ParamsMap, staff: bool) -> TicketQuer
         page: get("page").and_then(|p| p.parse().ok()).unwrap_or(1),
         scope: get("scope"),
         assignee: get("assignee"),
+        organization: get("organization"),
         priority: get("priority"),
         breaching: get("breaching").is_some_and(|v| v == "true"),
         escalated: get("escalated").is_some_and(|v| v == "true"),
@@ -66,6 +67,7 @@ fn href_for(q: &TicketQuery) -> String {
     for (name, value) in [
         ("scope", &q.scope),
         ("assignee", &q.assignee),
+        ("organization", &q.organization),
         ("priority", &q.priority),
     ] {
         if let Some(v) = value {
@@ -228,6 +230,19 @@ where
     let set2 = set.clone();
     let set3 = set.clone();
     let set4 = set.clone();
+    let set5 = set.clone();
+    // Whom and which organization to filter by: the staff and the organizations, asked once.
+    let choices = LocalResource::new(move || {
+        let l = i18n.locale.get_untracked();
+        async move {
+            let agents = api::agents(l).await.unwrap_or_default();
+            let organizations = api::organizations(l).await.unwrap_or_default();
+            (agents, organizations)
+        }
+    });
+    let is = move |field: fn(&TicketQuery) -> &Option<String>, value: String| {
+        filters.with(|q| field(q).as_deref() == Some(value.as_str()))
+    };
     view! {
         <div class="field">
             <label for="tickets-assignee">{move || i18n.t("tickets.assignee")}</label>
@@ -238,6 +253,25 @@ where
                 <option value="" selected=move || filters.get().assignee.is_none()>{move || i18n.t("tickets.assignee_any")}</option>
                 <option value="me" selected=move || filters.get().assignee.as_deref() == Some("me")>{move || i18n.t("tickets.assignee_me")}</option>
                 <option value="none" selected=move || filters.get().assignee.as_deref() == Some("none")>{move || i18n.t("tickets.assignee_none")}</option>
+                {move || choices.get().map(|(agents, _)| agents).unwrap_or_default().into_iter().map(|a| {
+                    let id = a.id.to_string();
+                    let value = id.clone();
+                    view! { <option value=id selected=move || is(|q| &q.assignee, value.clone())>{a.name}</option> }
+                }).collect_view()}
+            </select>
+        </div>
+        <div class="field">
+            <label for="tickets-organization">{move || i18n.t("tickets.organization")}</label>
+            <select id="tickets-organization" on:change=move |ev| {
+                let v = event_target_value(&ev);
+                set5(&|q| q.organization = Some(v.clone()).filter(|v| !v.is_empty()));
+            }>
+                <option value="" selected=move || filters.get().organization.is_none()>{move || i18n.t("tickets.organization_any")}</option>
+                {move || choices.get().map(|(_, orgs)| orgs).unwrap_or_default().into_iter().map(|o| {
+                    let id = o.id.to_string();
+                    let value = id.clone();
+                    view! { <option value=id selected=move || is(|q| &q.organization, value.clone())>{o.name}</option> }
+                }).collect_view()}
             </select>
         </div>
         <div class="field">

@@ -507,3 +507,42 @@ test('the staff queue has a Responsável column: who has each ticket, or nobody 
   await assertAccessible(page);
   assertNoErrors(page);
 });
+
+test('an agent gives a ticket to a colleague and raises its priority: the staff timeline says so, the client\'s does not, and the queue filters by agent and organization', async () => {
+  const token = `Atribuir${Date.now()}`;
+  const id = await ticketOf('ana@mercadobompreco.demo', `${token} balança`);
+  const other = await ticketOf('bruno@petfeliz.demo', `${token} ração`);
+
+  const page = await signedIn('carla@suporte.demo', `/tickets/${id}`);
+  await page.getByRole('heading', { level: 1, name: new RegExp(`#${id}`) }).waitFor();
+  const assignee = page.getByLabel('Responsável', { exact: true });
+  await assignee.selectOption({ label: 'Diego Ferreira' });
+  await page.getByText('Atribuído a Diego Ferreira').waitFor();
+  await page.getByLabel('Prioridade', { exact: true }).selectOption('urgent');
+  await page.getByText('Prioridade alterada de Normal para Urgente').waitFor();
+  assert.equal(await assignee.inputValue(), String((await api(server.url, await apiLogin(server.url, 'diego@suporte.demo'), 'GET', '/auth/session')).body.user.id));
+  await assertAccessible(page);
+  assertNoErrors(page);
+
+  // The client sees the new priority, not staff's handling.
+  const client = await signedIn('ana@mercadobompreco.demo', `/tickets/${id}`);
+  await client.getByRole('heading', { level: 1, name: new RegExp(`#${id}`) }).waitFor();
+  assert.equal(await client.getByText(/Atribuído a|Prioridade alterada/).count(), 0);
+
+  // The queue: Diego's tickets, then one organization's.
+  const queue = await signedIn('carla@suporte.demo', `/tickets?status=all&q=${token}`);
+  const table = queue.getByRole('table');
+  const row = (n) => table.getByRole('row').filter({ has: queue.getByRole('link', { name: new RegExp(`^#${n} `) }) });
+  await row(other).waitFor();
+  await queue.getByLabel('Responsável', { exact: true }).selectOption({ label: 'Diego Ferreira' });
+  await queue.waitForURL(/assignee=\d+/);
+  await row(other).waitFor({ state: 'detached' });
+  assert.equal(await row(id).count(), 1);
+  await queue.getByLabel('Responsável', { exact: true }).selectOption({ label: 'Qualquer um' });
+  await queue.getByLabel('Organização').selectOption({ label: 'Pet Feliz' });
+  await queue.waitForURL(/organization=\d+/);
+  await row(id).waitFor({ state: 'detached' });
+  await row(other).waitFor();
+  await assertAccessible(queue);
+  assertNoErrors(queue);
+});

@@ -73,6 +73,8 @@ fn kind_str(k: EventKind) -> &'static str {
         EventKind::Message => "message",
         EventKind::StatusChange => "status_change",
         EventKind::Note => "note",
+        EventKind::PriorityChange => "priority_change",
+        EventKind::Assignment => "assignment",
     }
 }
 
@@ -80,6 +82,8 @@ fn parse_kind(s: &str) -> EventKind {
     match s {
         "status_change" => EventKind::StatusChange,
         "note" => EventKind::Note,
+        "priority_change" => EventKind::PriorityChange,
+        "assignment" => EventKind::Assignment,
         _ => EventKind::Message,
     }
 }
@@ -152,6 +156,8 @@ pub struct TicketFilter {
     pub q: Option<String>,
     pub priority: Option<Priority>,
     pub assignee: Option<AssigneeFilter>,
+    /// Only this organization's tickets (staff's queue filter).
+    pub organization: Option<i64>,
     /// Only tickets whose next target falls due before this time (or is past).
     pub due_before: Option<i64>,
     pub escalated: Option<bool>,
@@ -346,12 +352,32 @@ fn event_from_row(r: &SqliteRow) -> TicketEvent {
             .get::<Option<&str>, _>("from_status")
             .and_then(parse_status),
         to: r.get::<Option<&str>, _>("to_status").and_then(parse_status),
+        from_priority: r
+            .get::<Option<&str>, _>("from_priority")
+            .and_then(parse_priority),
+        to_priority: r
+            .get::<Option<&str>, _>("to_priority")
+            .and_then(parse_priority),
+        assignee: r
+            .get::<Option<i64>, _>("event_assignee_id")
+            .map(|id| PersonRef {
+                id,
+                name: r.get("event_assignee_name"),
+                organization: None,
+            }),
         created_at: to_time(r.get("created_at")),
     }
 }
 
-const EVENT_COLUMNS: &str = "e.id, e.kind, e.body_html, e.from_status, e.to_status, e.created_at, \
-     u.id AS author_id, u.name AS author_name, u.role AS author_role";
+const EVENT_COLUMNS: &str = "e.id, e.kind, e.body_html, e.from_status, e.to_status, e.from_priority, \
+     e.to_priority, e.created_at, u.id AS author_id, u.name AS author_name, u.role AS author_role, \
+     ea.id AS event_assignee_id, ea.name AS event_assignee_name";
+
+/// The events' table with their authors and, for assignments, the new assignee.
+const EVENT_JOINS: &str = "FROM ticket_events e JOIN users u ON u.id = e.author_id LEFT JOIN users ea ON ea.id = e.assignee_id";
+
+/// The kinds of event a client may see: not notes, not the staff's priority and assignment changes.
+const CLIENT_KINDS: &str = "e.kind IN ('message', 'status_change')";
 
 fn push_filters(qb: &mut QueryBuilder<'_, Sqlite>, f: &TicketFilter, staff_time: &str) {
     qb.push(" WHERE 1 = 1");
@@ -399,6 +425,9 @@ fn push_filters(qb: &mut QueryBuilder<'_, Sqlite>, f: &TicketFilter, staff_time:
         Some(AssigneeFilter::User(id)) => {
             qb.push(" AND t.assignee_id = ").push_bind(id);
         }
+    }
+    if let Some(id) = f.organization {
+        qb.push(" AND t.organization_id = ").push_bind(id);
     }
     if let Some(before) = f.due_before {
         qb.push(format!(" AND {DUE} <= ")).push_bind(before);
@@ -640,8 +669,7 @@ impl Repo {
         };
         let s = summary_from_row(&row, staff, None);
         let events = sqlx::query(&format!(
-            "SELECT {EVENT_COLUMNS} FROM ticket_events e JOIN users u ON u.id = e.author_id \
-             WHERE e.ticket_id = ? AND (? OR e.kind <> 'note') ORDER BY e.id"
+            "SELECT {EVENT_COLUMNS} {EVENT_JOINS} WHERE e.ticket_id = ? AND (? OR {CLIENT_KINDS}) ORDER BY e.id"
         ))
         .bind(id)
         .bind(staff)
@@ -674,7 +702,7 @@ impl Repo {
 
     pub async fn ticket_event(&self, id: i64) -> sqlx::Result<Option<TicketEvent>> {
         let row = sqlx::query(&format!(
-            "SELECT {EVENT_COLUMNS} FROM ticket_events e JOIN users u ON u.id = e.author_id WHERE e.id = ?"
+            "SELECT {EVENT_COLUMNS} {EVENT_JOINS} WHERE e.id = ?"
         ))
         .bind(id)
         .fetch_optional(&self.pool)
@@ -779,6 +807,16 @@ impl Repo {
     /// Applies a change; `false` when the ticket's status is no longer `expect_status` (decide again).
     pub async fn update_ticket(&self, c: &TicketChange) -> sqlx::Result<bool> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        // What the priority and the assignee were, for staff's timeline (read in the writing transaction).
+        let Some((old_priority, old_assignee)) = sqlx::query_as::<_, (String, Option<i64>)>(
+            "SELECT priority, assignee_id FROM tickets WHERE id = ?",
+        )
+        .bind(c.ticket_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        else {
+            return Ok(false);
+        };
         let sql = format!(
             "UPDATE tickets SET status = COALESCE(?1, status), {RESOLVED_AT}, priority = COALESCE(?3, priority), \
              first_response_due_at = COALESCE(?4, first_response_due_at), \
@@ -814,6 +852,32 @@ impl Repo {
                 created_at: c.now,
             };
             insert_event(&mut tx, c.ticket_id, &change).await?;
+        }
+        let old_priority = parse_priority(&old_priority);
+        if let Some(to) = c.priority.filter(|p| Some(*p) != old_priority) {
+            sqlx::query(
+                "INSERT INTO ticket_events (ticket_id, kind, author_id, from_priority, to_priority, created_at) \
+                 VALUES (?, 'priority_change', ?, ?, ?, ?)",
+            )
+            .bind(c.ticket_id)
+            .bind(c.actor_id)
+            .bind(old_priority.map(priority_str))
+            .bind(priority_str(to))
+            .bind(c.now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        if let Some(to) = c.assignee.filter(|a| *a != old_assignee) {
+            sqlx::query(
+                "INSERT INTO ticket_events (ticket_id, kind, author_id, assignee_id, created_at) \
+                 VALUES (?, 'assignment', ?, ?, ?)",
+            )
+            .bind(c.ticket_id)
+            .bind(c.actor_id)
+            .bind(to)
+            .bind(c.now)
+            .execute(&mut *tx)
+            .await?;
         }
         tx.commit().await?;
         Ok(true)

@@ -30,6 +30,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_users, create_user))
         .routes(routes!(update_user))
         .routes(routes!(list_clients))
+        .routes(routes!(list_agents))
 }
 
 pub const PASSWORD_MIN: usize = 10;
@@ -163,11 +164,12 @@ fn check_password(v: &mut Validator, field: &str, password: &str) {
     }
 }
 
+/// `GET /organizations` (staff: the queue is filtered by organization; creating one is for admins).
 #[utoipa::path(get, path = "/organizations", tag = "admin",
     responses((status = 200, body = Vec<Organization>), (status = 401, body = Problem), (status = 403, body = Problem)))]
 async fn list_organizations(
     State(state): State<AppState>,
-    _admin: Admin,
+    _staff: Staff,
 ) -> Result<Json<Vec<Organization>>> {
     Ok(Json(state.repo.organizations().await?))
 }
@@ -221,6 +223,18 @@ async fn list_clients(State(state): State<AppState>, _staff: Staff) -> Result<Js
     clients.retain(|u| !u.disabled);
     clients.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(Json(clients))
+}
+
+/// `GET /agents` (staff): the active support staff (agents and admins), whom a ticket can be assigned to
+/// and the queue filtered by.
+#[utoipa::path(get, path = "/agents", tag = "tickets",
+    responses((status = 200, body = Vec<User>), (status = 401, body = Problem), (status = 403, body = Problem)))]
+async fn list_agents(State(state): State<AppState>, _staff: Staff) -> Result<Json<Vec<User>>> {
+    let mut staff = state.repo.users(Some(Role::Agent), None).await?;
+    staff.extend(state.repo.users(Some(Role::Admin), None).await?);
+    staff.retain(|u| !u.disabled);
+    staff.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(Json(staff))
 }
 
 /// Validates and stores a new user; shared by the admin endpoint, the command line and the demo data.

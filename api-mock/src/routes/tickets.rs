@@ -310,6 +310,9 @@ struct TicketQuery {
     /// Staff: `me`, `none` or a user id (checked, and ignored, for clients).
     #[param(pattern = "^(me|none|[0-9]{1,18})?$")]
     assignee: Option<String>,
+    /// Staff: only the tickets of this organization (its id; checked, and ignored, for clients).
+    #[param(pattern = "^([0-9]{1,18})?$")]
+    organization: Option<String>,
     #[param(pattern = "^(low|normal|high|urgent)?$")]
     priority: Option<String>,
     /// `true`: only tickets whose next target is past or due within an hour.
@@ -398,6 +401,19 @@ fn filter_from(user: &CurrentUser, q: TicketQuery, now: i64) -> Result<TicketFil
             None
         }),
     };
+    let organization = match q.organization.as_deref() {
+        None | Some("") => None,
+        Some(id) => id.parse::<i64>().ok().or_else(|| {
+            v.add(
+                "organization",
+                custom(
+                    "Use o número de uma organização.",
+                    "Use an organization's id.",
+                ),
+            );
+            None
+        }),
+    };
     let breaching = parse_bool(&mut v, "breaching", q.breaching.as_deref());
     let escalated = parse_bool(&mut v, "escalated", q.escalated.as_deref());
     let sort_due = match q.sort.as_deref() {
@@ -437,6 +453,7 @@ fn filter_from(user: &CurrentUser, q: TicketQuery, now: i64) -> Result<TicketFil
         priority,
         due_before: (breaching == Some(true)).then_some(now + BREACHING_WITHIN_MS),
         assignee: if staff { assignee } else { None },
+        organization: if staff { organization } else { None },
         escalated: if staff { escalated } else { None },
         since,
         sort_due,

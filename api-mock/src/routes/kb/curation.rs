@@ -281,7 +281,7 @@ pub(super) async fn create(
     params(("article" = i64, Path, description = "The article's id")),
     responses((status = 200, body = Article), (status = 401, body = Problem), (status = 403, body = Problem),
         (status = 404, body = Problem),
-        (status = 409, body = Problem, description = "A newer revision exists: the problem's `current` holds it"),
+        (status = 409, body = Problem, description = "A newer revision exists: the problem's `current` holds it, and `changes` the body's lines from it to the text sent"),
         (status = 422, body = Problem)))]
 async fn update_article(
     State(state): State<AppState>,
@@ -300,7 +300,8 @@ async fn update_article(
     };
     // A stale edit is refused before its fields are judged: the editor must first see what changed.
     if body.revision != current.revision {
-        return Err(Error::StaleRevision(Box::new(current)));
+        let changes = line_diff(&current.body_md, &body.body_md);
+        return Err(Error::StaleRevision(Box::new(current), changes));
     }
     let c = check(&state, &input, Some(id)).await?;
     let update = ArticleUpdate {
@@ -331,7 +332,11 @@ async fn save(
     {
         Saved::Saved => Ok(Json(changed(state, id).await?)),
         Saved::NotFound => Err(Error::NotFound),
-        Saved::Stale => Err(Error::StaleRevision(Box::new(load(state, id).await?))),
+        Saved::Stale => {
+            let current = load(state, id).await?;
+            let changes = line_diff(&current.body_md, update.body_md);
+            Err(Error::StaleRevision(Box::new(current), changes))
+        }
     }
 }
 
