@@ -388,16 +388,49 @@ pub struct Attachments {
     /// Uploads take it shared from before their blob is written until their row is in; the purge
     /// takes it alone.
     pub gc: tokio::sync::RwLock<()>,
+    /// The data directory the disk store is in (`serve --data-dir`).
+    pub data_dir: PathBuf,
+    /// A data directory made for this server alone (no `--data-dir`: tests), removed with it.
+    _temporary: Option<TemporaryDir>,
+}
+
+/// A directory removed when dropped.
+struct TemporaryDir(PathBuf);
+
+impl Drop for TemporaryDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 impl Attachments {
-    pub fn new(store: Arc<dyn BlobStore>, max_bytes: u64, max_files: usize) -> Self {
-        Self {
-            store,
+    /// The disk store under `data_dir/attachments`; without a data directory, a new one under the
+    /// system's temporary directory that lives as long as this value.
+    pub fn on_disk(
+        data_dir: Option<&Path>,
+        max_bytes: u64,
+        max_files: usize,
+    ) -> io::Result<Self> {
+        let (dir, temporary) = match data_dir {
+            Some(dir) => (dir.to_path_buf(), None),
+            None => {
+                let dir = std::env::temp_dir().join(format!(
+                    "portal-data-{}-{:016x}",
+                    std::process::id(),
+                    rand::random::<u64>()
+                ));
+                (dir.clone(), Some(TemporaryDir(dir)))
+            }
+        };
+        let store = DiskStore::open(dir.join("attachments"))?;
+        Ok(Self {
+            store: Arc::new(store),
             max_bytes,
             max_files,
             gc: tokio::sync::RwLock::new(()),
-        }
+            data_dir: dir,
+            _temporary: temporary,
+        })
     }
 }
 

@@ -65,7 +65,7 @@ pub struct Config {
     /// `None` takes each request's host.
     pub public_url: Option<String>,
     /// Where files are kept (`serve --data-dir`): attachments under `attachments/`. `None`: a new
-    /// directory under the system's temporary directory (tests and benchmarks).
+    /// directory under the system's temporary directory, removed with the server's state (tests).
     pub data_dir: Option<PathBuf>,
     /// The largest attachment accepted, in bytes, and the most files on one message.
     pub attachment_max_bytes: u64,
@@ -150,25 +150,13 @@ impl AppState {
             })?)),
             None => None,
         };
-        let data_dir = match &config.data_dir {
-            Some(dir) => dir.clone(),
-            None => std::env::temp_dir().join(format!(
-                "portal-data-{}-{:08x}",
-                std::process::id(),
-                rand::random::<u32>()
-            )),
-        };
-        let store = attachments::DiskStore::open(data_dir.join("attachments")).map_err(|e| {
-            Error::Internal(format!(
-                "opening the attachments' directory in {}: {e}",
-                data_dir.display()
-            ))
-        })?;
-        let attachments = Arc::new(attachments::Attachments::new(
-            Arc::new(store),
+        let attachments = attachments::Attachments::on_disk(
+            config.data_dir.as_deref(),
             config.attachment_max_bytes,
             config.attachment_max_files,
-        ));
+        )
+        .map_err(|e| Error::Internal(format!("opening the attachments' directory: {e}")))?;
+        let attachments = Arc::new(attachments);
         Ok(Self {
             repo,
             attachments,

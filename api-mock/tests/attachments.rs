@@ -119,7 +119,7 @@ async fn a_pasted_screenshot_reaches_the_agent_kept_on_disk_under_its_sha256() {
 
     // The bytes are on disk under their SHA-256 (nothing of the name in the path), nothing left in tmp.
     let sha = hex_sha256(&bytes);
-    let root = app.data.path().join("attachments");
+    let root = app.state.attachments.data_dir.as_path().join("attachments");
     let on_disk = root.join("sha256").join(&sha[..2]).join(&sha);
     assert_eq!(std::fs::read(&on_disk).unwrap(), bytes);
     assert_eq!(std::fs::read_dir(root.join("tmp")).unwrap().count(), 0);
@@ -264,7 +264,7 @@ async fn path_traversal_names_are_only_metadata() {
         assert!(header(&h, "content-disposition").starts_with("attachment; filename=\""));
     }
     // Nothing was written anywhere but the store's own directories.
-    let root = app.data.path();
+    let root = app.state.attachments.data_dir.as_path();
     let top: Vec<_> = std::fs::read_dir(root)
         .unwrap()
         .map(|e| e.unwrap().file_name())
@@ -491,8 +491,9 @@ async fn uploads_never_attached_are_removed_and_removable() {
     let loose = upload_id(&app, &rui, "esquecido.txt", loose_bytes.clone()).await;
     let blob = |bytes: &[u8]| {
         let sha = hex_sha256(bytes);
-        app.data
-            .path()
+        app.state
+            .attachments
+            .data_dir
             .join("attachments/sha256")
             .join(&sha[..2])
             .join(sha)

@@ -16,8 +16,6 @@ pub struct TestApp {
     pub router: Router,
     pub repo: Repo,
     pub state: AppState,
-    /// The data directory (attachments), removed with the app.
-    pub data: std::sync::Arc<tempfile::TempDir>,
 }
 
 pub struct Answer {
@@ -31,11 +29,7 @@ impl TestApp {
         Self::with_config(Config::default()).await
     }
 
-    pub async fn with_config(mut config: Config) -> Self {
-        let data = std::sync::Arc::new(tempfile::tempdir().unwrap());
-        if config.data_dir.is_none() {
-            config.data_dir = Some(data.path().to_path_buf());
-        }
+    pub async fn with_config(config: Config) -> Self {
         let pool = db::open_in_memory().await.unwrap();
         let repo = Repo::new(pool.clone());
         demo::seed(&repo).await.unwrap();
@@ -46,7 +40,6 @@ impl TestApp {
             // The server's own: its writes keep the server's read cache true.
             repo: state.repo.clone(),
             state,
-            data,
         }
     }
 
