@@ -61,7 +61,8 @@ pub const ALLOWED: &[&str] = &[
 const RASTER: &[&str] = &["image/png", "image/jpeg", "image/gif", "image/webp"];
 
 /// The allowlist as people know it, for the refusal's message.
-const ALLOWED_NAMES: &str = "PNG, JPEG, GIF, WebP, PDF, XML, TXT, CSV, DOC, DOCX, XLS, XLSX, PPT, PPTX, ODT, ODS, ODP, ZIP";
+const ALLOWED_NAMES: &str =
+    "PNG, JPEG, GIF, WebP, PDF, XML, TXT, CSV, DOC, DOCX, XLS, XLSX, PPT, PPTX, ODT, ODS, ODP, ZIP";
 
 /// Why an upload is refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -406,11 +407,7 @@ impl Drop for TemporaryDir {
 impl Attachments {
     /// The disk store under `data_dir/attachments`; without a data directory, a new one under the
     /// system's temporary directory that lives as long as this value.
-    pub fn on_disk(
-        data_dir: Option<&Path>,
-        max_bytes: u64,
-        max_files: usize,
-    ) -> io::Result<Self> {
+    pub fn on_disk(data_dir: Option<&Path>, max_bytes: u64, max_files: usize) -> io::Result<Self> {
         let (dir, temporary) = match data_dir {
             Some(dir) => (dir.to_path_buf(), None),
             None => {

@@ -198,7 +198,11 @@ pub async fn require_json(request: Request, next: Next) -> Response {
     // The one exception: an upload's body is the file (`POST /attachments`), and must say so with a
     // type that a cross-site form cannot send either.
     let upload = request.method() == Method::POST
-        && request.uri().path().trim_end_matches('/').ends_with("/attachments")
+        && request
+            .uri()
+            .path()
+            .trim_end_matches('/')
+            .ends_with("/attachments")
         && request
             .headers()
             .get(header::CONTENT_TYPE)

@@ -241,12 +241,14 @@ async fn serve(args: Serve) -> AnyResult {
         secure_cookies: args.secure_cookies,
         metrics_allow: args.metrics_allow,
         public_url: args.public_url,
-        data_dir: Some(args.data_dir.clone().unwrap_or_else(|| {
-            match args.db.parent() {
-                Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-                _ => PathBuf::from("."),
-            }
-        })),
+        data_dir: Some(
+            args.data_dir
+                .clone()
+                .unwrap_or_else(|| match args.db.parent() {
+                    Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+                    _ => PathBuf::from("."),
+                }),
+        ),
         attachment_max_bytes: args.attachment_max_mb * 1024 * 1024,
         attachment_max_files: args.attachment_max_files as usize,
         backup: args.backup_dir.map(|dir| backup::Schedule {

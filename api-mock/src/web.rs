@@ -15,9 +15,7 @@ use axum::{
 use base64::Engine;
 use sha2::{Digest, Sha256};
 use tower_http::{
-    CompressionLevel,
-    compression::CompressionLayer,
-    timeout::RequestBodyTimeoutLayer,
+    CompressionLevel, compression::CompressionLayer, timeout::RequestBodyTimeoutLayer,
     trace::TraceLayer,
 };
 

@@ -200,7 +200,12 @@ async fn the_type_comes_from_the_bytes_and_refusals_speak_the_users_language() {
         ("planilha.exe", b"a;b;c\n1;2;3\n".to_vec()),
     ] {
         let a = upload(&app, &rui, name, bytes).await;
-        assert_eq!(a.status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{name}: {}", a.body);
+        assert_eq!(
+            a.status,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "{name}: {}",
+            a.body
+        );
     }
 
     // Text is taken with its extension, and never served inline.
@@ -220,7 +225,13 @@ async fn the_type_comes_from_the_bytes_and_refusals_speak_the_users_language() {
     );
     let csv = upload(&app, &rui, "vendas.csv", "produto;preço\narroz;10\n".into()).await;
     assert_eq!(csv.body["content_type"], "text/csv");
-    let pdf = upload(&app, &rui, "relatorio", b"%PDF-1.4\n%\xe2\xe3\n1 0 obj\n".to_vec()).await;
+    let pdf = upload(
+        &app,
+        &rui,
+        "relatorio",
+        b"%PDF-1.4\n%\xe2\xe3\n1 0 obj\n".to_vec(),
+    )
+    .await;
     assert_eq!(pdf.status, StatusCode::CREATED, "{}", pdf.body);
     assert_eq!(pdf.body["content_type"], "application/pdf");
     let (_, h, _) = download(&app, Some(&rui), pdf.body["url"].as_str().unwrap()).await;
@@ -235,7 +246,10 @@ async fn the_type_comes_from_the_bytes_and_refusals_speak_the_users_language() {
         .header("x-file-name", "a.png")
         .body(Body::from(png()))
         .unwrap();
-    assert_eq!(app.send(req).await.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(
+        app.send(req).await.status,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE
+    );
     let req = Request::builder()
         .method(Method::POST)
         .uri("/api/v1/attachments")
@@ -253,7 +267,10 @@ async fn path_traversal_names_are_only_metadata() {
     let app = TestApp::new().await;
     let rui = app.session_for(MEMBER_A).await;
     let bytes = b"linha 1\nlinha 2\n".to_vec();
-    for name in ["../../../../etc/cron.d/evil.txt", "..\\..\\windows\\win.ini.txt"] {
+    for name in [
+        "../../../../etc/cron.d/evil.txt",
+        "..\\..\\windows\\win.ini.txt",
+    ] {
         let a = upload(&app, &rui, name, bytes.clone()).await;
         assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
         let stored = a.body["name"].as_str().unwrap();
@@ -328,11 +345,24 @@ async fn twelve_files_on_one_message_are_refused_and_nothing_is_lost() {
     let rui = app.session_for(MEMBER_A).await;
     let mut ids = Vec::new();
     for i in 0..12 {
-        ids.push(upload_id(&app, &rui, &format!("tela{i}.txt"), format!("tela {i}").into()).await);
+        ids.push(
+            upload_id(
+                &app,
+                &rui,
+                &format!("tela{i}.txt"),
+                format!("tela {i}").into(),
+            )
+            .await,
+        );
     }
     let before = app.repo.ticket_count().await.unwrap();
     let refused = new_ticket(&app, &rui, &ids).await;
-    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.body);
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
     assert_eq!(refused.body["errors"][0]["field"], "attachments");
     assert_eq!(
         refused.body["errors"][0]["message"],
@@ -380,31 +410,57 @@ async fn downloads_follow_the_ticket_rules() {
     let agent = app.session_for(AGENT).await;
     // The manager's ticket: her colleague, a member, sees only his own tickets.
     let id = upload_id(&app, &ana, "balanco.csv", "item;qtd\n".into()).await;
-    assert_eq!(new_ticket(&app, &ana, &[id]).await.status, StatusCode::CREATED);
+    assert_eq!(
+        new_ticket(&app, &ana, &[id]).await.status,
+        StatusCode::CREATED
+    );
     let url = format!("/api/v1/attachments/{id}");
     assert_eq!(download(&app, Some(&ana), &url).await.0, StatusCode::OK);
-    assert_eq!(download(&app, Some(&rui), &url).await.0, StatusCode::NOT_FOUND);
-    assert_eq!(download(&app, Some(&bruno), &url).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(
+        download(&app, Some(&rui), &url).await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        download(&app, Some(&bruno), &url).await.0,
+        StatusCode::NOT_FOUND
+    );
     assert_eq!(download(&app, Some(&agent), &url).await.0, StatusCode::OK);
     assert_eq!(download(&app, None, &url).await.0, StatusCode::UNAUTHORIZED);
     // The member's ticket: the manager sees the organization's.
     let mine = upload_id(&app, &rui, "tela.png", png()).await;
-    assert_eq!(new_ticket(&app, &rui, &[mine]).await.status, StatusCode::CREATED);
+    assert_eq!(
+        new_ticket(&app, &rui, &[mine]).await.status,
+        StatusCode::CREATED
+    );
     let url = format!("/api/v1/attachments/{mine}");
     assert_eq!(download(&app, Some(&ana), &url).await.0, StatusCode::OK);
-    assert_eq!(download(&app, Some(&bruno), &url).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(
+        download(&app, Some(&bruno), &url).await.0,
+        StatusCode::NOT_FOUND
+    );
     // An upload not attached yet is its uploader's alone, and only they may attach it.
     let loose = upload_id(&app, &rui, "rascunho.png", png()).await;
     let url = format!("/api/v1/attachments/{loose}");
     assert_eq!(download(&app, Some(&rui), &url).await.0, StatusCode::OK);
-    assert_eq!(download(&app, Some(&ana), &url).await.0, StatusCode::NOT_FOUND);
-    assert_eq!(download(&app, Some(&agent), &url).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(
+        download(&app, Some(&ana), &url).await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        download(&app, Some(&agent), &url).await.0,
+        StatusCode::NOT_FOUND
+    );
     let stolen = new_ticket(&app, &ana, &[loose]).await;
     assert_eq!(stolen.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(stolen.body["errors"][0]["field"], "attachments");
     // An attached upload cannot be attached again elsewhere.
     let twice = new_ticket(&app, &rui, &[mine]).await;
-    assert_eq!(twice.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", twice.body);
+    assert_eq!(
+        twice.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        twice.body
+    );
 }
 
 #[tokio::test]
@@ -432,7 +488,10 @@ async fn a_notes_file_is_for_staff_only() {
     let admin = app.session_for(ADMIN).await;
     assert_eq!(download(&app, Some(&admin), &url).await.0, StatusCode::OK);
     for client in [&rui, &ana] {
-        assert_eq!(download(&app, Some(client), &url).await.0, StatusCode::NOT_FOUND);
+        assert_eq!(
+            download(&app, Some(client), &url).await.0,
+            StatusCode::NOT_FOUND
+        );
         let seen = app
             .call(
                 Method::GET,
@@ -441,7 +500,11 @@ async fn a_notes_file_is_for_staff_only() {
                 None,
             )
             .await;
-        assert!(!seen.body.to_string().contains("log-interno"), "{}", seen.body);
+        assert!(
+            !seen.body.to_string().contains("log-interno"),
+            "{}",
+            seen.body
+        );
     }
     // A client cannot send a note at all, with or without files.
     let own = upload_id(&app, &rui, "x.txt", "x".into()).await;
@@ -486,7 +549,10 @@ async fn uploads_never_attached_are_removed_and_removable() {
     let rui = app.session_for(MEMBER_A).await;
     let kept_bytes = b"anexado\n".to_vec();
     let kept = upload_id(&app, &rui, "anexado.txt", kept_bytes.clone()).await;
-    assert_eq!(new_ticket(&app, &rui, &[kept]).await.status, StatusCode::CREATED);
+    assert_eq!(
+        new_ticket(&app, &rui, &[kept]).await.status,
+        StatusCode::CREATED
+    );
     let loose_bytes = b"esquecido\n".to_vec();
     let loose = upload_id(&app, &rui, "esquecido.txt", loose_bytes.clone()).await;
     let blob = |bytes: &[u8]| {
@@ -515,7 +581,10 @@ async fn uploads_never_attached_are_removed_and_removable() {
     assert!(!blob(&loose_bytes).exists());
     assert!(blob(&kept_bytes).is_file());
     let url = format!("/api/v1/attachments/{loose}");
-    assert_eq!(download(&app, Some(&rui), &url).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(
+        download(&app, Some(&rui), &url).await.0,
+        StatusCode::NOT_FOUND
+    );
     let url = format!("/api/v1/attachments/{kept}");
     assert_eq!(download(&app, Some(&rui), &url).await.0, StatusCode::OK);
 

@@ -588,8 +588,8 @@ async fn every_route_has_a_row_and_answers_as_expected() {
 fn upload_request(cookie: Option<&str>) -> axum::http::Request<axum::body::Body> {
     // A 1×1 PNG's signature and header chunk: enough for its type to be known from its bytes.
     let png: &[u8] = &[
-        0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, b'I', b'H', b'D', b'R', 0, 0, 0, 1,
-        0, 0, 0, 1, 8, 6, 0, 0, 0,
+        0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, b'I', b'H', b'D', b'R', 0, 0,
+        0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0,
     ];
     let mut req = axum::http::Request::builder()
         .method(Method::POST)
