@@ -376,7 +376,7 @@ impl BlobStore for DiskStore {
     }
 
     fn exists<'a>(&'a self, sha256: &'a str) -> BoxFuture<'a, io::Result<bool>> {
-        Box::pin(async move { Ok(tokio::fs::try_exists(self.path_of(sha256)?).await?) })
+        Box::pin(async move { tokio::fs::try_exists(self.path_of(sha256)?).await })
     }
 }
 
