@@ -213,8 +213,8 @@ fn NewTicketForm() -> impl IntoView {
     let retry_timer = Debounce::new();
     Effect::new(move |_| match submit.value().get() {
         Some(Ok(ticket)) => {
+            // The files stay in the list until the page goes: clearing it would save the draft again.
             drafts::clear(&storage_key);
-            uploads.clear();
             navigate(&format!("/tickets/{}", ticket.id), Default::default());
         }
         Some(Err(ApiError::Network)) => {
