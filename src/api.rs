@@ -1,11 +1,11 @@
 //! The typed HTTP client of the REST API: one function per endpoint, each answering `Result<T, ApiError>`.
 
 use api_types::{
-    Announcement, Article, ArticleChange, ArticleDraftRequest, ArticleSummary, Category,
-    KbAnalytics, Login, NewAnnouncement, NewArticle, NewCategory, NewFeedback, NewMessage,
-    NewSearch, NewTicket, Page, PasswordChange, Preview, PreviewRequest, Problem, RecordedSearch,
-    Revision, RevisionDiff, RevisionSummary, SearchResults, SessionInfo, Ticket, TicketEvent,
-    TicketPatch, TicketSummary, User,
+    Announcement, Article, ArticleChange, ArticleDraftRequest, ArticleSummary, Attachment,
+    Category, KbAnalytics, Login, NewAnnouncement, NewArticle, NewCategory, NewFeedback,
+    NewMessage, NewSearch, NewTicket, Page, PasswordChange, Preview, PreviewRequest, Problem,
+    RecordedSearch, Revision, RevisionDiff, RevisionSummary, SearchResults, SessionInfo, Ticket,
+    TicketEvent, TicketPatch, TicketSummary, User,
 };
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::{Serialize, de::DeserializeOwned};
@@ -576,4 +576,95 @@ pub async fn article_draft_from_ticket(
         body,
     )
     .await
+}
+
+// Attachments
+
+/// Uploads one file with XHR, which (unlike fetch) reports an upload's progress: `progress` gets the
+/// share sent so far, 0 to 1. `name` is the file's name as the server keeps it.
+pub async fn upload_attachment(
+    locale: Locale,
+    file: &web_sys::Blob,
+    name: &str,
+    progress: impl Fn(f64) + 'static,
+) -> ApiResult<Attachment> {
+    use std::{cell::RefCell, rc::Rc};
+    use wasm_bindgen::{JsCast, JsValue, closure::Closure};
+
+    let broken = |what: &str| ApiError::Unexpected(format!("XMLHttpRequest: {what}"));
+    let xhr = web_sys::XmlHttpRequest::new().map_err(|_| broken("new"))?;
+    xhr.open_with_async("POST", &url("/attachments"), true)
+        .map_err(|_| broken("open"))?;
+    for (header, value) in [
+        ("Content-Type", "application/octet-stream"),
+        ("X-File-Name", enc(name).as_str()),
+        ("Accept-Language", locale.tag()),
+    ] {
+        xhr.set_request_header(header, value)
+            .map_err(|_| broken("header"))?;
+    }
+    let on_progress =
+        Closure::<dyn FnMut(web_sys::ProgressEvent)>::new(move |e: web_sys::ProgressEvent| {
+            if e.length_computable() && e.total() > 0.0 {
+                progress((e.loaded() / e.total()).clamp(0.0, 1.0));
+            }
+        });
+    let upload = xhr.upload().ok();
+    if let Some(u) = &upload {
+        u.set_onprogress(Some(on_progress.as_ref().unchecked_ref()));
+    }
+    // `loadend` comes after success, failure, abort and timeout alike: one way to settle.
+    let resolver: Rc<RefCell<Option<js_sys::Function>>> = Rc::default();
+    let settled = js_sys::Promise::new(&mut |resolve, _| {
+        *resolver.borrow_mut() = Some(resolve);
+    });
+    let on_end = {
+        let resolver = resolver.clone();
+        Closure::<dyn FnMut()>::new(move || {
+            if let Some(resolve) = resolver.borrow_mut().take() {
+                let _ = resolve.call0(&JsValue::NULL);
+            }
+        })
+    };
+    xhr.set_onloadend(Some(on_end.as_ref().unchecked_ref()));
+    xhr.send_with_opt_blob(Some(file))
+        .map_err(|_| ApiError::Network)?;
+    let _ = wasm_bindgen_futures::JsFuture::from(settled).await;
+    xhr.set_onloadend(None);
+    if let Some(u) = &upload {
+        u.set_onprogress(None);
+    }
+    drop((on_end, on_progress));
+
+    let status = xhr.status().unwrap_or(0);
+    let text = xhr.response_text().ok().flatten().unwrap_or_default();
+    match status {
+        0 => Err(ApiError::Network),
+        200..=299 => serde_json::from_str(&text).map_err(|e| ApiError::Unexpected(e.to_string())),
+        _ => match serde_json::from_str::<Problem>(&text) {
+            Ok(p) => Err(ApiError::Problem(Box::new(p))),
+            Err(_) if status >= 500 => Err(ApiError::Network),
+            Err(e) => Err(ApiError::Unexpected(format!("{status}: {e}"))),
+        },
+    }
+}
+
+/// Removes one's own upload that was not sent.
+pub async fn delete_attachment(locale: Locale, id: i64) -> ApiResult<()> {
+    send_empty(
+        Request::delete(&url(&format!("/attachments/{id}"))),
+        locale,
+        &serde_json::json!({}),
+    )
+    .await
+}
+
+/// Waits `ms` milliseconds (between an upload's retries).
+pub async fn sleep(ms: i32) {
+    let waited = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(waited).await;
 }

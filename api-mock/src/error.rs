@@ -90,6 +90,12 @@ pub enum Error {
     StaleRevision(Box<api_types::Article>, Vec<api_types::DiffLine>),
     #[error("request body too large")]
     PayloadTooLarge,
+    /// An upload over the attachment size limit (`serve --attachment-max-mb`).
+    #[error("file over {limit_bytes} bytes")]
+    FileTooLarge { limit_bytes: u64 },
+    /// An upload whose bytes are not of an allowed kind (`detected`: what they are, when known).
+    #[error("file type not allowed ({detected:?})")]
+    FileType { detected: Option<String> },
     #[error("request body must be JSON")]
     UnsupportedMediaType,
     #[error("invalid fields")]
@@ -124,8 +130,10 @@ impl Error {
             Error::Forbidden => StatusCode::FORBIDDEN,
             Error::NotFound => StatusCode::NOT_FOUND,
             Error::Conflict(_) | Error::StaleRevision(..) => StatusCode::CONFLICT,
-            Error::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            Error::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Error::PayloadTooLarge | Error::FileTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Error::UnsupportedMediaType | Error::FileType { .. } => {
+                StatusCode::UNSUPPORTED_MEDIA_TYPE
+            }
             Error::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Error::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Error::Database(_) | Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -148,6 +156,8 @@ impl Error {
             Error::Conflict(_) => "conflict",
             Error::StaleRevision(..) => "stale_revision",
             Error::PayloadTooLarge => "payload_too_large",
+            Error::FileTooLarge { .. } => "file_too_large",
+            Error::FileType { .. } => "file_type_not_allowed",
             Error::UnsupportedMediaType => "unsupported_media_type",
             Error::Invalid(_) => "invalid",
             Error::TooManyRequests { .. } => "too_many_requests",
@@ -182,6 +192,10 @@ impl Error {
             Error::StaleRevision(..) => "Someone saved this article while you were editing",
             Error::PayloadTooLarge if pt => "Conteúdo grande demais",
             Error::PayloadTooLarge => "Request too large",
+            Error::FileTooLarge { .. } if pt => "Arquivo grande demais",
+            Error::FileTooLarge { .. } => "File too large",
+            Error::FileType { .. } if pt => "Tipo de arquivo não aceito",
+            Error::FileType { .. } => "File type not accepted",
             Error::UnsupportedMediaType if pt => "O conteúdo deve ser JSON",
             Error::UnsupportedMediaType => "The request body must be JSON",
             Error::Invalid(_) if pt => "Alguns campos precisam de correção",
@@ -250,6 +264,22 @@ impl Error {
             )),
             Error::PayloadTooLarge if pt => Some("O limite é de 1 MiB.".into()),
             Error::PayloadTooLarge => Some("The limit is 1 MiB.".into()),
+            Error::FileTooLarge { limit_bytes } if pt => Some(format!(
+                "Cada arquivo pode ter até {} MB. Reduza o arquivo (por exemplo, uma captura de tela em vez de uma foto) ou envie-o em partes.",
+                limit_bytes.div_ceil(1024 * 1024)
+            )),
+            Error::FileTooLarge { limit_bytes } => Some(format!(
+                "Each file may be up to {} MB. Make it smaller (a screenshot instead of a photo, for instance) or send it in parts.",
+                limit_bytes.div_ceil(1024 * 1024)
+            )),
+            Error::FileType { .. } if pt => Some(format!(
+                "O tipo do arquivo é decidido pelo conteúdo, não pelo nome. Tipos aceitos: {}.",
+                crate::attachments::allowed_list()
+            )),
+            Error::FileType { .. } => Some(format!(
+                "A file's type is decided by its content, not its name. Accepted types: {}.",
+                crate::attachments::allowed_list()
+            )),
             Error::TooManyRequests { retry_after_secs } if pt => Some(format!(
                 "Aguarde {} minuto(s) e tente de novo.",
                 retry_after_secs.div_ceil(60)

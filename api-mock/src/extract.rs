@@ -195,7 +195,23 @@ pub async fn require_json(request: Request, next: Next) -> Response {
         *request.method(),
         Method::POST | Method::PUT | Method::PATCH | Method::DELETE
     );
-    if mutating && !is_json(request.headers().get(header::CONTENT_TYPE)) {
+    // The one exception: an upload's body is the file (`POST /attachments`), and must say so with a
+    // type that a cross-site form cannot send either.
+    let upload = request.method() == Method::POST
+        && request
+            .uri()
+            .path()
+            .trim_end_matches('/')
+            .ends_with("/attachments")
+        && request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| {
+                v.trim()
+                    .eq_ignore_ascii_case(crate::routes::attachments::UPLOAD_TYPE)
+            });
+    if mutating && !upload && !is_json(request.headers().get(header::CONTENT_TYPE)) {
         return Error::UnsupportedMediaType.into_response();
     }
     next.run(request).await

@@ -3,6 +3,7 @@
 
 pub mod analytics;
 pub mod assets;
+pub mod attachments;
 pub mod auth;
 pub mod backup;
 pub mod cache;
@@ -63,6 +64,12 @@ pub struct Config {
     /// The portal's address as its users reach it (`serve --public-url`), for absolute links (the sitemap);
     /// `None` takes each request's host.
     pub public_url: Option<String>,
+    /// Where files are kept (`serve --data-dir`): attachments under `attachments/`. `None`: a new
+    /// directory under the system's temporary directory, removed with the server's state (tests).
+    pub data_dir: Option<PathBuf>,
+    /// The largest attachment accepted, in bytes, and the most files on one message.
+    pub attachment_max_bytes: u64,
+    pub attachment_max_files: usize,
 }
 
 impl Default for Config {
@@ -83,6 +90,9 @@ impl Default for Config {
             backup: None,
             metrics_allow: Vec::new(),
             public_url: None,
+            data_dir: None,
+            attachment_max_bytes: attachments::DEFAULT_MAX_BYTES,
+            attachment_max_files: attachments::DEFAULT_MAX_FILES,
         }
     }
 }
@@ -103,6 +113,8 @@ pub struct AppState {
     pub assets: Option<Arc<assets::Assets>>,
     /// Request counters and latencies for `/metrics`.
     pub metrics: Arc<metrics::Metrics>,
+    /// The attachments' store and limits.
+    pub attachments: Arc<attachments::Attachments>,
 }
 
 impl AppState {
@@ -138,8 +150,16 @@ impl AppState {
             })?)),
             None => None,
         };
+        let attachments = attachments::Attachments::on_disk(
+            config.data_dir.as_deref(),
+            config.attachment_max_bytes,
+            config.attachment_max_files,
+        )
+        .map_err(|e| Error::Internal(format!("opening the attachments' directory: {e}")))?;
+        let attachments = Arc::new(attachments);
         Ok(Self {
             repo,
+            attachments,
             config: Arc::new(config),
             dummy_hash: auth::hash_password("no user has this password")?.into(),
             search: Arc::new(search),

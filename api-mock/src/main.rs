@@ -91,6 +91,15 @@ struct Serve {
     /// Without it, the host each request names.
     #[arg(long, env = "PORTAL_PUBLIC_URL", value_parser = parse_public_url)]
     public_url: Option<String>,
+    /// Where uploaded files are kept (in `attachments/` below it); the database's directory by default.
+    #[arg(long, env = "PORTAL_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// The largest attachment accepted, in MB (MiB).
+    #[arg(long, env = "PORTAL_ATTACHMENT_MAX_MB", default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=1024))]
+    attachment_max_mb: u64,
+    /// The most files attached to one message (or one new ticket).
+    #[arg(long, env = "PORTAL_ATTACHMENT_MAX_FILES", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=100))]
+    attachment_max_files: u32,
     /// Take verified backups into this directory on a schedule (see `portal-api backup`).
     #[arg(long, env = "PORTAL_BACKUP_DIR")]
     backup_dir: Option<PathBuf>,
@@ -232,6 +241,16 @@ async fn serve(args: Serve) -> AnyResult {
         secure_cookies: args.secure_cookies,
         metrics_allow: args.metrics_allow,
         public_url: args.public_url,
+        data_dir: Some(
+            args.data_dir
+                .clone()
+                .unwrap_or_else(|| match args.db.parent() {
+                    Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+                    _ => PathBuf::from("."),
+                }),
+        ),
+        attachment_max_bytes: args.attachment_max_mb * 1024 * 1024,
+        attachment_max_files: args.attachment_max_files as usize,
         backup: args.backup_dir.map(|dir| backup::Schedule {
             dir,
             every: args.backup_every,
@@ -242,6 +261,7 @@ async fn serve(args: Serve) -> AnyResult {
     let idle_ms = config.session_idle.as_millis() as i64;
     let state = AppState::new(pool, config).await?;
     let purge = repo.clone();
+    let uploads = state.clone();
     tokio::spawn(async move {
         let mut every = tokio::time::interval(Duration::from_secs(600));
         loop {
@@ -256,6 +276,13 @@ async fn serve(args: Serve) -> AnyResult {
                 .await
             {
                 tracing::warn!(error = %e, "purging old sign-in attempts");
+            }
+            // An upload never attached to a message is removed after a day.
+            let before = now - portal_api::attachments::UNATTACHED_TTL_MS;
+            match portal_api::routes::attachments::purge_unattached(&uploads, before).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(files = n, "removed uploads never attached"),
+                Err(e) => tracing::warn!(error = %e, "purging uploads never attached"),
             }
         }
     });

@@ -9,15 +9,13 @@ use axum::{
     extract::{DefaultBodyLimit, Request},
     http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri, header},
     middleware::{self, Next},
-    response::Response,
+    response::{IntoResponse, Response},
     routing::get,
 };
 use base64::Engine;
 use sha2::{Digest, Sha256};
 use tower_http::{
-    CompressionLevel,
-    compression::CompressionLayer,
-    timeout::{RequestBodyTimeoutLayer, TimeoutLayer},
+    CompressionLevel, compression::CompressionLayer, timeout::RequestBodyTimeoutLayer,
     trace::TraceLayer,
 };
 
@@ -26,6 +24,7 @@ use crate::{AppState, error::Error, extract};
 pub const BODY_LIMIT: usize = 1024 * 1024;
 pub const BODY_PAUSE_MAX: std::time::Duration = std::time::Duration::from_secs(10);
 pub const REQUEST_TIME_MAX: std::time::Duration = std::time::Duration::from_secs(30);
+pub const UPLOAD_TIME_MAX: std::time::Duration = std::time::Duration::from_secs(600);
 
 pub fn router(state: AppState) -> Router {
     let (api, openapi) = crate::openapi::split();
@@ -83,12 +82,24 @@ pub fn router(state: AppState) -> Router {
     // A body must keep coming (no pause over 10 s between its pieces), and a whole request ends within
     // 30 s: slow clients cannot hold a connection and its memory for minutes.
     .layer(RequestBodyTimeoutLayer::new(BODY_PAUSE_MAX))
-    .layer(TimeoutLayer::with_status_code(
-        StatusCode::REQUEST_TIMEOUT,
-        REQUEST_TIME_MAX,
-    ))
+    .layer(middleware::from_fn(time_limit))
     .layer(TraceLayer::new_for_http())
     .with_state(state)
+}
+
+/// A whole request ends within `REQUEST_TIME_MAX` (408 past it), but a file upload within
+/// `UPLOAD_TIME_MAX`: 20 MB take minutes on a slow link. Its body still may not pause over 10 s.
+async fn time_limit(request: Request, next: Next) -> Response {
+    let upload = request.method() == Method::POST && request.uri().path() == "/api/v1/attachments";
+    let budget = if upload {
+        UPLOAD_TIME_MAX
+    } else {
+        REQUEST_TIME_MAX
+    };
+    match tokio::time::timeout(budget, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => StatusCode::REQUEST_TIMEOUT.into_response(),
+    }
 }
 
 async fn api_not_found() -> Error {
@@ -130,7 +141,10 @@ pub fn is_hashed_asset(path: &str) -> bool {
 async fn security_headers(request: Request, next: Next, csp: &HeaderValue) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_SECURITY_POLICY, csp.clone());
+    // An attachment brings its own, stricter policy (`default-src 'none'; sandbox`).
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, csp.clone());
+    }
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),

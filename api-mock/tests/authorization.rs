@@ -125,6 +125,19 @@ async fn every_route_has_a_row_and_answers_as_expected() {
     let (kb_edit, kb_archive) = (kb_ids[0], kb_ids[1]);
     let mut kb_change = kb_article("Artigo editado");
     kb_change["revision"] = json!(1);
+    // Attachments: one on the member's ticket (its rules decide who downloads it), and an admin's
+    // upload not sent yet (only its uploader may remove it).
+    let file_on_ticket = upload(&app, MEMBER_A).await;
+    let attached = app
+        .call(
+            Method::POST,
+            "/api/v1/tickets",
+            Some(&app.session_for(MEMBER_A).await),
+            Some(json!({"subject": "Tela do erro", "description": "Segue a tela.", "attachments": [file_on_ticket]})),
+        )
+        .await;
+    assert_eq!(attached.status, StatusCode::CREATED, "{}", attached.body);
+    let admins_upload = upload(&app, ADMIN).await;
 
     let rows = vec![
         row(
@@ -481,6 +494,28 @@ async fn every_route_has_a_row_and_answers_as_expected() {
             Some(json!({"body_md": "**negrito**"})),
             [401, 200, 200, 200, 200, 200],
         ),
+        // Sent as a file (see UPLOAD below), not as JSON.
+        row(
+            Method::POST,
+            "/attachments",
+            "/attachments",
+            None,
+            [401, 201, 201, 201, 201, 201],
+        ),
+        row(
+            Method::GET,
+            "/attachments/{id}",
+            format!("/attachments/{file_on_ticket}"),
+            None,
+            [401, 200, 200, 404, 200, 200],
+        ),
+        row(
+            Method::DELETE,
+            "/attachments/{id}",
+            format!("/attachments/{admins_upload}"),
+            Some(json!({})),
+            [401, 404, 404, 404, 404, 204],
+        ),
     ];
 
     // Every route of the router (from the OpenAPI document built with it) has exactly one row.
@@ -535,9 +570,12 @@ async fn every_route_has_a_row_and_answers_as_expected() {
             } else {
                 format!("/api/v1{}", r.path)
             };
-            let answer = app
-                .call(r.method.clone(), &url, cookie.as_deref(), body)
-                .await;
+            let answer = if r.method == Method::POST && r.route == "/attachments" {
+                app.send(upload_request(cookie.as_deref())).await
+            } else {
+                app.call(r.method.clone(), &url, cookie.as_deref(), body)
+                    .await
+            };
             if answer.status.as_u16() != expected {
                 failures.push(format!(
                     "{} {} as {}: expected {expected}, got {} {}",
@@ -551,4 +589,31 @@ async fn every_route_has_a_row_and_answers_as_expected() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// `POST /attachments` as the portal sends it: a PNG as the raw body, its name in `X-File-Name`.
+fn upload_request(cookie: Option<&str>) -> axum::http::Request<axum::body::Body> {
+    // A 1×1 PNG's signature and header chunk: enough for its type to be known from its bytes.
+    let png: &[u8] = &[
+        0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, b'I', b'H', b'D', b'R', 0, 0,
+        0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0,
+    ];
+    let mut req = axum::http::Request::builder()
+        .method(Method::POST)
+        .uri("/api/v1/attachments")
+        .header("content-type", "application/octet-stream")
+        .header("x-file-name", "tela.png");
+    if let Some(c) = cookie {
+        req = req.header("cookie", c);
+    }
+    req.body(axum::body::Body::from(png.to_vec())).unwrap()
+}
+
+/// An upload of `email`'s, not attached yet: its id.
+async fn upload(app: &TestApp, email: &str) -> i64 {
+    let a = app
+        .send(upload_request(Some(&app.session_for(email).await)))
+        .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
+    a.body["id"].as_i64().unwrap()
 }

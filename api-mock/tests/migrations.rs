@@ -34,7 +34,7 @@ async fn migrated_before(dir: &Path, version: i64) -> SqlitePool {
 #[tokio::test]
 async fn the_event_kinds_rebuild_keeps_every_event_and_the_keys_pointing_at_them() {
     let tmp = tempfile::tempdir().unwrap();
-    let old = migrated_before(tmp.path(), 10).await;
+    let old = migrated_before(tmp.path(), 8).await;
     sqlx::raw_sql(
         "INSERT INTO organizations (id, name, created_at) VALUES (1, 'Mercado', 0);
          INSERT INTO users (id, email, name, role, organization_id, org_role, password_hash, locale, created_at)
@@ -56,7 +56,7 @@ async fn the_event_kinds_rebuild_keeps_every_event_and_the_keys_pointing_at_them
     .unwrap();
     old.close().await;
 
-    // The server's own opening runs what is left (0010 and later).
+    // The server's own opening runs what is left (0008 and later).
     let pool = db::open(&tmp.path().join("portal.db")).await.unwrap();
     let events = sqlx::query("SELECT id, kind, body_md, to_status FROM ticket_events ORDER BY id")
         .fetch_all(&pool)

@@ -879,6 +879,9 @@ pub struct NewTicket {
     /// The knowledge-base search that preceded the ticket, for the analytics.
     #[serde(default)]
     pub search_id: Option<i64>,
+    /// Uploads (`POST /attachments`) of the caller's, not attached yet, to attach to the description.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<i64>,
 }
 
 /// One line of `GET /tickets`.
@@ -959,6 +962,28 @@ pub struct TicketEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assignee: Option<PersonRef>,
     pub created_at: DateTime<Utc>,
+    /// Messages and notes: their files, in the order attached (absent when none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<Attachment>,
+}
+
+/// A file attached to a ticket's description, a message or a note, or an upload not attached yet
+/// (`POST /attachments`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Attachment {
+    pub id: i64,
+    /// The file name the client gave (metadata only).
+    pub name: String,
+    /// In bytes.
+    pub size: u64,
+    /// Decided from the file's bytes, not its name: `image/png`, `application/pdf`, `text/csv`...
+    pub content_type: String,
+    /// Where to download it (`/api/v1/attachments/{id}`), for whoever may see its message.
+    pub url: String,
+    /// A raster image (png, jpeg, gif, webp) served inline, to show as a picture; anything else is served
+    /// as a download.
+    pub inline: bool,
 }
 
 /// `GET /tickets/{id}`: the summary's fields, the description and service targets, and the timeline.
@@ -988,6 +1013,9 @@ pub struct Ticket {
     pub rating: Option<TicketRating>,
     /// Oldest first.
     pub events: Vec<TicketEvent>,
+    /// The files attached to the description (absent when none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<Attachment>,
 }
 
 /// `POST /tickets/{id}/messages`.
@@ -1008,6 +1036,9 @@ pub struct NewMessage {
     /// ticket makes it `pending` (waiting on the client).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<TicketStatus>,
+    /// Uploads (`POST /attachments`) of the caller's, not attached yet, to attach to this message.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<i64>,
 }
 
 /// `PATCH /tickets/{id}`. `"assignee_id": null` unassigns; an absent field leaves things as they are.

@@ -1,6 +1,7 @@
 //! Pieces shared by the pages.
 
 pub mod announcements;
+pub mod attachments;
 pub mod footer;
 pub mod guard;
 pub mod header;

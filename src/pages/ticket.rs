@@ -6,8 +6,8 @@
 use std::time::Duration;
 
 use api_types::{
-    ArticleDraftRequest, Channel, EventKind, NewMessage, Priority, Role, Ticket, TicketEvent,
-    TicketPatch, TicketStatus,
+    ArticleDraftRequest, Attachment, Channel, EventKind, NewMessage, Priority, Role, Ticket,
+    TicketEvent, TicketPatch, TicketStatus,
 };
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::{
     api::{self, ApiError},
     components::{
+        attachments::{AttachmentList, AttachmentPicker, Uploads},
         guard::{RequireUser, login_url},
         kb::{Missing, error_text},
         rating::RatingForm,
@@ -40,6 +41,9 @@ struct ReplyDraft {
     body: String,
     internal: bool,
     key: String,
+    /// The files uploaded already, kept through a reload like the text.
+    #[serde(default)]
+    attachments: Vec<Attachment>,
 }
 
 #[component]
@@ -287,6 +291,7 @@ fn TicketView(id: i64, now: RwSignal<chrono::DateTime<chrono::Utc>>) -> impl Int
                         staff: false,
                         label: None,
                         body_html: Some(t.description_html.clone()),
+                        attachments: t.attachments.clone(),
                         at: t.created_at,
                     };
                     std::iter::once(opened)
@@ -321,6 +326,7 @@ struct TimelineEntry {
     staff: bool,
     label: Option<String>,
     body_html: Option<String>,
+    attachments: Vec<Attachment>,
     at: chrono::DateTime<chrono::Utc>,
 }
 
@@ -374,6 +380,7 @@ impl TimelineEntry {
             staff,
             label,
             body_html: e.body_html.clone(),
+            attachments: e.attachments.clone(),
             at: e.created_at,
         }
     }
@@ -395,6 +402,7 @@ fn Entry(entry: TimelineEntry, now: RwSignal<chrono::DateTime<chrono::Utc>>) -> 
             </p>
             {entry.label.map(|l| view! { <p class="event-label">{l}</p> })}
             {entry.body_html.map(|html| view! { <div class="event-body" inner_html=html></div> })}
+            <AttachmentList files=entry.attachments/>
         </li>
     }
 }
@@ -595,6 +603,8 @@ fn ReplyBox(id: i64, staff: bool, me: i64) -> impl IntoView {
     let body = RwSignal::new(draft.body.clone());
     let internal = RwSignal::new(draft.internal && staff);
     let key = StoredValue::new(draft.key);
+    let uploads = Uploads::new(draft.attachments);
+    let wait_uploads = RwSignal::new(false);
     let saved_key = storage_key.clone();
     Effect::new(move |_| {
         drafts::save(
@@ -603,6 +613,7 @@ fn ReplyBox(id: i64, staff: bool, me: i64) -> impl IntoView {
                 body: body.get(),
                 internal: internal.get(),
                 key: key.get_value(),
+                attachments: uploads.done(),
             },
         );
     });
@@ -615,11 +626,17 @@ fn ReplyBox(id: i64, staff: bool, me: i64) -> impl IntoView {
         if submit.pending().get_untracked() || body.get_untracked().trim().is_empty() {
             return;
         }
+        let waiting = uploads.busy() || uploads.failed();
+        wait_uploads.set(waiting);
+        if waiting {
+            return;
+        }
         submit.dispatch((
             NewMessage {
                 body: body.get_untracked(),
                 internal: internal.get_untracked(),
                 status: None,
+                attachments: uploads.ids(),
             },
             key.get_value(),
         ));
@@ -630,6 +647,7 @@ fn ReplyBox(id: i64, staff: bool, me: i64) -> impl IntoView {
             key.set_value(drafts::random_id());
             body.set(String::new());
             internal.set(false);
+            uploads.clear();
             drafts::clear(&storage_key);
             live.etag.set_value(None);
             live.refresh(id, i18n.locale.get_untracked());
@@ -646,7 +664,10 @@ fn ReplyBox(id: i64, staff: bool, me: i64) -> impl IntoView {
                 let text = match &e {
                     ApiError::Network => i18n.t("ticket.offline_reply"),
                     ApiError::Problem(p) if p.status == 401 => i18n.t("ticket.session_expired"),
-                    e => e.field("body").unwrap_or_else(|| error_text(i18n, e)),
+                    e => e
+                        .field("body")
+                        .or_else(|| e.field("attachments"))
+                        .unwrap_or_else(|| error_text(i18n, e)),
                 };
                 let login = (e.status() == Some(401)).then(|| view! {
                 <a href=login_url(&format!("/tickets/{id}"))>{move || i18n.t("nav.sign_in")}</a>
@@ -655,7 +676,8 @@ fn ReplyBox(id: i64, staff: bool, me: i64) -> impl IntoView {
             })
         };
     view! {
-        <form class="form reply" on:submit=move |ev| { ev.prevent_default(); send(); }>
+        <form class="form reply" on:submit=move |ev| { ev.prevent_default(); send(); }
+            on:paste=move |ev| uploads.paste(&ev, i18n.locale.get_untracked())>
             <h2>{move || i18n.t("ticket.reply_title")}</h2>
             {error}
             <div class="field">
@@ -664,6 +686,8 @@ fn ReplyBox(id: i64, staff: bool, me: i64) -> impl IntoView {
                     prop:value=body on:input=move |ev| body.set(event_target_value(&ev))></textarea>
                 <p class="hint">{move || i18n.t("ticket.markdown_hint")}</p>
             </div>
+            <AttachmentPicker uploads=uploads id="ticket-reply-files"/>
+            {move || wait_uploads.get().then(|| view! { <p class="error" role="alert">{move || i18n.t("attach.wait")}</p> })}
             {staff.then(|| view! {
                 <div class="check">
                     <input id="ticket-internal" type="checkbox" prop:checked=internal

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use api_types::{Channel, NewTicket, Priority, SearchResults};
+use api_types::{Attachment, Channel, NewTicket, Priority, SearchResults};
 use leptos::{ev, html, prelude::*, task::spawn_local};
 use leptos_router::hooks::{use_navigate, use_query_map};
 use serde::{Deserialize, Serialize};
@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::{
     api::{self, ApiError},
     components::{
+        attachments::{AttachmentPicker, Uploads},
         guard::{RequireUser, login_url},
         kb::error_text,
         settled::{SettledSearch, plain_click},
@@ -34,6 +35,9 @@ struct TicketDraft {
     /// The `Idempotency-Key` of this ticket's submission, kept until the ticket exists.
     key: String,
     search_id: Option<i64>,
+    /// The files uploaded already, kept through a reload like the text.
+    #[serde(default)]
+    attachments: Vec<Attachment>,
 }
 
 pub fn priority_tag(p: Priority) -> &'static str {
@@ -95,7 +99,8 @@ fn NewTicketForm() -> impl IntoView {
     if draft.priority.is_empty() {
         draft.priority = "normal".into();
     }
-    let restored = !draft.subject.is_empty() || !draft.description.is_empty();
+    let restored =
+        !draft.subject.is_empty() || !draft.description.is_empty() || !draft.attachments.is_empty();
     if !restored {
         let q = query.get_untracked();
         if let Some(subject) = q.get("subject") {
@@ -108,6 +113,9 @@ fn NewTicketForm() -> impl IntoView {
     let priority = RwSignal::new(draft.priority.clone());
     let key = StoredValue::new(draft.key.clone());
     let search_id = draft.search_id;
+    let uploads = Uploads::new(draft.attachments.clone());
+    // Shown when "send" is pressed while a file is still on its way (or failed).
+    let wait_uploads = RwSignal::new(false);
     // Staff log tickets taken by phone, e-mail, chat or in person, for a client.
     let staff = session.is_staff();
     let requester = RwSignal::new(String::new());
@@ -135,6 +143,7 @@ fn NewTicketForm() -> impl IntoView {
                     priority: priority.get(),
                     key: key.get_value(),
                     search_id,
+                    attachments: uploads.done(),
                 },
             );
         });
@@ -192,15 +201,19 @@ fn NewTicketForm() -> impl IntoView {
             None
         },
         search_id,
+        attachments: uploads.ids(),
     };
     let send = move || {
-        if !submit.pending().get_untracked() {
+        let waiting = uploads.busy() || uploads.failed();
+        wait_uploads.set(waiting);
+        if !waiting && !submit.pending().get_untracked() {
             submit.dispatch((body(), key.get_value()));
         }
     };
     let retry_timer = Debounce::new();
     Effect::new(move |_| match submit.value().get() {
         Some(Ok(ticket)) => {
+            // The files stay in the list until the page goes: clearing it would save the draft again.
             drafts::clear(&storage_key);
             navigate(&format!("/tickets/{}", ticket.id), Default::default());
         }
@@ -227,7 +240,8 @@ fn NewTicketForm() -> impl IntoView {
             <h1>{move || i18n.t("ticket.new_title")}</h1>
             {restored.then(|| view! { <p class="hint">{move || i18n.t("ticket.draft_restored")}</p> })}
             <div class="with-aside">
-                <form class="form" novalidate on:submit=move |ev| { ev.prevent_default(); send(); }>
+                <form class="form" novalidate on:submit=move |ev| { ev.prevent_default(); send(); }
+                    on:paste=move |ev| uploads.paste(&ev, i18n.locale.get_untracked())>
                     {move || error().map(|e| {
                         let text = match &e {
                             ApiError::Network => i18n.t("ticket.offline"),
@@ -311,6 +325,9 @@ fn NewTicketForm() -> impl IntoView {
                         <p id="ticket-description-hint" class="hint">{move || i18n.t("ticket.markdown_hint")}</p>
                         <p id="ticket-description-error" class="field-error">{field_error("description")}</p>
                     </div>
+                    <AttachmentPicker uploads=uploads id="ticket-files"/>
+                    <p class="field-error">{field_error("attachments")}</p>
+                    {move || wait_uploads.get().then(|| view! { <p class="error" role="alert">{move || i18n.t("attach.wait")}</p> })}
                     <div class="field">
                         <label for="ticket-priority">{move || i18n.t("ticket.priority")}</label>
                         <select id="ticket-priority" aria-describedby="ticket-priority-hint"

@@ -4,6 +4,7 @@
 //! waits through `busy_timeout` instead of failing with SQLITE_BUSY when a read comes before the first write.
 
 pub mod announcements;
+pub mod attachments;
 pub mod kb;
 pub mod limits;
 pub mod ratings;

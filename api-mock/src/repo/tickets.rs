@@ -238,6 +238,9 @@ pub enum Outcome {
     KeyReused,
     /// The ticket changed status since the caller looked: nothing was done, decide again.
     Stale,
+    /// An upload to attach is no longer the caller's to attach (attached meanwhile, or removed):
+    /// nothing was done.
+    AttachmentsTaken,
 }
 
 /// A message or note and what it does to its ticket.
@@ -252,6 +255,8 @@ pub struct MessageRecord<'a> {
     pub new_status: Option<TicketStatus>,
     /// A staff reply: the first one sets `first_responded_at`.
     pub first_response: bool,
+    /// Uploads of the author's to attach to the message.
+    pub attachments: &'a [i64],
     pub now: i64,
 }
 
@@ -366,6 +371,7 @@ fn event_from_row(r: &SqliteRow) -> TicketEvent {
                 organization: None,
             }),
         created_at: to_time(r.get("created_at")),
+        attachments: Vec::new(),
     }
 }
 
@@ -560,11 +566,13 @@ async fn insert_event(
 }
 
 impl Repo {
-    /// Opens a ticket; with a key, at most once per key.
+    /// Opens a ticket with the creator's uploads `attachments` on its description; with a key, at most
+    /// once per key.
     pub async fn create_ticket(
         &self,
         t: &TicketRecord<'_>,
         key: Option<&IdempotencyKey<'_>>,
+        attachments: &[i64],
     ) -> sqlx::Result<Outcome> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         if let Some(k) = key
@@ -573,6 +581,11 @@ impl Repo {
             return Ok(earlier);
         }
         let id = insert_ticket(&mut tx, t).await?;
+        if !super::attachments::attach(&mut tx, t.created_by, attachments, id, None, t.created_at)
+            .await?
+        {
+            return Ok(Outcome::AttachmentsTaken);
+        }
         record_key(&mut tx, key, id, None).await?;
         tx.commit().await?;
         Ok(Outcome::Done(id))
@@ -668,6 +681,8 @@ impl Repo {
             return Ok(None);
         };
         let s = summary_from_row(&row, staff, None);
+        // By event: a note's files go with the note, so they are left out with it.
+        let mut files = self.ticket_attachments(id).await?;
         let events = sqlx::query(&format!(
             "SELECT {EVENT_COLUMNS} {EVENT_JOINS} WHERE e.ticket_id = ? AND (? OR {CLIENT_KINDS}) ORDER BY e.id"
         ))
@@ -696,18 +711,34 @@ impl Repo {
             resolved_at: row.get::<Option<i64>, _>("resolved_at").map(to_time),
             escalated: s.escalated,
             rating: self.rating(id).await?,
-            events: events.iter().map(event_from_row).collect(),
+            events: events
+                .iter()
+                .map(|r| {
+                    let mut e = event_from_row(r);
+                    e.attachments = files.remove(&Some(e.id)).unwrap_or_default();
+                    e
+                })
+                .collect(),
+            attachments: files.remove(&None).unwrap_or_default(),
         }))
     }
 
     pub async fn ticket_event(&self, id: i64) -> sqlx::Result<Option<TicketEvent>> {
         let row = sqlx::query(&format!(
-            "SELECT {EVENT_COLUMNS} {EVENT_JOINS} WHERE e.id = ?"
+            "SELECT {EVENT_COLUMNS}, e.ticket_id {EVENT_JOINS} WHERE e.id = ?"
         ))
         .bind(id)
         .fetch_optional(&self.pool)
         .await?;
-        Ok(row.as_ref().map(event_from_row))
+        let Some(row) = row else { return Ok(None) };
+        let mut event = event_from_row(&row);
+        let ticket_id: i64 = row.get("ticket_id");
+        event.attachments = self
+            .ticket_attachments(ticket_id)
+            .await?
+            .remove(&Some(event.id))
+            .unwrap_or_default();
+        Ok(Some(event))
     }
 
     /// A page of tickets and how many match in all.
@@ -787,6 +818,18 @@ impl Repo {
             created_at: m.now,
         };
         let event_id = insert_event(&mut tx, m.ticket_id, &event).await?;
+        if !super::attachments::attach(
+            &mut tx,
+            m.author_id,
+            m.attachments,
+            m.ticket_id,
+            Some(event_id),
+            m.now,
+        )
+        .await?
+        {
+            return Ok(Outcome::AttachmentsTaken);
+        }
         if let Some(to) = m.new_status {
             let change = EventRecord {
                 kind: EventKind::StatusChange,

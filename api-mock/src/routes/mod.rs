@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod admin;
 pub mod announcements;
+pub mod attachments;
 pub mod health;
 pub mod kb;
 pub mod reports;
@@ -18,6 +19,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(accounts::router())
         .merge(admin::router())
         .merge(announcements::router())
+        .merge(attachments::router())
         .merge(kb::router())
         .merge(reports::router())
         .merge(tickets::router())

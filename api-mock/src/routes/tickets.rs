@@ -219,7 +219,7 @@ pub fn can_see(user: &CurrentUser, t: &TicketState) -> bool {
 }
 
 /// The ticket if `user` may see it; 404 otherwise, so nothing tells that it exists.
-async fn visible(state: &AppState, user: &CurrentUser, id: i64) -> Result<TicketState> {
+pub(crate) async fn visible(state: &AppState, user: &CurrentUser, id: i64) -> Result<TicketState> {
     state
         .repo
         .ticket_state(id)
@@ -562,6 +562,7 @@ async fn create(
     };
     v.finish()?;
     let (requester_id, organization_id) = requester.ok_or(Error::Forbidden)?;
+    let files = super::attachments::check_uploads(&state, &user, &body.attachments).await?;
 
     let now = now_ms();
     let priority = body.priority.unwrap_or(Priority::Normal);
@@ -589,10 +590,15 @@ async fn create(
     };
     let hash = request_hash("POST /tickets", &body);
     let idem = key.as_deref().map(|k| key_for(&user, k, &hash, now));
-    let (id, replayed) = match state.repo.create_ticket(&record, idem.as_ref()).await? {
+    let outcome = state
+        .repo
+        .create_ticket(&record, idem.as_ref(), &files)
+        .await?;
+    let (id, replayed) = match outcome {
         Outcome::Done(id) => (id, false),
         Outcome::Replay { ticket_id, .. } => (ticket_id, true),
         Outcome::KeyReused => return Err(key_reused()),
+        Outcome::AttachmentsTaken => return Err(super::attachments::uploads_gone()),
         Outcome::Stale => return Err(Error::Internal("a new ticket cannot be stale".into())),
     };
     Ok(created(load(&state, &user, id).await?, replayed))
@@ -710,6 +716,7 @@ async fn post_message(
     let mut v = Validator::new();
     v.text("body", &body.body, BODY_MAX);
     v.finish()?;
+    let files = super::attachments::check_uploads(&state, &user, &body.attachments).await?;
 
     let hash = request_hash(&format!("POST /tickets/{id}/messages"), &body);
     let html = markdown::render(&body.body);
@@ -734,6 +741,7 @@ async fn post_message(
                     expect_status: t.status,
                     new_status: status_after_message(t.status, staff, body.internal, body.status)?,
                     first_response: staff && !body.internal,
+                    attachments: &files,
                     now,
                 };
                 state.repo.add_message(&record, idem.as_ref()).await?
@@ -746,6 +754,7 @@ async fn post_message(
                 event_id: Some(event_id),
             } if ticket_id == id => (event_id, true),
             Outcome::Replay { .. } | Outcome::KeyReused => return Err(key_reused()),
+            Outcome::AttachmentsTaken => return Err(super::attachments::uploads_gone()),
             Outcome::Stale => continue,
         };
         let event = state
