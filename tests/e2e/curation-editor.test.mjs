@@ -82,11 +82,24 @@ test('two editors save the same article: the second sees both versions, keeps th
   const dialog = diego.getByRole('dialog', { name: 'Outra pessoa salvou este artigo enquanto você editava' });
   await dialog.waitFor();
   assert.equal(await dialog.getAttribute('aria-modal'), 'true');
-  await dialog.getByRole('heading', { name: 'Sua versão' }).waitFor();
-  await dialog.getByText(diegoText).waitFor();
-  await dialog.getByRole('heading', { name: /^Versão salva \(revisão 2, por Carla Mendes às \d{1,2}:\d\d:\d\d/ }).waitFor();
-  await dialog.getByText(carlaText).waitFor();
+  await dialog.getByText(/^Versão salva \(revisão 2, por Carla Mendes às \d{1,2}:\d\d:\d\d/).waitFor();
+  // What differs is highlighted: Diego's line added, Carla's removed.
+  const changes = dialog.getByRole('region', { name: 'O que a sua versão muda na versão salva' });
+  await changes.locator('ins').filter({ hasText: diegoText }).waitFor();
+  await changes.locator('del').filter({ hasText: carlaText }).waitFor();
+  // The choices come before the texts, which can be long.
+  const keep = dialog.getByRole('button', { name: 'Manter a minha versão' });
+  assert.ok((await keep.boundingBox()).y < (await changes.boundingBox()).y, 'the buttons come first');
+  // Both whole versions are one click away.
+  await dialog.getByText('Ver as duas versões inteiras').click();
+  await dialog.getByRole('heading', { name: 'Sua versão', exact: true }).waitFor();
+  await dialog.locator('pre').filter({ hasText: carlaText }).waitFor();
   assert.ok(await diego.evaluate(() => Boolean(document.activeElement?.closest('dialog[open]'))), 'the focus is in the dialog');
+  // Tab goes round the dialog's controls and never reaches the page behind.
+  for (let i = 0; i < 8; i++) {
+    await diego.keyboard.press(i % 3 === 2 ? 'Shift+Tab' : 'Tab');
+    assert.ok(await diego.evaluate(() => Boolean(document.activeElement?.closest('dialog[open]'))), `Tab ${i + 1} stays in the dialog`);
+  }
   await assertAccessible(diego);
 
   // Escape closes it and keeps the text (and the draft, still based on revision 1): the next save asks again.
