@@ -18,8 +18,10 @@ const TRUNK_VERSION: &str = "0.21.14";
 const BINARYEN_VERSION: &str = "132";
 /// First-visit transfer budget (wasm + js + css, brotli): today's size with headroom. The goal for the
 /// finished portal is 150 KB; see the README's benchmark section (the staff pages are in the one bundle
-/// every client downloads until routes can be split).
-const BUDGET_BROTLI_BYTES: u64 = 460 * 1024;
+/// every client downloads until routes can be split). Raised from 460 KiB to 480 KiB when attachments
+/// (upload with progress, drop, paste) and the staff's assignment and conflict views came in: 481 940 B
+/// brotli then. Issue 13's split brings it down; this only stops a silent growth.
+const BUDGET_BROTLI_BYTES: u64 = 480 * 1024;
 
 /// Schemathesis from PyPI, pinned; its virtual environment is kept in `.tools/` (named by the version, so a
 /// new pin makes a new one).
