@@ -163,7 +163,7 @@ fn choose<'a>(variants: &'a [Variant], headers: &HeaderMap) -> &'a Variant {
 }
 
 /// True when `If-None-Match` names this `ETag` (or `*`); weak comparison, as RFC 9110 asks for GET.
-fn none_match(headers: &HeaderMap, etag: &HeaderValue) -> bool {
+pub fn none_match(headers: &HeaderMap, etag: &HeaderValue) -> bool {
     let ours = etag.to_str().unwrap_or_default();
     headers
         .get_all(header::IF_NONE_MATCH)

@@ -222,12 +222,8 @@ async fn download(
 ) -> Result<Response> {
     let row = readable(&state, &user, id).await?;
     let tag = format!("\"{}\"", row.sha256);
-    let fresh = headers
-        .get_all(header::IF_NONE_MATCH)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .any(|t| t.trim().trim_start_matches("W/") == tag);
+    let fresh = HeaderValue::from_str(&tag)
+        .is_ok_and(|etag| crate::representation::none_match(&headers, &etag));
     let mut response = if fresh {
         StatusCode::NOT_MODIFIED.into_response()
     } else {

@@ -177,13 +177,9 @@ fn with_etag<T: Serialize>(request: &HeaderMap, value: &T) -> Result<Response> {
         "W/\"{}\"",
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&digest[..16])
     );
-    let opaque = |t: &str| t.trim().trim_start_matches("W/").to_string();
-    let fresh = request
-        .get_all(header::IF_NONE_MATCH)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .any(|t| t.trim() == "*" || opaque(t) == opaque(&tag));
+    // Weak comparison: our tag is weak, and `W/` is not part of what is compared.
+    let fresh = HeaderValue::from_str(tag.trim_start_matches("W/"))
+        .is_ok_and(|etag| crate::representation::none_match(request, &etag));
     let mut response = if fresh {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
