@@ -16,6 +16,7 @@ pub mod lang;
 pub mod markdown;
 pub mod metrics;
 pub mod openapi;
+pub mod policy;
 pub mod repo;
 pub mod representation;
 pub mod routes;
