@@ -1028,3 +1028,100 @@ async fn backups_hold_every_attached_file_checked_and_restore_puts_them_back() {
         "no file half-restored"
     );
 }
+
+/// `cargo xtask bench backup`: the backup and restore times of a database whose tickets hold
+/// `BENCH_ATTACHMENT_MB` (1024 by default) of attachments, 1 MiB each: the first backup copies and hashes
+/// them all, the next one only checks them again, and a restore into an empty data directory copies,
+/// checks and moves them into place.
+#[tokio::test]
+#[ignore = "a measurement: cargo xtask bench backup"]
+async fn measure_backup_and_restore_of_1_gib_of_attachments() {
+    let megabytes: usize = std::env::var("BENCH_ATTACHMENT_MB")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1024);
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let path = data.join("portal.db");
+    let live = data.join("attachments");
+    let dir = tmp.path().join("backups");
+    let app = common::TestApp::on_file(
+        &path,
+        portal_api::Config {
+            data_dir: Some(data.clone()),
+            ..Default::default()
+        },
+    )
+    .await;
+    let (ticket, requester): (i64, i64) =
+        sqlx::query_as("SELECT id, requester_id FROM tickets ORDER BY id LIMIT 1")
+            .fetch_one(&app.repo.pool)
+            .await
+            .unwrap();
+    let t = Instant::now();
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    for i in 0..megabytes {
+        let bytes: Vec<u8> = (0..(1 << 20) / 8)
+            .flat_map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x.to_le_bytes()
+            })
+            .collect();
+        let sha = hex(&bytes);
+        app.state
+            .attachments
+            .store
+            .put(&sha, bytes.into())
+            .await
+            .unwrap();
+        sqlx::query(
+            "INSERT INTO attachments (sha256, name, content_type, size, uploader_id, ticket_id, created_at, attached_at)
+             VALUES (?, ?, 'image/png', ?, ?, ?, 0, 0)",
+        )
+        .bind(&sha)
+        .bind(format!("tela-{i}.png"))
+        .bind(1i64 << 20)
+        .bind(requester)
+        .bind(ticket)
+        .execute(&app.repo.pool)
+        .await
+        .unwrap();
+    }
+    let made = t.elapsed();
+    drop(app);
+
+    let t = Instant::now();
+    let first = backup::backup(&path, Some(&live), &dir, 3).await.unwrap();
+    let first_time = t.elapsed();
+    assert_eq!(
+        first.snapshot.files.as_ref().unwrap().count,
+        megabytes as u64
+    );
+    let t = Instant::now();
+    let second = backup::backup(&path, Some(&live), &dir, 3).await.unwrap();
+    let second_time = t.elapsed();
+    assert_eq!(second.snapshot.status, BackupStatus::Good);
+    let new_data = tmp.path().join("restored");
+    let t = Instant::now();
+    let report = backup::restore(
+        &second.path,
+        &new_data.join("portal.db"),
+        Some(&new_data.join("attachments")),
+    )
+    .await
+    .unwrap();
+    let restored = t.elapsed();
+    assert_eq!(report.files_restored, megabytes as u64);
+    println!(
+        "{megabytes} attachments of 1 MiB ({:.2} GiB), written in {:.1} s; first backup (database + copy and \
+         SHA-256 of every file, fsync) {:.2} s; next backup (database + every file checked again) {:.2} s; \
+         restore into an empty data directory (copy, check, fsync, move) {:.2} s",
+        megabytes as f64 / 1024.0,
+        made.as_secs_f64(),
+        first_time.as_secs_f64(),
+        second_time.as_secs_f64(),
+        restored.as_secs_f64(),
+    );
+}
