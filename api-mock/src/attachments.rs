@@ -254,12 +254,95 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// Where attachments' bytes are kept, by their SHA-256 (lower-case hex). `put` is durable when it
 /// answers. The disk store is the one there is; an S3-compatible store for several instances would be
-/// another implementation of these four.
+/// another implementation of these. A variant (a thumbnail) is made from a blob and kept beside it, a
+/// cache that can always be made again: `delete` removes a blob's variants with it, and backups leave
+/// them out.
 pub trait BlobStore: Send + Sync {
     fn put<'a>(&'a self, sha256: &'a str, bytes: Bytes) -> BoxFuture<'a, io::Result<()>>;
     fn get<'a>(&'a self, sha256: &'a str) -> BoxFuture<'a, io::Result<Option<Bytes>>>;
     fn delete<'a>(&'a self, sha256: &'a str) -> BoxFuture<'a, io::Result<()>>;
     fn exists<'a>(&'a self, sha256: &'a str) -> BoxFuture<'a, io::Result<bool>>;
+    fn put_variant<'a>(
+        &'a self,
+        sha256: &'a str,
+        variant: Variant,
+        bytes: Bytes,
+    ) -> BoxFuture<'a, io::Result<()>>;
+    fn get_variant<'a>(
+        &'a self,
+        sha256: &'a str,
+        variant: Variant,
+    ) -> BoxFuture<'a, io::Result<Option<Bytes>>>;
+}
+
+/// What is made from a blob and kept beside it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Variant {
+    /// A PNG of at most [`THUMBNAIL_SIDE`] pixels a side.
+    Thumbnail,
+}
+
+impl Variant {
+    pub const ALL: &[Variant] = &[Variant::Thumbnail];
+
+    fn dir(self) -> &'static str {
+        match self {
+            Variant::Thumbnail => "thumbnails",
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Thumbnails
+
+/// The longest side of a thumbnail, in pixels.
+pub const THUMBNAIL_SIDE: u32 = 320;
+/// The largest image decoded for a thumbnail: a side of at most this many pixels...
+pub const DECODE_MAX_SIDE: u32 = 12_000;
+/// ...and at most this much memory for the decoded pixels. A "decompression bomb" (a small file that says
+/// it is a huge image) is refused before its pixels are allocated.
+pub const DECODE_MAX_BYTES: u64 = 192 * 1024 * 1024;
+
+/// Why no thumbnail could be made.
+#[derive(Debug, thiserror::Error)]
+pub enum ThumbnailError {
+    #[error("the image is larger than a thumbnail may be made of ({0})")]
+    TooLarge(String),
+    #[error("the image cannot be read: {0}")]
+    Unreadable(String),
+}
+
+/// A PNG thumbnail of a raster image (the first frame of an animation), decoded under the limits above.
+pub fn thumbnail(bytes: &[u8]) -> Result<Vec<u8>, ThumbnailError> {
+    use image::{ImageError, ImageReader, Limits, error::LimitErrorKind};
+    let unreadable = |e: ImageError| match e {
+        ImageError::Limits(l) => match l.kind() {
+            LimitErrorKind::DimensionError | LimitErrorKind::InsufficientMemory => {
+                ThumbnailError::TooLarge(l.to_string())
+            }
+            _ => ThumbnailError::Unreadable(l.to_string()),
+        },
+        e => ThumbnailError::Unreadable(e.to_string()),
+    };
+    let mut reader = ImageReader::new(io::Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|e| ThumbnailError::Unreadable(e.to_string()))?;
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(DECODE_MAX_SIDE);
+    limits.max_image_height = Some(DECODE_MAX_SIDE);
+    limits.max_alloc = Some(DECODE_MAX_BYTES);
+    reader.limits(limits);
+    let image = reader.decode().map_err(unreadable)?;
+    let small = if image.width() > THUMBNAIL_SIDE || image.height() > THUMBNAIL_SIDE {
+        image.thumbnail(THUMBNAIL_SIDE, THUMBNAIL_SIDE)
+    } else {
+        image
+    };
+    let mut out = Vec::new();
+    small
+        .write_to(&mut io::Cursor::new(&mut out), image::ImageFormat::Png)
+        .map_err(unreadable)?;
+    Ok(out)
 }
 
 /// Blobs as files: `ROOT/sha256/ab/abcdef...` (the first two hex digits as a directory, so that no
@@ -315,6 +398,41 @@ impl DiskStore {
     /// The file of a blob (whether or not it is there).
     pub fn path_of(&self, sha256: &str) -> io::Result<PathBuf> {
         blob_path(&self.root, sha256)
+    }
+
+    /// The file of a blob's variant: `ROOT/thumbnails/ab/abcdef...`.
+    pub fn variant_path(&self, sha256: &str, variant: Variant) -> io::Result<PathBuf> {
+        valid_key(sha256)?;
+        Ok(self
+            .root
+            .join(variant.dir())
+            .join(&sha256[..2])
+            .join(sha256))
+    }
+
+    /// Writes `bytes` at `path` through a temporary file, fsynced and renamed (never half a file).
+    fn write_blocking(&self, path: &Path, bytes: &[u8]) -> io::Result<()> {
+        let dir = path.parent().unwrap_or(&self.root).to_path_buf();
+        if !dir.is_dir() {
+            std::fs::create_dir_all(&dir)?;
+        }
+        let tmp = self
+            .root
+            .join("tmp")
+            .join(format!("variant.{:016x}", rand::random::<u64>()));
+        let written = (|| {
+            let mut file = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&tmp)?;
+            file.write_all(bytes)?;
+            file.sync_all()?;
+            std::fs::rename(&tmp, path)
+        })();
+        if written.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        written
     }
 
     fn put_blocking(&self, sha256: &str, bytes: &[u8]) -> io::Result<()> {
@@ -373,9 +491,46 @@ impl BlobStore for DiskStore {
 
     fn delete<'a>(&'a self, sha256: &'a str) -> BoxFuture<'a, io::Result<()>> {
         Box::pin(async move {
+            for variant in Variant::ALL {
+                match tokio::fs::remove_file(self.variant_path(sha256, *variant)?).await {
+                    Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+                    _ => {}
+                }
+            }
             match tokio::fs::remove_file(self.path_of(sha256)?).await {
                 Ok(()) => Ok(()),
                 Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+                Err(e) => Err(e),
+            }
+        })
+    }
+
+    fn put_variant<'a>(
+        &'a self,
+        sha256: &'a str,
+        variant: Variant,
+        bytes: Bytes,
+    ) -> BoxFuture<'a, io::Result<()>> {
+        Box::pin(async move {
+            let path = self.variant_path(sha256, variant)?;
+            let this = DiskStore {
+                root: self.root.clone(),
+            };
+            tokio::task::spawn_blocking(move || this.write_blocking(&path, &bytes))
+                .await
+                .map_err(io::Error::other)?
+        })
+    }
+
+    fn get_variant<'a>(
+        &'a self,
+        sha256: &'a str,
+        variant: Variant,
+    ) -> BoxFuture<'a, io::Result<Option<Bytes>>> {
+        Box::pin(async move {
+            match tokio::fs::read(self.variant_path(sha256, variant)?).await {
+                Ok(bytes) => Ok(Some(Bytes::from(bytes))),
+                Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
                 Err(e) => Err(e),
             }
         })
@@ -397,6 +552,8 @@ pub struct Attachments {
     pub gc: tokio::sync::RwLock<()>,
     /// The data directory the disk store is in (`serve --data-dir`).
     pub data_dir: PathBuf,
+    /// Thumbnails decoded at once: each may hold up to `DECODE_MAX_BYTES`, so they are few.
+    pub decoding: tokio::sync::Semaphore,
     /// A data directory made for this server alone (no `--data-dir`: tests), removed with it.
     _temporary: Option<TemporaryDir>,
 }
@@ -431,6 +588,7 @@ impl Attachments {
             max_bytes,
             max_files,
             gc: tokio::sync::RwLock::new(()),
+            decoding: tokio::sync::Semaphore::new(2),
             data_dir: dir,
             _temporary: temporary,
         })

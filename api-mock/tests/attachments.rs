@@ -612,3 +612,170 @@ async fn uploads_never_attached_are_removed_and_removable() {
     assert_eq!(del(rui.clone(), kept).await, StatusCode::NOT_FOUND);
     assert!(blob(&kept_bytes).is_file());
 }
+
+/// A PNG of `w`×`h` pixels (`color`: 0 gray, 6 RGBA) made by hand, chunk by chunk: its header says the
+/// size, and `idat` is the compressed pixels (which may be far fewer than the header claims: a
+/// "decompression bomb").
+fn png_claiming(w: u32, h: u32, color: u8, idat: &[u8]) -> Vec<u8> {
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut crc = !0u32;
+        for &b in bytes {
+            crc ^= u32::from(b);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        !crc
+    }
+    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut chunk = |kind: &[u8], data: &[u8]| {
+        out.extend((data.len() as u32).to_be_bytes());
+        let mut body = kind.to_vec();
+        body.extend(data);
+        out.extend(&body);
+        out.extend(crc32(&body).to_be_bytes());
+    };
+    let mut ihdr = Vec::new();
+    ihdr.extend(w.to_be_bytes());
+    ihdr.extend(h.to_be_bytes());
+    ihdr.extend([8, color, 0, 0, 0]); // 8 bits a channel, deflate, no interlace
+    chunk(b"IHDR", &ihdr);
+    chunk(b"IDAT", idat);
+    chunk(b"IEND", b"");
+    out
+}
+
+/// Zlib of `n` zero bytes (a whole image of black rows compresses to almost nothing).
+fn zeros_compressed(n: usize) -> Vec<u8> {
+    use std::io::Write;
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+    let row = vec![0u8; 1 << 16];
+    let mut left = n;
+    while left > 0 {
+        let k = left.min(row.len());
+        z.write_all(&row[..k]).unwrap();
+        left -= k;
+    }
+    z.finish().unwrap()
+}
+
+#[tokio::test]
+async fn images_get_server_made_thumbnails_and_a_decompression_bomb_is_refused_cheaply() {
+    let app = TestApp::new().await;
+    let rui = app.session_for(MEMBER_A).await;
+    // A real 1000×600 screenshot-like PNG.
+    let shot = {
+        let img = image::RgbImage::from_fn(1000, 600, |x, y| {
+            image::Rgb([(x % 256) as u8, (y % 256) as u8, ((x + y) % 256) as u8])
+        });
+        let mut bytes = Vec::new();
+        img.write_to(
+            &mut std::io::Cursor::new(&mut bytes),
+            image::ImageFormat::Png,
+        )
+        .unwrap();
+        bytes
+    };
+    let up = upload(&app, &rui, "tela.png", shot.clone()).await;
+    assert_eq!(up.status, StatusCode::CREATED, "{}", up.body);
+    let id = up.body["id"].as_i64().unwrap();
+    let url = format!("/api/v1/attachments/{id}/thumbnail");
+    assert_eq!(up.body["thumbnail_url"], url.as_str());
+
+    let (status, headers, thumb) = download(&app, Some(&rui), &url).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(header(&headers, "content-type"), "image/png");
+    assert_eq!(header(&headers, "x-content-type-options"), "nosniff");
+    assert_eq!(
+        header(&headers, "content-security-policy"),
+        "default-src 'none'; sandbox"
+    );
+    assert!(header(&headers, "content-disposition").starts_with("inline"));
+    let small = image::load_from_memory(&thumb).unwrap();
+    assert_eq!(
+        (small.width(), small.height()),
+        (320, 192),
+        "fits 320 px, keeps the shape"
+    );
+    assert!(thumb.len() < shot.len());
+    // Kept beside the file: asked again, the same bytes; with its ETag, 304.
+    let sha = hex_sha256(&shot);
+    let kept = app
+        .state
+        .attachments
+        .data_dir
+        .join("attachments/thumbnails")
+        .join(&sha[..2])
+        .join(&sha);
+    assert_eq!(std::fs::read(&kept).unwrap(), thumb);
+    let req = Request::builder()
+        .uri(&url)
+        .header("cookie", &rui)
+        .header("if-none-match", header(&headers, "etag"))
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(app.send_raw(req).await.0, StatusCode::NOT_MODIFIED);
+    // Only whoever may see the file sees its thumbnail; a PDF has none.
+    let other = app.session_for(CLIENT_B).await;
+    assert_eq!(
+        download(&app, Some(&other), &url).await.0,
+        StatusCode::NOT_FOUND
+    );
+    let pdf = upload_id(
+        &app,
+        &rui,
+        "nota.pdf",
+        b"%PDF-1.4\n%\xe2\xe3\n1 0 obj\n".to_vec(),
+    )
+    .await;
+    let (status, _, _) = download(
+        &app,
+        Some(&rui),
+        &format!("/api/v1/attachments/{pdf}/thumbnail"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // Bombs: a small file claiming 50 000 × 50 000 gray pixels (2.5 GB decoded), and one within the side
+    // limit whose RGBA pixels would take 576 MB: both are refused before the pixels are allocated, with a
+    // clear answer, and the file itself stays downloadable.
+    for (w, h, color) in [(50_000u32, 50_000u32, 0u8), (12_000, 12_000, 6)] {
+        let bomb = png_claiming(w, h, color, &zeros_compressed(1 << 20));
+        assert!(bomb.len() < 64 * 1024, "{} bytes", bomb.len());
+        let id = upload_id(&app, &rui, "bomba.png", bomb.clone()).await;
+        let started = std::time::Instant::now();
+        let a = app
+            .call(
+                Method::GET,
+                &format!("/api/v1/attachments/{id}/thumbnail"),
+                Some(&rui),
+                None,
+            )
+            .await;
+        assert_eq!(
+            a.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{w}×{h}: {}",
+            a.body
+        );
+        assert!(
+            a.body
+                .to_string()
+                .contains("grande demais para a miniatura"),
+            "{}",
+            a.body
+        );
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "{:?}",
+            started.elapsed()
+        );
+        let (status, _, bytes) =
+            download(&app, Some(&rui), &format!("/api/v1/attachments/{id}")).await;
+        assert_eq!((status, bytes), (StatusCode::OK, bomb));
+    }
+}

@@ -510,6 +510,13 @@ async fn every_route_has_a_row_and_answers_as_expected() {
             [401, 200, 200, 404, 200, 200],
         ),
         row(
+            Method::GET,
+            "/attachments/{id}/thumbnail",
+            format!("/attachments/{file_on_ticket}/thumbnail"),
+            None,
+            [401, 200, 200, 404, 200, 200],
+        ),
+        row(
             Method::DELETE,
             "/attachments/{id}",
             format!("/attachments/{admins_upload}"),
@@ -593,11 +600,11 @@ async fn every_route_has_a_row_and_answers_as_expected() {
 
 /// `POST /attachments` as the portal sends it: a PNG as the raw body, its name in `X-File-Name`.
 fn upload_request(cookie: Option<&str>) -> axum::http::Request<axum::body::Body> {
-    // A 1×1 PNG's signature and header chunk: enough for its type to be known from its bytes.
-    let png: &[u8] = &[
-        0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, b'I', b'H', b'D', b'R', 0, 0,
-        0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0,
-    ];
+    // A real 1×1 PNG: its type is known from its bytes, and a thumbnail can be made of it.
+    use base64::Engine;
+    let png = base64::engine::general_purpose::STANDARD
+        .decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==")
+        .unwrap();
     let mut req = axum::http::Request::builder()
         .method(Method::POST)
         .uri("/api/v1/attachments")
@@ -606,7 +613,7 @@ fn upload_request(cookie: Option<&str>) -> axum::http::Request<axum::body::Body>
     if let Some(c) = cookie {
         req = req.header("cookie", c);
     }
-    req.body(axum::body::Body::from(png.to_vec())).unwrap()
+    req.body(axum::body::Body::from(png)).unwrap()
 }
 
 /// An upload of `email`'s, not attached yet: its id.

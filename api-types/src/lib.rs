@@ -984,6 +984,10 @@ pub struct Attachment {
     /// A raster image (png, jpeg, gif, webp) served inline, to show as a picture; anything else is served
     /// as a download.
     pub inline: bool,
+    /// Raster images: a small PNG of it (at most 320 pixels a side, `/api/v1/attachments/{id}/thumbnail`),
+    /// made on the server, to show in the page instead of the whole file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thumbnail_url: Option<String>,
 }
 
 /// `GET /tickets/{id}`: the summary's fields, the description and service targets, and the timeline.

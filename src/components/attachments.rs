@@ -389,10 +389,17 @@ pub fn AttachmentList(files: Vec<Attachment>) -> impl IntoView {
                 {files.into_iter().map(|a| {
                     let size = a.size as f64;
                     if a.inline {
+                        // The server's thumbnail; when it cannot make one (an image too large to
+                        // decode), the name alone links to the file.
+                        let thumb = a.thumbnail_url.clone().unwrap_or_else(|| a.url.clone());
+                        let broken = RwSignal::new(false);
                         view! {
                             <li class="attachment image">
                                 <a href=a.url.clone() target="_blank" rel="noopener">
-                                    <img class="attachment-thumb" src=a.url.clone() alt=a.name.clone() loading="lazy"/>
+                                    <img class="attachment-thumb" src=thumb alt=a.name.clone() loading="lazy"
+                                        hidden=move || broken.get()
+                                        on:error=move |_| { broken.try_set(true); }/>
+                                    <span hidden=move || !broken.get()>{a.name.clone()}</span>
                                 </a>
                                 <span class="muted">{a.name.clone()} " · " {move || size_text(size, i18n.locale.get())}</span>
                             </li>

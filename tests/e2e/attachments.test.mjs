@@ -4,7 +4,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, assertNoErrors, assertAccessible, signedInPage } from './harness.mjs';
+import { startServer, launchBrowser, assertNoErrors, assertAccessible, signedInPage, apiLogin, api } from './harness.mjs';
 
 let server;
 let browser;
@@ -63,8 +63,60 @@ test('a pasted screenshot goes with the new ticket, survives a reload, and the a
     return img && img.complete && img.naturalWidth === 1;
   });
   const src = await picture.getAttribute('src');
-  assert.match(src, /^\/api\/v1\/attachments\/\d+$/);
+  assert.match(src, /^\/api\/v1\/attachments\/\d+\/thumbnail$/, 'the server-made thumbnail, not the whole file');
   await assertAccessible(agent);
   assertNoErrors(client);
   assertNoErrors(agent);
+});
+
+test('an upload cut by a dropped connection is retried, and a ticket whose answer was lost is still sent once', async () => {
+  const token = `D${Date.now()}`;
+  const client = await signedIn('bruno@petfeliz.demo', '/tickets/new', { allowed: ['Failed to load resource', 'ERR_FAILED', 'ERR_CONNECTION_RESET'] });
+  await client.getByRole('heading', { level: 1, name: 'Abrir um chamado' }).waitFor();
+  await client.getByLabel('Assunto').fill(`Etiqueta da balança sai cortada ${token}`);
+  const description = client.getByLabel('Descreva o problema');
+  await description.fill('Segue a foto da etiqueta.');
+  // The shop's link drops the first upload's connection before it reaches the server.
+  let uploads = 0;
+  await client.route('**/api/v1/attachments', async (route) => {
+    if (route.request().method() !== 'POST') return route.continue();
+    uploads += 1;
+    if (uploads === 1) return route.abort('connectionreset');
+    return route.continue();
+  });
+  await description.focus();
+  await client.evaluate((b64) => {
+    const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    const data = new DataTransfer();
+    data.items.add(new File([bytes], 'etiqueta.png', { type: 'image/png' }));
+    document.activeElement.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+  }, PNG);
+  const files = client.getByRole('list', { name: 'Arquivos anexados' });
+  await files.getByText('enviado').waitFor({ timeout: 20_000 });
+  assert.equal(uploads, 2, 'retried once, by itself');
+  await client.unroute('**/api/v1/attachments');
+
+  // Sending: the ticket reaches the server, but its answer is lost; the retry answers the same ticket.
+  let delivered = 0;
+  await client.route('**/api/v1/tickets', async (route) => {
+    if (route.request().method() !== 'POST') return route.continue();
+    await route.fetch();
+    delivered += 1;
+    await route.abort('failed');
+  });
+  await client.getByRole('button', { name: 'Enviar chamado' }).click();
+  await client.getByRole('alert').filter({ hasText: 'Não foi possível falar com o servidor' }).waitFor();
+  assert.equal(delivered, 1);
+  await client.unroute('**/api/v1/tickets');
+  await client.getByRole('heading', { level: 1, name: new RegExp(token) }).waitFor({ timeout: 20_000 });
+  await client.getByRole('img', { name: 'etiqueta.png' }).waitFor();
+
+  const cookie = await apiLogin(server.url, 'carla@suporte.demo');
+  const found = await api(server.url, cookie, 'GET', `/tickets?status=all&q=${encodeURIComponent(token)}`);
+  assert.equal(found.body.total, 1, 'exactly one ticket');
+  const ticket = await api(server.url, cookie, 'GET', `/tickets/${found.body.items[0].id}`);
+  assert.equal(ticket.body.attachments.length, 1, 'with its one file');
+  assert.equal(ticket.body.attachments[0].name, 'etiqueta.png');
+  assertNoErrors(client);
+  await client.context().close();
 });

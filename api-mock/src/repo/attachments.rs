@@ -25,13 +25,15 @@ pub struct AttachmentRow {
 
 impl AttachmentRow {
     pub fn to_api(&self) -> Attachment {
+        let inline = crate::attachments::is_inline(&self.content_type);
         Attachment {
             id: self.id,
             name: self.name.clone(),
             size: self.size.max(0) as u64,
             content_type: self.content_type.clone(),
             url: format!("/api/v1/attachments/{}", self.id),
-            inline: crate::attachments::is_inline(&self.content_type),
+            inline,
+            thumbnail_url: inline.then(|| format!("/api/v1/attachments/{}/thumbnail", self.id)),
         }
     }
 }

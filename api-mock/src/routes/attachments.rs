@@ -31,6 +31,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(upload))
         .routes(routes!(download, remove))
+        .routes(routes!(thumbnail))
 }
 
 /// The header that names the uploaded file: its UTF-8 name, percent-encoded (`encodeURIComponent`).
@@ -236,19 +237,26 @@ async fn download(
         bytes.into_response()
     };
     let inline = attachments::is_inline(&row.content_type);
-    let h = response.headers_mut();
+    file_headers(
+        response.headers_mut(),
+        &served_type(&row.content_type),
+        &content_disposition(&row.name, inline),
+        &tag,
+    );
+    Ok(response)
+}
+
+/// The headers of every file served: its type and disposition, the ETag, and the guards that keep a file
+/// from being sniffed or run.
+fn file_headers(h: &mut HeaderMap, content_type: &str, disposition: &str, tag: &str) {
     let set = |h: &mut HeaderMap, name: header::HeaderName, value: &str| {
         if let Ok(v) = HeaderValue::from_str(value) {
             h.insert(name, v);
         }
     };
-    set(h, header::CONTENT_TYPE, &served_type(&row.content_type));
-    set(
-        h,
-        header::CONTENT_DISPOSITION,
-        &content_disposition(&row.name, inline),
-    );
-    set(h, header::ETAG, &tag);
+    set(h, header::CONTENT_TYPE, content_type);
+    set(h, header::CONTENT_DISPOSITION, disposition);
+    set(h, header::ETAG, tag);
     h.insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("private, no-cache"),
@@ -261,7 +269,98 @@ async fn download(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(FILE_CSP),
     );
+}
+
+/// A raster image's thumbnail: a PNG of at most 320 pixels a side, made on the server the first time it is
+/// asked for (under decoding limits: a small file that claims a huge image is refused, never allocated)
+/// and kept beside the file.
+#[utoipa::path(get, path = "/attachments/{id}/thumbnail", tag = "attachments",
+    params(("id" = i64, Path, description = "Attachment id")),
+    responses((status = 200, content_type = "image/png", body = String,
+            description = "The thumbnail, with `ETag`, `X-Content-Type-Options: nosniff` and `Content-Security-Policy: default-src 'none'; sandbox`"),
+        (status = 304, description = "Unchanged (the ETag sent in If-None-Match)"),
+        (status = 401, body = Problem),
+        (status = 404, body = Problem, description = "Absent, not yours to see, or not a raster image"),
+        (status = 422, body = Problem, description = "The image is too large to decode, or cannot be read")))]
+async fn thumbnail(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> Result<Response> {
+    let row = readable(&state, &user, id).await?;
+    if !attachments::is_inline(&row.content_type) {
+        return Err(Error::NotFound);
+    }
+    let tag = format!("\"thumbnail-{}\"", row.sha256);
+    let fresh = HeaderValue::from_str(&tag)
+        .is_ok_and(|etag| crate::representation::none_match(&headers, &etag));
+    let mut response = if fresh {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        thumbnail_bytes(&state, &row).await?.into_response()
+    };
+    let stem = row
+        .name
+        .rsplit_once('.')
+        .map_or(row.name.as_str(), |(s, _)| s);
+    file_headers(
+        response.headers_mut(),
+        "image/png",
+        &content_disposition(&format!("{stem}.png"), true),
+        &tag,
+    );
     Ok(response)
+}
+
+/// The kept thumbnail, or a new one made (a few at a time, off the async workers) and kept.
+async fn thumbnail_bytes(state: &AppState, row: &AttachmentRow) -> Result<axum::body::Bytes> {
+    let store = &state.attachments.store;
+    let failed =
+        |e: std::io::Error| Error::Internal(format!("thumbnail of attachment {}: {e}", row.id));
+    if let Some(bytes) = store
+        .get_variant(&row.sha256, attachments::Variant::Thumbnail)
+        .await
+        .map_err(failed)?
+    {
+        return Ok(bytes);
+    }
+    let _permit = state
+        .attachments
+        .decoding
+        .acquire()
+        .await
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    let original = store
+        .get(&row.sha256)
+        .await
+        .map_err(failed)?
+        .ok_or(Error::NotFound)?;
+    let made = tokio::task::spawn_blocking(move || attachments::thumbnail(&original))
+        .await
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    let png = match made {
+        Ok(png) => axum::body::Bytes::from(png),
+        Err(e) => {
+            tracing::info!(id = row.id, error = %e, "no thumbnail");
+            let (pt, en) = match e {
+                attachments::ThumbnailError::TooLarge(_) => (
+                    "A imagem é grande demais para a miniatura; baixe o arquivo para vê-la.",
+                    "The image is too large for a thumbnail; download the file to see it.",
+                ),
+                attachments::ThumbnailError::Unreadable(_) => (
+                    "Não foi possível ler esta imagem para a miniatura; baixe o arquivo.",
+                    "This image could not be read for a thumbnail; download the file.",
+                ),
+            };
+            return Err(Error::invalid("attachment", custom(pt, en)));
+        }
+    };
+    store
+        .put_variant(&row.sha256, attachments::Variant::Thumbnail, png.clone())
+        .await
+        .map_err(failed)?;
+    Ok(png)
 }
 
 /// Removes one's own upload that was not sent (attached) yet.
