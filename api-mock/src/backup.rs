@@ -422,13 +422,14 @@ struct FileList {
     files: Vec<ListedFile>,
 }
 
-/// The attachments a database refers to: every file attached to a ticket. An upload not attached yet is a
+/// The attachments a database refers to: every file attached to a ticket or shown in an article. An upload not attached yet is a
 /// draft of a message still being written; it is not backed up (a restore drops the ones whose file is
 /// not there, and the user attaches it again).
 async fn referenced_files(db: &Path) -> Result<Vec<ListedFile>, sqlx::Error> {
     let mut conn = SqliteConnection::connect_with(&options(db).read_only(true)).await?;
     let rows: Result<Vec<(String, i64)>, _> = sqlx::query_as(
-        "SELECT sha256, MAX(size) FROM attachments WHERE ticket_id IS NOT NULL
+        "SELECT sha256, MAX(size) FROM attachments
+         WHERE ticket_id IS NOT NULL OR article_id IS NOT NULL
          GROUP BY sha256 ORDER BY sha256",
     )
     .fetch_all(&mut conn)
@@ -676,11 +677,12 @@ async fn drop_missing_uploads(db: &Path, live: &Path) -> Result<u64> {
     let mut conn = SqliteConnection::connect_with(&options(db))
         .await
         .ctx(|| format!("opening {}", db.display()))?;
-    let rows: Vec<(i64, String)> =
-        sqlx::query_as("SELECT id, sha256 FROM attachments WHERE ticket_id IS NULL")
-            .fetch_all(&mut conn)
-            .await
-            .ctx(|| "listing the uploads not attached yet".into())?;
+    let rows: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT id, sha256 FROM attachments WHERE ticket_id IS NULL AND article_id IS NULL",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .ctx(|| "listing the uploads not attached yet".into())?;
     let mut dropped = 0;
     for (id, sha) in rows {
         if crate::attachments::blob_path(live, &sha).is_ok_and(|p| p.is_file()) {

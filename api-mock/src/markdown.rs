@@ -14,6 +14,26 @@ pub fn render(markdown: &str) -> String {
         .to_string()
 }
 
+/// The attachments a document names by their address (`/api/v1/attachments/ID`, as the portal inserts an
+/// image), each once, in order.
+pub fn attachment_refs(markdown: &str) -> Vec<i64> {
+    const PREFIX: &str = "/api/v1/attachments/";
+    let mut ids = Vec::new();
+    for (i, _) in markdown.match_indices(PREFIX) {
+        let digits: String = markdown[i + PREFIX.len()..]
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .take(18)
+            .collect();
+        if let Ok(id) = digits.parse::<i64>()
+            && !ids.contains(&id)
+        {
+            ids.push(id);
+        }
+    }
+    ids
+}
+
 /// The text of a Markdown document without its markup, for search and summaries.
 pub fn plain_text(markdown: &str) -> String {
     use pulldown_cmark::{Event, TagEnd};

@@ -779,3 +779,114 @@ async fn images_get_server_made_thumbnails_and_a_decompression_bomb_is_refused_c
         assert_eq!((status, bytes), (StatusCode::OK, bomb));
     }
 }
+
+#[tokio::test]
+async fn an_articles_images_are_public_once_it_is_published_and_never_purged() {
+    let app = TestApp::new().await;
+    let staff = app.session_for(AGENT).await;
+    let rui = app.session_for(MEMBER_A).await;
+    let image = upload_id(&app, &staff, "tela-sangria.png", png()).await;
+    let pdf = upload_id(
+        &app,
+        &staff,
+        "manual.pdf",
+        b"%PDF-1.4\n%\xe2\xe3\n1 0 obj\n".to_vec(),
+    )
+    .await;
+    let clients = upload_id(&app, &rui, "minha-tela.png", png()).await;
+    let category = app
+        .call(
+            Method::GET,
+            "/api/v1/kb/categories?locale=pt-BR",
+            None,
+            None,
+        )
+        .await
+        .body[0]["id"]
+        .as_i64()
+        .unwrap();
+    let body = format!(
+        "Abra o caixa.\n\n![A tela da sangria](/api/v1/attachments/{image})\n\n[manual](/api/v1/attachments/{pdf}) ![x](/api/v1/attachments/{clients})"
+    );
+    let created = app
+        .call(
+            Method::POST,
+            "/api/v1/kb/articles",
+            Some(&staff),
+            Some(
+                json!({"title": "Sangria com imagem", "body_md": body, "category_id": category,
+                "locale": "pt-BR", "tags": [], "status": "draft"}),
+            ),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let id = created.body["id"].as_i64().unwrap();
+    assert!(
+        created.body["body_html"]
+            .as_str()
+            .unwrap()
+            .contains(&format!(
+                "<img src=\"/api/v1/attachments/{image}\" alt=\"A tela da sangria\""
+            )),
+        "{}",
+        created.body["body_html"]
+    );
+    let url = format!("/api/v1/attachments/{image}");
+    // A draft's image: staff only.
+    assert_eq!(download(&app, None, &url).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        download(&app, Some(&rui), &url).await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(download(&app, Some(&staff), &url).await.0, StatusCode::OK);
+
+    let published = app
+        .call(
+            Method::PUT,
+            &format!("/api/v1/kb/articles/{id}"),
+            Some(&staff),
+            Some(
+                json!({"title": "Sangria com imagem", "body_md": body, "category_id": category,
+                "locale": "pt-BR", "tags": [], "status": "published", "revision": 1}),
+            ),
+        )
+        .await;
+    assert_eq!(published.status, StatusCode::OK, "{}", published.body);
+    // Published: anyone sees the image and its thumbnail, signed in or not.
+    let (status, headers, bytes) = download(&app, None, &url).await;
+    assert_eq!((status, bytes), (StatusCode::OK, png()));
+    assert_eq!(
+        header(&headers, "content-security-policy"),
+        "default-src 'none'; sandbox"
+    );
+    assert_eq!(
+        download(&app, None, &format!("{url}/thumbnail")).await.0,
+        StatusCode::OK
+    );
+    // Only staff's raster images become the article's: the PDF and the client's upload keep their rules.
+    for other in [pdf, clients] {
+        assert_eq!(
+            download(&app, None, &format!("/api/v1/attachments/{other}"))
+                .await
+                .0,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(
+        download(&app, Some(&rui), &format!("/api/v1/attachments/{clients}"))
+            .await
+            .0,
+        StatusCode::OK,
+        "still its uploader's"
+    );
+    // The purge of unattached uploads leaves an article's image alone, and its uploader cannot delete it.
+    let later = portal_api::db::now_ms() + 1;
+    portal_api::routes::attachments::purge_unattached(&app.state, later)
+        .await
+        .unwrap();
+    assert_eq!(download(&app, None, &url).await.0, StatusCode::OK);
+    let removed = app
+        .call(Method::DELETE, &url, Some(&staff), Some(json!({})))
+        .await;
+    assert_eq!(removed.status, StatusCode::NOT_FOUND);
+}

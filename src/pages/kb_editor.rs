@@ -777,6 +777,7 @@ fn EditorForm(loaded: Option<Loaded>) -> impl IntoView {
                         <p id="kbe-body-hint" class="hint">{move || i18n.t("kbe.body_hint")}</p>
                         <p id="kbe-body-error" class="field-error">{field_error("body_md")}</p>
                     </div>
+                    <InsertImage body=form.body/>
                     <div class="kbe-actions">
                         <button type="submit" class="primary" node_ref=save_ref disabled=move || save.pending().get()
                             aria-describedby="kbe-buttons-hint">
@@ -1082,5 +1083,62 @@ mod tests {
         ] {
             assert_eq!(status_key(status_tag(s)), key);
         }
+    }
+}
+
+/// "Insert an image": uploads a picture (a screenshot of the step) and puts its Markdown,
+/// `![name](/api/v1/attachments/ID)`, at the end of the body. The server gives the image to the article
+/// when the article is saved, and shows it to everyone once the article is published.
+#[component]
+fn InsertImage(body: RwSignal<String>) -> impl IntoView {
+    let i18n = use_i18n();
+    // What the last upload did: `None` idle, `Some(Ok(name))` inserted, `Some(Err(text))` failed.
+    let status = RwSignal::new(None::<Result<String, String>>);
+    let sending = RwSignal::new(false);
+    let on_change = move |ev: leptos::ev::Event| {
+        let input: web_sys::HtmlInputElement = event_target(&ev);
+        let Some(file) = input.files().and_then(|f| f.get(0)) else {
+            return;
+        };
+        input.set_value("");
+        let locale = i18n.locale.get_untracked();
+        sending.set(true);
+        status.set(None);
+        leptos::task::spawn_local(async move {
+            let name = file.name();
+            let done = api::upload_attachment(locale, &file, &name, |_| {}).await;
+            sending.try_set(false);
+            match done {
+                Ok(a) if a.inline => {
+                    let alt = name.rsplit_once('.').map_or(name.as_str(), |(stem, _)| stem).replace(['[', ']'], "");
+                    body.try_update(|b| {
+                        let sep = if b.is_empty() || b.ends_with("\n\n") { "" } else if b.ends_with('\n') { "\n" } else { "\n\n" };
+                        b.push_str(&format!("{sep}![{alt}]({})\n", a.url));
+                    });
+                    status.try_set(Some(Ok(name)));
+                }
+                Ok(_) => {
+                    status.try_set(Some(Err(i18n.t("kbe.image_not_image"))));
+                }
+                Err(e) => {
+                    status.try_set(Some(Err(error_text(i18n, &e))));
+                }
+            }
+        });
+    };
+    view! {
+        <div class="field">
+            <label for="kbe-image">{move || i18n.t("kbe.image")}</label>
+            <input id="kbe-image" type="file" accept="image/png,image/jpeg,image/gif,image/webp"
+                aria-describedby="kbe-image-status" disabled=move || sending.get() on:change=on_change/>
+            <p id="kbe-image-status" class="hint" aria-live="polite">
+                {move || match status.get() {
+                    _ if sending.get() => i18n.t("kbe.image_sending"),
+                    Some(Ok(name)) => format!("{} {name}", i18n.t("kbe.image_inserted")),
+                    Some(Err(text)) => text,
+                    None => i18n.t("kbe.image_hint"),
+                }}
+            </p>
+        </div>
     }
 }

@@ -21,6 +21,9 @@ pub struct AttachmentRow {
     pub event_id: Option<i64>,
     /// The kind of the event it is attached to (`message` or `note`).
     pub event_kind: Option<String>,
+    /// The article whose Markdown shows it (an image), and whether that article is published.
+    pub article_id: Option<i64>,
+    pub article_published: bool,
 }
 
 impl AttachmentRow {
@@ -49,7 +52,8 @@ pub struct NewUpload<'a> {
 }
 
 const COLUMNS: &str = "a.id, a.sha256, a.name, a.content_type, a.size, a.uploader_id, a.ticket_id, \
-     a.event_id, e.kind AS event_kind";
+     a.event_id, e.kind AS event_kind, a.article_id, \
+     (SELECT k.status = 'published' FROM kb_articles k WHERE k.id = a.article_id) AS article_published";
 
 fn from_row(r: &SqliteRow) -> AttachmentRow {
     AttachmentRow {
@@ -62,7 +66,38 @@ fn from_row(r: &SqliteRow) -> AttachmentRow {
         ticket_id: r.get("ticket_id"),
         event_id: r.get("event_id"),
         event_kind: r.get("event_kind"),
+        article_id: r.get("article_id"),
+        article_published: r
+            .get::<Option<bool>, _>("article_published")
+            .unwrap_or(false),
     }
+}
+
+/// Gives an article the images its Markdown names (`body_md`), in the transaction that saves it: uploads
+/// not attached to anything yet, made by staff, of a raster image. Anything else named there (a ticket's
+/// file, a client's upload, a PDF) is left as it is, under its own rules.
+pub async fn attach_to_article(
+    conn: &mut SqliteConnection,
+    article_id: i64,
+    body_md: &str,
+) -> sqlx::Result<()> {
+    let ids = crate::markdown::attachment_refs(body_md);
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let mut qb = QueryBuilder::<Sqlite>::new("UPDATE attachments SET article_id = ");
+    qb.push_bind(article_id).push(
+        " WHERE ticket_id IS NULL AND article_id IS NULL \
+         AND content_type IN ('image/png', 'image/jpeg', 'image/gif', 'image/webp') \
+         AND uploader_id IN (SELECT id FROM users WHERE role IN ('agent', 'admin')) AND id IN (",
+    );
+    let mut list = qb.separated(", ");
+    for id in ids.iter().take(100) {
+        list.push_bind(*id);
+    }
+    list.push_unseparated(")");
+    qb.build().execute(&mut *conn).await?;
+    Ok(())
 }
 
 /// Attaches the uploader's unattached uploads `ids` to a ticket (its description when `event_id` is
@@ -165,7 +200,7 @@ impl Repo {
     pub async fn delete_upload(&self, id: i64, uploader_id: i64) -> sqlx::Result<Option<String>> {
         sqlx::query_scalar(
             "DELETE FROM attachments WHERE id = ? AND uploader_id = ? AND ticket_id IS NULL \
-             RETURNING sha256",
+             AND article_id IS NULL RETURNING sha256",
         )
         .bind(id)
         .bind(uploader_id)
@@ -178,7 +213,8 @@ impl Repo {
     pub async fn purge_unattached(&self, before: i64) -> sqlx::Result<Vec<String>> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let gone: Vec<String> = sqlx::query_scalar(
-            "DELETE FROM attachments WHERE ticket_id IS NULL AND created_at < ? RETURNING sha256",
+            "DELETE FROM attachments WHERE ticket_id IS NULL AND article_id IS NULL AND created_at < ? \
+             RETURNING sha256",
         )
         .bind(before)
         .fetch_all(&mut *tx)

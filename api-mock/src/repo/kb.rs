@@ -198,6 +198,7 @@ impl Repo {
         .bind(now)
         .fetch_one(&mut *tx)
         .await?;
+        super::attachments::attach_to_article(&mut *tx, id, a.body_md).await?;
         sqlx::query(
             "INSERT INTO kb_revisions (article_id, revision, title, body_md, category_id, tags, status, author_id, created_at) \
              VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?)",
@@ -741,6 +742,7 @@ impl Repo {
                 Saved::NotFound
             });
         }
+        super::attachments::attach_to_article(&mut tx, id, a.body_md).await?;
         Self::snapshot(&mut tx, id, Some(author_id), now).await?;
         tx.commit().await?;
         self.cache.invalidate_kb();

@@ -182,14 +182,27 @@ async fn upload(
     Ok(response)
 }
 
-/// The attachment if `user` may see it: the uploader while it is not attached; once attached, whoever
-/// may see the ticket, and for a note's file, staff only. `NotFound` otherwise.
-async fn readable(state: &AppState, user: &CurrentUser, id: i64) -> Result<AttachmentRow> {
-    let row = state.repo.attachment(id).await?.ok_or(Error::NotFound)?;
-    match row.ticket_id {
-        None if row.uploader_id == user.user.id => Ok(row),
-        None => Err(Error::NotFound),
-        Some(ticket) => {
+/// The attachment if `user` may see it: an article's image, anyone once the article is published (staff
+/// before); otherwise only the signed-in: the uploader while it is not attached; once attached, whoever may
+/// see the ticket, and for a note's file, staff only. `NotFound` otherwise.
+async fn readable(state: &AppState, user: Option<&CurrentUser>, id: i64) -> Result<AttachmentRow> {
+    let row = state.repo.attachment(id).await?;
+    if let Some(row) = &row
+        && row.article_id.is_some()
+        && row.article_published
+    {
+        return Ok(row.clone());
+    }
+    let Some(user) = user else {
+        return Err(Error::Unauthorized);
+    };
+    let row = row.ok_or(Error::NotFound)?;
+    match (row.ticket_id, row.article_id) {
+        (None, Some(_)) if user.is_staff() => Ok(row),
+        (None, Some(_)) => Err(Error::NotFound),
+        (None, None) if row.uploader_id == user.user.id => Ok(row),
+        (None, None) => Err(Error::NotFound),
+        (Some(ticket), _) => {
             crate::policy::visible(state, &user.user, ticket).await?;
             if !crate::policy::may_see_message(
                 &user.user,
@@ -213,11 +226,11 @@ async fn readable(state: &AppState, user: &CurrentUser, id: i64) -> Result<Attac
         (status = 401, body = Problem), (status = 404, body = Problem, description = "Absent, or not yours to see")))]
 async fn download(
     State(state): State<AppState>,
-    user: CurrentUser,
+    user: Option<CurrentUser>,
     headers: HeaderMap,
     Path(id): Path<i64>,
 ) -> Result<Response> {
-    let row = readable(&state, &user, id).await?;
+    let row = readable(&state, user.as_ref(), id).await?;
     let tag = format!("\"{}\"", row.sha256);
     let fresh = HeaderValue::from_str(&tag)
         .is_ok_and(|etag| crate::representation::none_match(&headers, &etag));
@@ -284,11 +297,11 @@ fn file_headers(h: &mut HeaderMap, content_type: &str, disposition: &str, tag: &
         (status = 422, body = Problem, description = "The image is too large to decode, or cannot be read")))]
 async fn thumbnail(
     State(state): State<AppState>,
-    user: CurrentUser,
+    user: Option<CurrentUser>,
     headers: HeaderMap,
     Path(id): Path<i64>,
 ) -> Result<Response> {
-    let row = readable(&state, &user, id).await?;
+    let row = readable(&state, user.as_ref(), id).await?;
     if !attachments::is_inline(&row.content_type) {
         return Err(Error::NotFound);
     }
