@@ -268,3 +268,37 @@ test('the editor keeps its draft: through a reload, a lost connection, and until
   assertNoErrors(page);
   await page.context().close();
 });
+
+// A real 1×1 PNG (a screenshot of the step, as far as the server can tell).
+const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
+
+test('an agent inserts a screenshot into an article, and a reader who is not signed in sees it', async () => {
+  const token = `I${Date.now()}`;
+  const article = await createArticle(`Emitir a NFC-e em contingência ${token}`, 'Abra o menu Fiscal.');
+  const agent = await signedIn('carla@suporte.demo', `/staff/kb/articles/${article.slug}`);
+  const body = agent.getByLabel('Texto (Markdown)');
+  await waitForValue(body, 'Abra o menu Fiscal.');
+  await agent.getByLabel('Inserir uma imagem').setInputFiles({ name: 'menu-fiscal.png', mimeType: 'image/png', buffer: Buffer.from(PNG, 'base64') });
+  await agent.getByText('Imagem inserida no fim do texto: menu-fiscal.png').waitFor();
+  const text = await body.inputValue();
+  assert.match(text, /^Abra o menu Fiscal\.\n\n!\[menu-fiscal\]\(\/api\/v1\/attachments\/\d+\)\n$/);
+  // The preview shows the picture before it is saved.
+  await agent.locator('.kbe-preview img[alt="menu-fiscal"]').waitFor();
+  await assertAccessible(agent);
+  await agent.getByRole('button', { name: 'Salvar alterações' }).click();
+  await agent.getByRole('status').filter({ hasText: /Salvo às .*\(revisão 2\)/ }).waitFor();
+
+  const reader = await newPage(browser);
+  await reader.goto(`${server.url}/kb/${article.slug}`);
+  const picture = reader.getByRole('img', { name: 'menu-fiscal' });
+  await picture.waitFor();
+  await reader.waitForFunction(() => {
+    const img = document.querySelector('.article-body img');
+    return img && img.complete && img.naturalWidth === 1;
+  });
+  await assertAccessible(reader);
+  assertNoErrors(agent);
+  assertNoErrors(reader);
+  await agent.context().close();
+  await reader.context().close();
+});

@@ -120,7 +120,7 @@ pub async fn attach(
         .push_bind(event_id)
         .push(", attached_at = ")
         .push_bind(now)
-        .push(" WHERE ticket_id IS NULL AND uploader_id = ")
+        .push(" WHERE ticket_id IS NULL AND article_id IS NULL AND uploader_id = ")
         .push_bind(uploader_id)
         .push(" AND id IN (");
     let mut list = qb.separated(", ");
