@@ -130,6 +130,14 @@ pub async fn session(locale: Locale) -> ApiResult<SessionInfo> {
     get("/auth/session", locale).await
 }
 
+/// Uses a one-click link from an e-mail: a session for its ticket only.
+pub async fn use_link(locale: Locale, token: &str) -> ApiResult<SessionInfo> {
+    let body = api_types::MailLinkUse {
+        token: token.to_string(),
+    };
+    send(Request::post(&url("/auth/link")), locale, &body).await
+}
+
 pub async fn login(locale: Locale, body: &Login) -> ApiResult<User> {
     send(Request::post(&url("/auth/login")), locale, body).await
 }

@@ -61,6 +61,8 @@ pub fn Login() -> impl IntoView {
     });
     Effect::new(move |_| {
         if let Some(Ok(user)) = submit.value().get() {
+            session.ticket_only.set(None);
+            session.link_error.set(None);
             session.user.set(Some(Some(user)));
             navigate(
                 &safe_next(query.get_untracked().get("next")),
@@ -85,6 +87,7 @@ pub fn Login() -> impl IntoView {
                 submit.dispatch(LoginBody { email: email.get_untracked(), password: password.get_untracked() });
             }>
                 {move || error().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+                {move || session.link_error.try_get().flatten().map(|e| view! { <p class="error" role="alert">{e}</p> })}
                 <div class="field">
                     <label for="login-email">{move || i18n.t("login.email")}</label>
                     <input id="login-email" type="email" autocomplete="username" required node_ref=email_ref
