@@ -17,6 +17,7 @@ pub mod mail;
 pub mod markdown;
 pub mod metrics;
 pub mod openapi;
+pub mod policy;
 pub mod repo;
 pub mod representation;
 pub mod routes;

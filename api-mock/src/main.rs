@@ -2,10 +2,10 @@
 
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
-use api_types::{NewUser, OrgRole, Role};
+use api_types::{Channel, NewMessage, NewTicket, NewUser, OrgRole, Priority, Role};
 use clap::{Parser, Subcommand, ValueEnum};
 use portal_api::{
-    AppState, Config, app, backup, db, demo, repo::Repo, routes::accounts::add_user, server,
+    AppState, Config, app, backup, db, demo, policy, repo::Repo, routes::accounts::add_user, server,
 };
 use tracing_subscriber::EnvFilter;
 
@@ -33,6 +33,70 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Open or answer tickets from the command line, as a user and under the same rules as the portal.
+    Ticket {
+        #[command(subcommand)]
+        command: TicketCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum TicketCommand {
+    /// Open a ticket: a client opens their own; staff log one taken by phone, e-mail or in person for a
+    /// client (`--requester`, `--channel`).
+    Open {
+        #[arg(long, env = "PORTAL_DB", default_value = "data/portal.db")]
+        db: PathBuf,
+        /// The e-mail of the user acting.
+        #[arg(long = "as")]
+        actor: String,
+        /// Staff: the client the ticket is for, by e-mail.
+        #[arg(long)]
+        requester: Option<String>,
+        /// Staff: how the ticket came in.
+        #[arg(long, value_enum)]
+        channel: Option<ChannelArg>,
+        #[arg(long, value_enum)]
+        priority: Option<PriorityArg>,
+        #[arg(long)]
+        subject: String,
+        /// Markdown.
+        #[arg(long)]
+        description: String,
+    },
+    /// Add a message to a ticket (staff: `--internal` for a note).
+    Reply {
+        #[arg(long, env = "PORTAL_DB", default_value = "data/portal.db")]
+        db: PathBuf,
+        /// The e-mail of the user acting.
+        #[arg(long = "as")]
+        actor: String,
+        /// The ticket's number.
+        #[arg(long)]
+        ticket: i64,
+        /// Markdown.
+        #[arg(long)]
+        body: String,
+        #[arg(long)]
+        internal: bool,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ChannelArg {
+    Portal,
+    Email,
+    Phone,
+    Chat,
+    InPerson,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum PriorityArg {
+    Low,
+    Normal,
+    High,
+    Urgent,
 }
 
 #[derive(clap::Args)]
@@ -200,6 +264,7 @@ async fn main() -> std::process::ExitCode {
         Command::Backup(args) => run_backup(args).await,
         Command::Restore(args) => run_restore(args).await,
         Command::User { command } => user(command).await,
+        Command::Ticket { command } => ticket(command).await,
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -460,14 +525,7 @@ async fn user(command: UserCommand) -> AnyResult {
                     "created user {} <{}> ({:?})",
                     user.id, user.email, user.role
                 ),
-                Err(portal_api::Error::Invalid(fields)) => {
-                    let text: Vec<String> = fields
-                        .iter()
-                        .map(|(f, why)| format!("{f}: {}", why.message(portal_api::lang::Lang::En)))
-                        .collect();
-                    return Err(text.join("; ").into());
-                }
-                Err(e) => return Err(e.into()),
+                Err(e) => return Err(refusal(e)),
             }
         }
         UserCommand::List { db: path } => {
@@ -492,6 +550,116 @@ async fn user(command: UserCommand) -> AnyResult {
             println!("disabled {email}; their sessions have ended");
         }
     }
+    Ok(())
+}
+
+/// The reasons a command's input was refused, in English, one per field.
+fn refusal(e: portal_api::Error) -> Box<dyn std::error::Error> {
+    match e {
+        portal_api::Error::Invalid(fields) => fields
+            .iter()
+            .map(|(f, why)| format!("{f}: {}", why.message(portal_api::lang::Lang::En)))
+            .collect::<Vec<_>>()
+            .join("; ")
+            .into(),
+        portal_api::Error::Forbidden => "this user may not do that".into(),
+        portal_api::Error::NotFound => "no such ticket for this user".into(),
+        e => e.into(),
+    }
+}
+
+/// `portal-api ticket ...`: the same operations as the portal's routes (`portal_api::policy`), acting as
+/// an active user found by e-mail; the e-mails and timeline entries follow as they do from the portal.
+async fn ticket(command: TicketCommand) -> AnyResult {
+    let (TicketCommand::Open {
+        db: path, actor, ..
+    }
+    | TicketCommand::Reply {
+        db: path, actor, ..
+    }) = &command;
+    let pool = db::open(path).await?;
+    let config = Config {
+        data_dir: Some(match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        }),
+        ..Config::default()
+    };
+    let state = AppState::new(pool.clone(), config).await?;
+    let actor = match state.repo.account_by_email(actor).await? {
+        Some(a) if !a.user.disabled => a.user,
+        _ => return Err(format!("no active user with the e-mail {actor}").into()),
+    };
+    match command {
+        TicketCommand::Open {
+            requester,
+            channel,
+            priority,
+            subject,
+            description,
+            ..
+        } => {
+            let requester_id = match requester {
+                None => None,
+                Some(email) => Some(
+                    state
+                        .repo
+                        .account_by_email(&email)
+                        .await?
+                        .ok_or_else(|| format!("no user with the e-mail {email}"))?
+                        .user
+                        .id,
+                ),
+            };
+            let body = NewTicket {
+                subject,
+                description,
+                priority: priority.map(|p| match p {
+                    PriorityArg::Low => Priority::Low,
+                    PriorityArg::Normal => Priority::Normal,
+                    PriorityArg::High => Priority::High,
+                    PriorityArg::Urgent => Priority::Urgent,
+                }),
+                category: None,
+                channel: channel.map(|c| match c {
+                    ChannelArg::Portal => Channel::Portal,
+                    ChannelArg::Email => Channel::Email,
+                    ChannelArg::Phone => Channel::Phone,
+                    ChannelArg::Chat => Channel::Chat,
+                    ChannelArg::InPerson => Channel::InPerson,
+                }),
+                requester_id,
+                search_id: None,
+                attachments: Vec::new(),
+            };
+            let done = policy::open(&state, &actor, &body, None)
+                .await
+                .map_err(refusal)?;
+            println!("opened ticket #{}", done.value);
+        }
+        TicketCommand::Reply {
+            ticket,
+            body,
+            internal,
+            ..
+        } => {
+            let message = NewMessage {
+                body,
+                internal,
+                status: None,
+                attachments: Vec::new(),
+            };
+            policy::reply(&state, &actor, ticket, &message, None)
+                .await
+                .map_err(refusal)?;
+            println!(
+                "added a {} to ticket #{ticket}",
+                if internal { "note" } else { "message" }
+            );
+        }
+    }
+    state.flush_analytics().await;
+    pool.close().await;
     Ok(())
 }
 

@@ -795,6 +795,7 @@ async fn filters_are_checked_even_where_they_do_not_apply_and_empty_ones_are_abs
 
 #[test]
 fn the_openapi_document_states_the_servers_own_bounds() {
+    use portal_api::policy;
     use portal_api::routes::{accounts, announcements, kb, tickets};
     let (_, doc) = portal_api::openapi::split();
     let doc = serde_json::to_value(&doc).unwrap();
@@ -808,12 +809,12 @@ fn the_openapi_document_states_the_servers_own_bounds() {
         }
     };
     for (schema, field, max) in [
-        ("NewTicket", "subject", tickets::SUBJECT_MAX),
-        ("NewTicket", "description", tickets::BODY_MAX),
-        ("NewTicket", "category", tickets::CATEGORY_MAX),
-        ("NewMessage", "body", tickets::BODY_MAX),
-        ("MessagePreviewRequest", "body_md", tickets::BODY_MAX),
-        ("NewRating", "comment", tickets::RATING_COMMENT_MAX),
+        ("NewTicket", "subject", policy::SUBJECT_MAX),
+        ("NewTicket", "description", policy::BODY_MAX),
+        ("NewTicket", "category", policy::CATEGORY_MAX),
+        ("NewMessage", "body", policy::BODY_MAX),
+        ("MessagePreviewRequest", "body_md", policy::BODY_MAX),
+        ("NewRating", "comment", policy::RATING_COMMENT_MAX),
         ("NewArticle", "title", kb::curation::TITLE_MAX),
         ("NewArticle", "body_md", kb::curation::BODY_MAX),
         ("ArticleChange", "title", kb::curation::TITLE_MAX),

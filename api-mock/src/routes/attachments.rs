@@ -1,12 +1,12 @@
 //! Attachments over HTTP: `POST /attachments` (the file as the raw body, its name in `X-File-Name`, so a
 //! browser can send it with XHR and show the upload's progress), `GET /attachments/{id}` for whoever may
-//! see its message (the ticket's rules in `tickets::visible`, and a note's file for staff only; 404 to
+//! see its message (the ticket's rules in `policy::visible`, and a note's file for staff only; 404 to
 //! anyone else), and `DELETE /attachments/{id}` of one's own upload before it is sent.
 //!
 //! An upload is its uploader's alone until a new ticket, a message or a note names it in `attachments`;
 //! one never attached is removed after a day (`purge_unattached`, from the server's periodic task).
 
-use api_types::{Attachment, Problem};
+use api_types::{Attachment, Problem, User};
 use axum::{
     body::Body,
     extract::State,
@@ -61,11 +61,7 @@ pub fn uploads_gone() -> Error {
 /// The uploads a new ticket or message names, checked before its transaction: at most the configured
 /// number, each an upload of the caller's. Duplicates count once. Whether they are still unattached is
 /// decided inside the write (a retry of the same request replays instead of attaching again).
-pub(crate) async fn check_uploads(
-    state: &AppState,
-    user: &CurrentUser,
-    ids: &[i64],
-) -> Result<Vec<i64>> {
+pub(crate) async fn check_uploads(state: &AppState, user: &User, ids: &[i64]) -> Result<Vec<i64>> {
     let mut ids = ids.to_vec();
     ids.sort_unstable();
     ids.dedup();
@@ -80,10 +76,7 @@ pub(crate) async fn check_uploads(
         ));
     }
     let found = state.repo.attachments_by_id(&ids).await?;
-    let mine = found
-        .iter()
-        .filter(|a| a.uploader_id == user.user.id)
-        .count();
+    let mine = found.iter().filter(|a| a.uploader_id == user.id).count();
     if mine != ids.len() {
         return Err(uploads_gone());
     }
@@ -196,8 +189,11 @@ async fn readable(state: &AppState, user: &CurrentUser, id: i64) -> Result<Attac
         None if row.uploader_id == user.user.id => Ok(row),
         None => Err(Error::NotFound),
         Some(ticket) => {
-            super::tickets::visible(state, user, ticket).await?;
-            if row.event_kind.as_deref() == Some("note") && !user.is_staff() {
+            crate::policy::visible(state, &user.user, ticket).await?;
+            if !crate::policy::may_see_message(
+                &user.user,
+                row.event_kind.as_deref() == Some("note"),
+            ) {
                 return Err(Error::NotFound);
             }
             Ok(row)

@@ -1,22 +1,11 @@
-//! Tickets: opening one (safe to retry with `Idempotency-Key`), listing them with filters and cheap
-//! refreshes (`since`, ETag), the timeline, messages and internal notes, and status, priority and assignee
-//! changes — with exactly who may see and do what.
-//!
-//! The status rules:
-//! - A client's message on a `pending` or `resolved` ticket moves it back to `open`; on a `closed` ticket it
-//!   is refused (409): closed is final, the client opens a new ticket.
-//! - A staff reply (not a note) on an `open` ticket moves it to `pending` (waiting on the client) unless the
-//!   reply names another `status`; the first staff reply sets `first_responded_at`. Notes change nothing a
-//!   client can see, not even `updated_at`.
-//! - Clients may close their own ticket, or reopen their own `resolved` ticket, or a `closed` one within
-//!   `REOPEN_WINDOW_MS` of its last change (a close clicked by mistake); `pending`/`resolved` are staff's to
-//!   set (403), and an older closed ticket cannot be reopened (409). Staff may set anything.
-//! - `resolved_at` is set on entering `resolved` or `closed` and cleared when the ticket is active again.
+//! Tickets over HTTP: opening one (safe to retry with `Idempotency-Key`), listing them with filters and
+//! cheap refreshes (`since`, ETag), the timeline, messages and internal notes, and status, priority and
+//! assignee changes. Who may see and do what is decided in `crate::policy`; these handlers only read the
+//! request and shape the answer.
 
 use api_types::{
-    Channel, MessagePreviewRequest, NewMessage, NewRating, NewTicket, OrgRole, Page, Preview,
-    Priority, Problem, Role, Ticket, TicketEvent, TicketPatch, TicketRating, TicketStatus,
-    TicketSummary,
+    MessagePreviewRequest, NewMessage, NewRating, NewTicket, Page, Preview, Problem, Ticket,
+    TicketEvent, TicketPatch, TicketRating, TicketStatus, TicketSummary,
 };
 use axum::{
     extract::State,
@@ -31,16 +20,11 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::{
     AppState,
     auth::CurrentUser,
-    db::{now_ms, to_time},
+    db::now_ms,
     error::{Error, Invalid, Result, Validator},
     extract::{Json, Path, Query},
-    lang::Lang,
-    markdown,
-    repo::ratings::{RateOutcome, RatingRecord},
-    repo::tickets::{
-        AssigneeFilter, IdempotencyKey, MessageRecord, Outcome, TicketChange, TicketFilter,
-        TicketRecord, TicketState, Viewer, fold, parse_priority, parse_status,
-    },
+    markdown, policy,
+    repo::tickets::{AssigneeFilter, TicketFilter, fold, parse_priority, parse_status},
     routes::Paging,
 };
 
@@ -62,8 +46,8 @@ async fn preview(
     Json(body): Json<MessagePreviewRequest>,
 ) -> Result<Json<Preview>> {
     let mut v = Validator::new();
-    if body.body_md.chars().count() > BODY_MAX {
-        v.add("body_md", Invalid::TooLong(BODY_MAX));
+    if body.body_md.chars().count() > policy::BODY_MAX {
+        v.add("body_md", Invalid::TooLong(policy::BODY_MAX));
     }
     v.finish()?;
     Ok(Json(Preview {
@@ -71,50 +55,16 @@ async fn preview(
     }))
 }
 
-pub const SUBJECT_MAX: usize = 200;
-pub const BODY_MAX: usize = 20_000;
-pub const CATEGORY_MAX: usize = 80;
 pub const QUERY_MAX: usize = 200;
 pub const KEY_MAX: usize = 255;
-pub const RATING_COMMENT_MAX: usize = 2000;
-/// How long an `Idempotency-Key` is honoured: the contract promises at least 24 hours.
-pub const KEY_RETENTION_MS: i64 = 48 * 3600 * 1000;
 /// "Breaching": the next target falls due within this time, or is past.
 pub const BREACHING_WITHIN_MS: i64 = 3600 * 1000;
 const REPLAYED: &str = "idempotent-replayed";
-/// How often a change is decided again when the ticket moved under it.
-const ATTEMPTS: usize = 5;
-
 fn custom(pt: &str, en: &str) -> Invalid {
     Invalid::Custom {
         pt: pt.into(),
         en: en.into(),
     }
-}
-
-/// A 409 whose detail speaks the request's language.
-fn conflict(pt: &str, en: &str) -> Error {
-    Error::Conflict(match Lang::current() {
-        Lang::PtBr => pt.into(),
-        Lang::En => en.into(),
-    })
-}
-
-fn closed_is_final() -> Error {
-    conflict(
-        "Este chamado está encerrado. Abra um novo chamado e, se quiser, cite o número deste.",
-        "This ticket is closed. Open a new ticket, mentioning this one's number if you like.",
-    )
-}
-
-fn key_reused() -> Error {
-    Error::invalid(
-        "Idempotency-Key",
-        custom(
-            "Esta chave de idempotência já foi usada para um pedido diferente. Use uma chave nova para um pedido novo.",
-            "This Idempotency-Key was already used for a different request. Use a new key for a new request.",
-        ),
-    )
 }
 
 /// The `Idempotency-Key` header: optional (without it every request acts), 1 to 255 visible ASCII characters.
@@ -137,24 +87,6 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>> {
                 ),
             )
         })
-}
-
-/// What a request asked, for comparing a retry with the original: the endpoint and the parsed body.
-fn request_hash(endpoint: &str, body: &impl Serialize) -> Vec<u8> {
-    let mut h = Sha256::new();
-    h.update(endpoint.as_bytes());
-    h.update(b"\n");
-    h.update(serde_json::to_vec(body).unwrap_or_default());
-    h.finalize().to_vec()
-}
-
-fn key_for<'a>(user: &CurrentUser, key: &'a str, hash: &'a [u8], now: i64) -> IdempotencyKey<'a> {
-    IdempotencyKey {
-        user_id: user.user.id,
-        key,
-        request_hash: hash,
-        forget_before: now - KEY_RETENTION_MS,
-    }
 }
 
 /// 201 with the body; a replayed request says so in `Idempotent-Replayed`.
@@ -203,86 +135,12 @@ fn with_etag<T: Serialize>(request: &HeaderMap, value: &T) -> Result<Response> {
     Ok(response)
 }
 
-/// Whether `user` may see a ticket: staff all, a manager the organization's, a member their own.
-pub fn can_see(user: &CurrentUser, t: &TicketState) -> bool {
-    let u = &user.user;
-    u.role.is_staff()
-        || t.requester_id == u.id
-        || (u.org_role == Some(OrgRole::Manager)
-            && u.organization
-                .as_ref()
-                .is_some_and(|o| o.id == t.organization_id))
-}
-
-/// The ticket if `user` may see it; 404 otherwise, so nothing tells that it exists.
-pub(crate) async fn visible(state: &AppState, user: &CurrentUser, id: i64) -> Result<TicketState> {
-    state
-        .repo
-        .ticket_state(id)
-        .await?
-        .filter(|t| can_see(user, t))
-        .ok_or(Error::NotFound)
-}
-
 async fn load(state: &AppState, user: &CurrentUser, id: i64) -> Result<Ticket> {
     state
         .repo
         .ticket(id, user.is_staff())
         .await?
         .ok_or(Error::NotFound)
-}
-
-/// The status a message leaves the ticket in (`None`: unchanged).
-pub fn status_after_message(
-    current: TicketStatus,
-    staff: bool,
-    internal: bool,
-    requested: Option<TicketStatus>,
-) -> Result<Option<TicketStatus>> {
-    use TicketStatus::*;
-    if !staff {
-        if internal || requested.is_some() {
-            return Err(Error::Forbidden);
-        }
-        return match current {
-            Open => Ok(None),
-            Pending | Resolved => Ok(Some(Open)),
-            Closed => Err(closed_is_final()),
-        };
-    }
-    let target = requested.or((!internal && current == Open).then_some(Pending));
-    Ok(target.filter(|s| *s != current))
-}
-
-/// How long after its last change a client may still reopen a closed ticket: 7 days.
-pub const REOPEN_WINDOW_MS: i64 = 7 * 24 * 3600 * 1000;
-
-/// The status a client may set (`None`: no change). `reopenable`: a closed ticket still within its
-/// reopening window.
-pub fn client_status_change(
-    current: TicketStatus,
-    wanted: TicketStatus,
-    is_requester: bool,
-    reopenable: bool,
-) -> Result<Option<TicketStatus>> {
-    use TicketStatus::*;
-    if wanted == current {
-        return Ok(None);
-    }
-    if !is_requester {
-        return Err(Error::Forbidden);
-    }
-    match (current, wanted) {
-        (_, Closed) => Ok(Some(Closed)),
-        (Resolved, Open) => Ok(Some(Open)),
-        (Closed, Open) if reopenable => Ok(Some(Open)),
-        (Closed, Open) => Err(closed_is_final()),
-        (_, Open) => Err(conflict(
-            "Para devolver o chamado ao suporte, envie uma mensagem.",
-            "To hand the ticket back to support, send a message.",
-        )),
-        (_, Pending | Resolved) => Err(Error::Forbidden),
-    }
 }
 
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
@@ -362,11 +220,7 @@ fn filter_from(user: &CurrentUser, q: TicketQuery, now: i64) -> Result<TicketFil
             false
         }
     };
-    let viewer = match (&user.user.organization, user.user.org_role) {
-        _ if staff => Viewer::Staff,
-        (Some(org), Some(OrgRole::Manager)) if !mine => Viewer::Organization(org.id),
-        _ => Viewer::Requester(user.user.id),
-    };
+    let viewer = policy::list_scope(&user.user, mine);
     let text = q.q.as_deref().map(str::trim).filter(|t| !t.is_empty());
     if text.is_some_and(|t| t.chars().count() > QUERY_MAX) {
         v.add("q", Invalid::TooLong(QUERY_MAX));
@@ -497,107 +351,11 @@ async fn create(
     Json(body): Json<NewTicket>,
 ) -> Result<Response> {
     let key = idempotency_key(&headers)?;
-    let mut v = Validator::new();
-    v.text("subject", &body.subject, SUBJECT_MAX);
-    v.text("description", &body.description, BODY_MAX);
-    let category = body
-        .category
-        .as_deref()
-        .map(str::trim)
-        .filter(|c| !c.is_empty());
-    if category.is_some_and(|c| c.chars().count() > CATEGORY_MAX) {
-        v.add("category", Invalid::TooLong(CATEGORY_MAX));
-    }
-    let staff = user.is_staff();
-    let (requester, channel) = if staff {
-        // Staff log a ticket taken elsewhere, on a client's behalf, saying how it came.
-        let requester = match body.requester_id {
-            None => {
-                v.add("requester_id", Invalid::Required);
-                None
-            }
-            Some(id) => match state.repo.account_by_id(id).await? {
-                Some(a) if a.user.role == Role::Client && !a.user.disabled => {
-                    a.user.organization.map(|o| (id, o.id))
-                }
-                _ => {
-                    v.add(
-                        "requester_id",
-                        custom("Escolha um cliente ativo.", "Choose an active client."),
-                    );
-                    None
-                }
-            },
-        };
-        if body.channel.is_none() {
-            v.add("channel", Invalid::Required);
-        }
-        (requester, body.channel.unwrap_or(Channel::Portal))
-    } else {
-        // A client's ticket is always their own, through the portal; saying so explicitly is fine.
-        if body.requester_id.is_some_and(|id| id != user.user.id) {
-            v.add(
-                "requester_id",
-                custom(
-                    "Só a equipe de suporte abre chamados em nome de outra pessoa.",
-                    "Only support staff can open a ticket on someone else's behalf.",
-                ),
-            );
-        }
-        if body.channel.is_some_and(|c| c != Channel::Portal) {
-            v.add(
-                "channel",
-                custom(
-                    "Chamados abertos no portal usam o canal portal.",
-                    "Tickets opened in the portal use the portal channel.",
-                ),
-            );
-        }
-        let org = user.user.organization.as_ref().map(|o| o.id);
-        (org.map(|o| (user.user.id, o)), Channel::Portal)
-    };
-    v.finish()?;
-    let (requester_id, organization_id) = requester.ok_or(Error::Forbidden)?;
-    let files = super::attachments::check_uploads(&state, &user, &body.attachments).await?;
-
-    let now = now_ms();
-    let priority = body.priority.unwrap_or(Priority::Normal);
-    let due = state.config.sla.due(to_time(now), priority);
-    let html = markdown::render(&body.description);
-    let record = TicketRecord {
-        subject: &body.subject,
-        description_md: &body.description,
-        description_html: &html,
-        status: TicketStatus::Open,
-        priority,
-        channel,
-        category,
-        requester_id,
-        organization_id,
-        assignee_id: None,
-        created_by: user.user.id,
-        search_id: body.search_id,
-        created_at: now,
-        updated_at: now,
-        first_response_due_at: due.first_response.timestamp_millis(),
-        first_responded_at: None,
-        resolution_due_at: due.resolution.timestamp_millis(),
-        resolved_at: None,
-    };
-    let hash = request_hash("POST /tickets", &body);
-    let idem = key.as_deref().map(|k| key_for(&user, k, &hash, now));
-    let outcome = state
-        .repo
-        .create_ticket(&record, idem.as_ref(), &files)
-        .await?;
-    let (id, replayed) = match outcome {
-        Outcome::Done(id) => (id, false),
-        Outcome::Replay { ticket_id, .. } => (ticket_id, true),
-        Outcome::KeyReused => return Err(key_reused()),
-        Outcome::AttachmentsTaken => return Err(super::attachments::uploads_gone()),
-        Outcome::Stale => return Err(Error::Internal("a new ticket cannot be stale".into())),
-    };
-    Ok(created(load(&state, &user, id).await?, replayed))
+    let done = policy::open(&state, &user.user, &body, key.as_deref()).await?;
+    Ok(created(
+        load(&state, &user, done.value).await?,
+        done.replayed,
+    ))
 }
 
 #[utoipa::path(get, path = "/tickets/{id}", tag = "tickets", params(("id" = i64, Path, description = "Ticket id")),
@@ -610,7 +368,7 @@ async fn show(
     headers: HeaderMap,
     Path(id): Path<i64>,
 ) -> Result<Response> {
-    visible(&state, &user, id).await?;
+    policy::visible(&state, &user.user, id).await?;
     with_etag(&headers, &load(&state, &user, id).await?)
 }
 
@@ -626,68 +384,8 @@ async fn update(
     Path(id): Path<i64>,
     Json(patch): Json<TicketPatch>,
 ) -> Result<Json<Ticket>> {
-    let staff = user.is_staff();
-    visible(&state, &user, id).await?;
-    if !staff
-        && (patch.priority.is_some() || patch.assignee_id.is_some() || patch.escalated.is_some())
-    {
-        return Err(Error::Forbidden);
-    }
-    if let Some(Some(assignee)) = patch.assignee_id {
-        let ok = state
-            .repo
-            .account_by_id(assignee)
-            .await?
-            .is_some_and(|a| a.user.role.is_staff() && !a.user.disabled);
-        if !ok {
-            return Err(Error::invalid(
-                "assignee_id",
-                custom(
-                    "Escolha alguém ativo da equipe de suporte.",
-                    "Choose an active member of the support staff.",
-                ),
-            ));
-        }
-    }
-    for _ in 0..ATTEMPTS {
-        let t = visible(&state, &user, id).await?;
-        let status = match patch.status {
-            None => None,
-            Some(wanted) if staff => Some(wanted).filter(|s| *s != t.status),
-            Some(wanted) => client_status_change(
-                t.status,
-                wanted,
-                t.requester_id == user.user.id,
-                now_ms() - t.updated_at < REOPEN_WINDOW_MS,
-            )?,
-        };
-        let priority = patch.priority.filter(|p| *p != t.priority);
-        let due = priority.map(|p| {
-            let due = state.config.sla.due(to_time(t.created_at), p);
-            (
-                due.first_response.timestamp_millis(),
-                due.resolution.timestamp_millis(),
-            )
-        });
-        let change = TicketChange {
-            ticket_id: id,
-            actor_id: user.user.id,
-            expect_status: t.status,
-            status,
-            priority,
-            due,
-            assignee: patch.assignee_id,
-            escalated: patch.escalated,
-            now: now_ms(),
-        };
-        if change.is_empty() || state.repo.update_ticket(&change).await? {
-            return Ok(Json(load(&state, &user, id).await?));
-        }
-    }
-    Err(conflict(
-        "O chamado mudou enquanto você o alterava. Recarregue e tente de novo.",
-        "The ticket changed while you were changing it. Reload and try again.",
-    ))
+    policy::change(&state, &user.user, id, &patch).await?;
+    Ok(Json(load(&state, &user, id).await?))
 }
 
 #[utoipa::path(post, path = "/tickets/{id}/messages", tag = "tickets", request_body = NewMessage,
@@ -704,66 +402,13 @@ async fn post_message(
     Json(body): Json<NewMessage>,
 ) -> Result<Response> {
     let key = idempotency_key(&headers)?;
-    visible(&state, &user, id).await?;
-    let staff = user.is_staff();
-    if !staff && (body.internal || body.status.is_some()) {
-        return Err(Error::Forbidden);
-    }
-    let mut v = Validator::new();
-    v.text("body", &body.body, BODY_MAX);
-    v.finish()?;
-    let files = super::attachments::check_uploads(&state, &user, &body.attachments).await?;
-
-    let hash = request_hash(&format!("POST /tickets/{id}/messages"), &body);
-    let html = markdown::render(&body.body);
-    for _ in 0..ATTEMPTS {
-        let now = now_ms();
-        let idem = key.as_deref().map(|k| key_for(&user, k, &hash, now));
-        // A retry answers what the first attempt did, even if the ticket has moved on since.
-        let earlier = match &idem {
-            Some(k) => state.repo.idempotent_outcome(k).await?,
-            None => None,
-        };
-        let outcome = match earlier {
-            Some(o) => o,
-            None => {
-                let t = visible(&state, &user, id).await?;
-                let record = MessageRecord {
-                    ticket_id: id,
-                    author_id: user.user.id,
-                    internal: body.internal,
-                    body_md: &body.body,
-                    body_html: &html,
-                    expect_status: t.status,
-                    new_status: status_after_message(t.status, staff, body.internal, body.status)?,
-                    first_response: staff && !body.internal,
-                    attachments: &files,
-                    now,
-                };
-                state.repo.add_message(&record, idem.as_ref()).await?
-            }
-        };
-        let (event_id, replayed) = match outcome {
-            Outcome::Done(event_id) => (event_id, false),
-            Outcome::Replay {
-                ticket_id,
-                event_id: Some(event_id),
-            } if ticket_id == id => (event_id, true),
-            Outcome::Replay { .. } | Outcome::KeyReused => return Err(key_reused()),
-            Outcome::AttachmentsTaken => return Err(super::attachments::uploads_gone()),
-            Outcome::Stale => continue,
-        };
-        let event = state
-            .repo
-            .ticket_event(event_id)
-            .await?
-            .ok_or(Error::NotFound)?;
-        return Ok(created(event, replayed));
-    }
-    Err(conflict(
-        "O chamado mudou enquanto a mensagem era enviada. Tente de novo.",
-        "The ticket changed while the message was being sent. Try again.",
-    ))
+    let done = policy::reply(&state, &user.user, id, &body, key.as_deref()).await?;
+    let event = state
+        .repo
+        .ticket_event(done.value)
+        .await?
+        .ok_or(Error::NotFound)?;
+    Ok(created(event, done.replayed))
 }
 
 #[utoipa::path(post, path = "/tickets/{id}/rating", tag = "tickets", request_body = NewRating,
@@ -779,141 +424,6 @@ async fn rate(
     Path(id): Path<i64>,
     Json(body): Json<NewRating>,
 ) -> Result<Response> {
-    let t = visible(&state, &user, id).await?;
-    if t.requester_id != user.user.id {
-        return Err(Error::Forbidden);
-    }
-    let mut v = Validator::new();
-    let score = u8::try_from(body.score)
-        .ok()
-        .filter(|s| (1..=5).contains(s));
-    if score.is_none() {
-        v.add(
-            "score",
-            custom("Escolha uma nota de 1 a 5.", "Choose a score from 1 to 5."),
-        );
-    }
-    let comment = body
-        .comment
-        .as_deref()
-        .map(str::trim)
-        .filter(|c| !c.is_empty());
-    if comment.is_some_and(|c| c.chars().count() > RATING_COMMENT_MAX) {
-        v.add("comment", Invalid::TooLong(RATING_COMMENT_MAX));
-    }
-    v.finish()?;
-    let record = RatingRecord {
-        ticket_id: id,
-        requester_id: user.user.id,
-        score: score.unwrap_or(1),
-        comment,
-        now: now_ms(),
-    };
-    match state.repo.rate_ticket(&record).await? {
-        RateOutcome::Saved(rating) => Ok(created(rating, false)),
-        RateOutcome::Unchanged(rating) => Ok(created(rating, true)),
-        RateOutcome::NotRatable => Err(conflict(
-            "Só é possível avaliar um chamado resolvido ou encerrado.",
-            "Only a resolved or closed ticket can be rated.",
-        )),
-        RateOutcome::Expired => Err(conflict(
-            "A avaliação só pode ser alterada nos 7 dias seguintes a ela.",
-            "A rating can only be changed within 7 days of giving it.",
-        )),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use TicketStatus::*;
-
-    #[test]
-    fn client_messages_reopen_waiting_and_resolved_tickets() {
-        assert_eq!(
-            status_after_message(Open, false, false, None).unwrap(),
-            None
-        );
-        assert_eq!(
-            status_after_message(Pending, false, false, None).unwrap(),
-            Some(Open)
-        );
-        assert_eq!(
-            status_after_message(Resolved, false, false, None).unwrap(),
-            Some(Open)
-        );
-        assert!(matches!(
-            status_after_message(Closed, false, false, None),
-            Err(Error::Conflict(_))
-        ));
-        assert!(matches!(
-            status_after_message(Open, false, true, None),
-            Err(Error::Forbidden)
-        ));
-        assert!(matches!(
-            status_after_message(Open, false, false, Some(Resolved)),
-            Err(Error::Forbidden)
-        ));
-    }
-
-    #[test]
-    fn staff_replies_wait_on_the_client_unless_told_otherwise() {
-        assert_eq!(
-            status_after_message(Open, true, false, None).unwrap(),
-            Some(Pending)
-        );
-        assert_eq!(status_after_message(Open, true, true, None).unwrap(), None);
-        assert_eq!(
-            status_after_message(Open, true, false, Some(Open)).unwrap(),
-            None
-        );
-        assert_eq!(
-            status_after_message(Open, true, false, Some(Resolved)).unwrap(),
-            Some(Resolved)
-        );
-        assert_eq!(
-            status_after_message(Resolved, true, false, None).unwrap(),
-            None
-        );
-    }
-
-    #[test]
-    fn clients_may_only_close_or_reopen_a_resolved_ticket() {
-        assert_eq!(
-            client_status_change(Open, Closed, true, false).unwrap(),
-            Some(Closed)
-        );
-        assert_eq!(
-            client_status_change(Resolved, Open, true, false).unwrap(),
-            Some(Open)
-        );
-        assert_eq!(
-            client_status_change(Open, Open, false, false).unwrap(),
-            None
-        );
-        assert!(matches!(
-            client_status_change(Open, Closed, false, false),
-            Err(Error::Forbidden)
-        ));
-        assert!(matches!(
-            client_status_change(Open, Resolved, true, false),
-            Err(Error::Forbidden)
-        ));
-        assert!(matches!(
-            client_status_change(Closed, Open, true, false),
-            Err(Error::Conflict(_))
-        ));
-        assert_eq!(
-            client_status_change(Closed, Open, true, true).unwrap(),
-            Some(Open)
-        );
-        assert!(matches!(
-            client_status_change(Closed, Open, false, true),
-            Err(Error::Forbidden)
-        ));
-        assert!(matches!(
-            client_status_change(Pending, Open, true, false),
-            Err(Error::Conflict(_))
-        ));
-    }
+    let done = policy::rate(&state, &user.user, id, &body).await?;
+    Ok(created(done.value, done.replayed))
 }

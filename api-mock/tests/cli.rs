@@ -1,0 +1,176 @@
+//! `portal-api ticket ...`: the command line opens and answers tickets through the same rules as the
+//! portal (`portal_api::policy`), so what a client may not do in the portal they may not do here either.
+
+use std::{path::Path, process::Command};
+
+use portal_api::{db, demo, repo::Repo};
+
+const BIN: &str = env!("CARGO_BIN_EXE_portal-api");
+
+fn portal(db: &Path, args: &[&str]) -> (bool, String) {
+    let out = Command::new(BIN)
+        .args(args)
+        .arg("--db")
+        .arg(db)
+        .env("RUST_LOG", "error")
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+#[tokio::test]
+async fn the_command_line_opens_and_answers_tickets_under_the_portals_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("portal.db");
+    let pool = db::open(&path).await.unwrap();
+    let repo = Repo::new(pool.clone());
+    assert!(demo::seed(&repo).await.unwrap());
+    pool.close().await;
+
+    // A client opens their own ticket.
+    let (ok, out) = portal(
+        &path,
+        &[
+            "ticket",
+            "open",
+            "--as",
+            "rui@mercadobompreco.demo",
+            "--subject",
+            "Impressora fiscal não imprime",
+            "--description",
+            "Desde hoje cedo o cupom sai em branco.",
+        ],
+    );
+    assert!(ok, "{out}");
+    let id: i64 = out
+        .trim()
+        .strip_prefix("opened ticket #")
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{out}"));
+
+    // ...but not one on a colleague's behalf, nor by phone: only staff log those.
+    let (ok, out) = portal(
+        &path,
+        &[
+            "ticket",
+            "open",
+            "--as",
+            "rui@mercadobompreco.demo",
+            "--requester",
+            "ana@mercadobompreco.demo",
+            "--channel",
+            "phone",
+            "--subject",
+            "x",
+            "--description",
+            "y",
+        ],
+    );
+    assert!(!ok);
+    assert!(
+        out.contains("requester_id") && out.contains("channel"),
+        "{out}"
+    );
+
+    // Staff log a phone ticket for a client; without saying for whom, it is refused.
+    let (ok, out) = portal(
+        &path,
+        &[
+            "ticket",
+            "open",
+            "--as",
+            "carla@suporte.demo",
+            "--requester",
+            "ana@mercadobompreco.demo",
+            "--channel",
+            "phone",
+            "--priority",
+            "high",
+            "--subject",
+            "Balança sem comunicação",
+            "--description",
+            "Ligou às 9h.",
+        ],
+    );
+    assert!(ok, "{out}");
+    let (ok, out) = portal(
+        &path,
+        &[
+            "ticket",
+            "open",
+            "--as",
+            "carla@suporte.demo",
+            "--subject",
+            "x",
+            "--description",
+            "y",
+        ],
+    );
+    assert!(!ok && out.contains("requester_id"), "{out}");
+
+    // A client may not write an internal note, nor reach another organization's ticket.
+    let ticket = id.to_string();
+    let (ok, out) = portal(
+        &path,
+        &[
+            "ticket",
+            "reply",
+            "--as",
+            "rui@mercadobompreco.demo",
+            "--ticket",
+            &ticket,
+            "--body",
+            "x",
+            "--internal",
+        ],
+    );
+    assert!(!ok && out.contains("may not"), "{out}");
+    let (ok, out) = portal(
+        &path,
+        &[
+            "ticket",
+            "reply",
+            "--as",
+            "bruno@petfeliz.demo",
+            "--ticket",
+            &ticket,
+            "--body",
+            "Posso ver?",
+        ],
+    );
+    assert!(!ok && out.contains("no such ticket"), "{out}");
+
+    // An agent's reply moves the ticket to pending, as in the portal.
+    let (ok, out) = portal(
+        &path,
+        &[
+            "ticket",
+            "reply",
+            "--as",
+            "carla@suporte.demo",
+            "--ticket",
+            &ticket,
+            "--body",
+            "Troque a bobina, por favor.",
+        ],
+    );
+    assert!(ok, "{out}");
+    let pool = db::open(&path).await.unwrap();
+    let repo = Repo::new(pool.clone());
+    let t = repo.ticket(id, true).await.unwrap().unwrap();
+    assert_eq!(t.status, api_types::TicketStatus::Pending);
+    assert!(
+        t.events.iter().any(|e| e
+            .body_html
+            .as_deref()
+            .is_some_and(|h| h.contains("Troque a bobina"))),
+        "{:?}",
+        t.events
+    );
+    pool.close().await;
+}
