@@ -8,7 +8,6 @@ use super::{
     tickets::ticket_state_in,
     users::{USER_COLUMNS, account_from_row},
 };
-use crate::auth::CurrentUser;
 
 /// What a notification tells.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,13 +80,8 @@ pub(crate) async fn enqueue(
     .fetch_all(&mut *conn)
     .await?;
     for row in rows {
-        let account = account_from_row(&row);
-        let reader = CurrentUser {
-            user: account.user,
-            session_hash: Vec::new(),
-            ticket_only: None,
-        };
-        if !crate::routes::tickets::can_see(&reader, &ticket) {
+        let reader = account_from_row(&row);
+        if !crate::policy::can_see(&reader.user, &ticket) {
             continue;
         }
         if notice == Notice::StatusChange {

@@ -12,7 +12,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
     AppState,
-    auth::{self, ClientAddr, CurrentUser},
+    auth::{self, ClientAddr},
     db::now_ms,
     error::{Error, Invalid, Result, Validator},
     extract::Json,
@@ -235,16 +235,11 @@ async fn use_link(
         return with_cookie(&state, &headers, &session, Json(info).into_response());
     }
     let ticket = link.ticket_id.ok_or_else(link_gone)?;
-    let reader = CurrentUser {
-        user: account.user.clone(),
-        session_hash: Vec::new(),
-        ticket_only: Some(ticket),
-    };
     let visible = state
         .repo
         .ticket_state(ticket)
         .await?
-        .is_some_and(|t| super::tickets::can_see(&reader, &t));
+        .is_some_and(|t| crate::policy::can_see(&account.user, &t));
     if account.user.disabled || !visible {
         return Err(link_gone());
     }
