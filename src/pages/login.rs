@@ -102,6 +102,11 @@ pub fn Login() -> impl IntoView {
                     {move || if submit.pending().get() { i18n.t("login.waiting") } else { i18n.t("login.submit") }}
                 </button>
             </form>
+            <p class="login-alternatives">
+                <a href="/login/forgot">{move || i18n.t("login.forgot")}</a>
+                " · "
+                <a href="/login/link">{move || i18n.t("login.by_link")}</a>
+            </p>
         </section>
     }
 }
