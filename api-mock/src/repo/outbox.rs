@@ -295,73 +295,45 @@ impl Repo {
         delivery: &Delivery,
         now: i64,
     ) -> sqlx::Result<()> {
+        self.record_deliveries(&[(mail.clone(), delivery.clone())], now)
+            .await
+    }
+
+    /// [`Repo::record_delivery`] for a batch, in one transaction.
+    pub async fn record_deliveries(
+        &self,
+        outcomes: &[(OutboxMail, Delivery)],
+        now: i64,
+    ) -> sqlx::Result<()> {
+        if outcomes.is_empty() {
+            return Ok(());
+        }
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let settled_error = match delivery {
-            Delivery::Sent => {
-                sqlx::query(
-                    "UPDATE outbox SET status = 'sent', sent_at = ?, claimed_until = NULL, last_error = NULL \
-                     WHERE id = ?",
-                )
-                .bind(now)
-                .bind(mail.id)
-                .execute(&mut *tx)
-                .await?;
-                Some(None)
-            }
-            Delivery::Deferred {
-                error,
-                retry_at: Some(at),
-            } => {
-                sqlx::query(
-                    "UPDATE outbox SET next_attempt_at = ?, claimed_until = NULL, last_error = ? WHERE id = ?",
-                )
-                .bind(at)
-                .bind(error)
-                .bind(mail.id)
-                .execute(&mut *tx)
-                .await?;
-                None
-            }
-            Delivery::Deferred {
-                error,
-                retry_at: None,
-            } => Some(Some(error.clone())),
-            Delivery::Rejected { error } => {
-                sqlx::query(
-                    "INSERT INTO mail_suppressions (address, reason, created_at) VALUES (?, ?, ?) \
-                     ON CONFLICT (address) DO NOTHING",
-                )
-                .bind(&mail.address)
-                .bind(error)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-                Some(Some(error.clone()))
-            }
-        };
-        if let Some(error) = settled_error {
-            if let Some(error) = &error {
-                sqlx::query(
-                    "UPDATE outbox SET status = 'failed', claimed_until = NULL, last_error = ? WHERE id = ?",
-                )
-                .bind(error)
-                .bind(mail.id)
-                .execute(&mut *tx)
-                .await?;
-            }
-            if let Some(ticket_id) = mail.ticket_id {
-                sqlx::query(
-                    "INSERT INTO ticket_events (ticket_id, kind, author_id, mail_to, mail_error, created_at) \
-                     VALUES (?, 'mail', ?, ?, ?, ?)",
-                )
-                .bind(ticket_id)
-                .bind(mail.recipient_id)
-                .bind(&mail.address)
-                .bind(error)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-            }
+        for (mail, delivery) in outcomes {
+            record_in(&mut tx, mail, delivery, now).await?;
+        }
+        tx.commit().await
+    }
+
+    /// Stores a batch's link token hashes in one transaction.
+    pub async fn create_mail_links(&self, rows: &[MailLinkRow]) -> sqlx::Result<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        for r in rows {
+            sqlx::query(
+                "INSERT INTO mail_links (token_hash, user_id, purpose, ticket_id, created_at, expires_at) \
+                 VALUES (?, ?, ?, ?, ?, ?)",
+            )
+            .bind(&r.token_hash)
+            .bind(r.user_id)
+            .bind(r.purpose)
+            .bind(r.ticket_id)
+            .bind(r.created_at)
+            .bind(r.expires_at)
+            .execute(&mut *tx)
+            .await?;
         }
         tx.commit().await
     }
@@ -376,6 +348,16 @@ impl Repo {
         .await?;
         Ok((row.get("p"), row.get("s"), row.get("f")))
     }
+}
+
+/// A link to store before its mail is sent (the token itself only goes into the mail).
+pub struct MailLinkRow {
+    pub token_hash: Vec<u8>,
+    pub user_id: i64,
+    pub purpose: &'static str,
+    pub ticket_id: Option<i64>,
+    pub created_at: i64,
+    pub expires_at: i64,
 }
 
 /// A link from an e-mail, once used.
@@ -445,4 +427,81 @@ impl Repo {
             .await?
             .rows_affected())
     }
+}
+
+/// How one attempt ended, written on `conn` (a transaction of the caller's).
+async fn record_in(
+    conn: &mut SqliteConnection,
+    mail: &OutboxMail,
+    delivery: &Delivery,
+    now: i64,
+) -> sqlx::Result<()> {
+    let settled_error = match delivery {
+        Delivery::Sent => {
+            sqlx::query(
+                "UPDATE outbox SET status = 'sent', sent_at = ?, claimed_until = NULL, last_error = NULL \
+                 WHERE id = ?",
+            )
+            .bind(now)
+            .bind(mail.id)
+            .execute(&mut *conn)
+            .await?;
+            Some(None)
+        }
+        Delivery::Deferred {
+            error,
+            retry_at: Some(at),
+        } => {
+            sqlx::query(
+                "UPDATE outbox SET next_attempt_at = ?, claimed_until = NULL, last_error = ? WHERE id = ?",
+            )
+            .bind(at)
+            .bind(error)
+            .bind(mail.id)
+            .execute(&mut *conn)
+            .await?;
+            None
+        }
+        Delivery::Deferred {
+            error,
+            retry_at: None,
+        } => Some(Some(error.clone())),
+        Delivery::Rejected { error } => {
+            sqlx::query(
+                "INSERT INTO mail_suppressions (address, reason, created_at) VALUES (?, ?, ?) \
+                 ON CONFLICT (address) DO NOTHING",
+            )
+            .bind(&mail.address)
+            .bind(error)
+            .bind(now)
+            .execute(&mut *conn)
+            .await?;
+            Some(Some(error.clone()))
+        }
+    };
+    if let Some(error) = settled_error {
+        if let Some(error) = &error {
+            sqlx::query(
+                "UPDATE outbox SET status = 'failed', claimed_until = NULL, last_error = ? WHERE id = ?",
+            )
+            .bind(error)
+            .bind(mail.id)
+            .execute(&mut *conn)
+            .await?;
+        }
+        if let Some(ticket_id) = mail.ticket_id {
+            sqlx::query(
+                "INSERT INTO ticket_events (ticket_id, kind, author_id, mail_to, mail_error, created_at) \
+                 VALUES (?, 'mail', ?, ?, ?, ?)",
+            )
+            .bind(ticket_id)
+            .bind(mail.recipient_id)
+            .bind(&mail.address)
+            .bind(error)
+            .bind(now)
+            .execute(&mut *conn)
+            .await?;
+        }
+    }
+    Ok(())
 }
