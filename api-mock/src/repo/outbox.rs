@@ -287,19 +287,8 @@ impl Repo {
             .await
     }
 
-    /// Records how an attempt ended: the row, and, once it is settled (sent, rejected or given up), a
-    /// `mail` event on staff's timeline.
-    pub async fn record_delivery(
-        &self,
-        mail: &OutboxMail,
-        delivery: &Delivery,
-        now: i64,
-    ) -> sqlx::Result<()> {
-        self.record_deliveries(&[(mail.clone(), delivery.clone())], now)
-            .await
-    }
-
-    /// [`Repo::record_delivery`] for a batch, in one transaction.
+    /// Records how a batch's attempts ended, in one transaction: each row, and, once a row is settled
+    /// (sent, rejected or given up), a `mail` event on staff's timeline.
     pub async fn record_deliveries(
         &self,
         outcomes: &[(OutboxMail, Delivery)],
@@ -370,31 +359,6 @@ pub struct UsedLink {
 }
 
 impl Repo {
-    /// Stores a link's token hash (the token itself only goes into the mail).
-    pub async fn create_mail_link(
-        &self,
-        token_hash: &[u8],
-        user_id: i64,
-        purpose: &str,
-        ticket_id: Option<i64>,
-        now: i64,
-        expires_at: i64,
-    ) -> sqlx::Result<()> {
-        sqlx::query(
-            "INSERT INTO mail_links (token_hash, user_id, purpose, ticket_id, created_at, expires_at) \
-             VALUES (?, ?, ?, ?, ?, ?)",
-        )
-        .bind(token_hash)
-        .bind(user_id)
-        .bind(purpose)
-        .bind(ticket_id)
-        .bind(now)
-        .bind(expires_at)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
     /// Uses a link of one of `purposes`: at most once (the update is the check), before it expires.
     pub async fn use_mail_link(
         &self,
