@@ -693,3 +693,26 @@ async fn a_sign_in_link_signs_in_once_and_asking_is_rate_limited() {
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(bad.body["errors"][0]["field"], "email");
 }
+
+#[tokio::test]
+async fn the_openapi_document_describes_the_mail_routes_and_fields() {
+    let app = TestApp::new().await;
+    let doc = app
+        .call(Method::GET, "/api/v1/openapi.json", None, None)
+        .await
+        .body;
+    for path in [
+        "/auth/link",
+        "/auth/forgot-password",
+        "/auth/sign-in-link",
+        "/auth/reset-password",
+    ] {
+        assert!(doc["paths"][path]["post"].is_object(), "{path}");
+    }
+    let schemas = &doc["components"]["schemas"];
+    assert!(schemas["TicketEvent"]["properties"]["mail_to"].is_object());
+    assert!(schemas["TicketEvent"]["properties"]["mail_error"].is_object());
+    assert!(schemas["SessionInfo"]["properties"]["ticket_only"].is_object());
+    let kinds = schemas["EventKind"]["enum"].as_array().unwrap();
+    assert!(kinds.contains(&json!("mail")), "{kinds:?}");
+}
