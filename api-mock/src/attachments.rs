@@ -283,6 +283,13 @@ fn valid_key(sha256: &str) -> io::Result<()> {
     }
 }
 
+/// Where a disk store under `root` keeps the blob `sha256`: `root/sha256/ab/abcd...` (the backups keep
+/// their copies in the same layout).
+pub fn blob_path(root: &Path, sha256: &str) -> io::Result<PathBuf> {
+    valid_key(sha256)?;
+    Ok(root.join("sha256").join(&sha256[..2]).join(sha256))
+}
+
 /// fsync of a directory, so that a rename or a new entry in it survives a crash of the machine.
 fn sync_dir(dir: &Path) -> io::Result<()> {
     std::fs::File::open(dir)?.sync_all()
@@ -307,8 +314,7 @@ impl DiskStore {
 
     /// The file of a blob (whether or not it is there).
     pub fn path_of(&self, sha256: &str) -> io::Result<PathBuf> {
-        valid_key(sha256)?;
-        Ok(self.root.join("sha256").join(&sha256[..2]).join(sha256))
+        blob_path(&self.root, sha256)
     }
 
     fn put_blocking(&self, sha256: &str, bytes: &[u8]) -> io::Result<()> {

@@ -93,7 +93,18 @@ pub struct Checks {
     pub row_counts: String,
     /// How the source's counts and the copy were made to see the same state.
     pub consistency: String,
+    /// `ok` when every attachment the snapshot refers to is in the backup with the right SHA-256, the
+    /// files missing or damaged otherwise, or `not included` (a backup without the data directory).
+    #[serde(default = "not_included")]
+    pub attachments: String,
 }
+
+fn not_included() -> String {
+    NOT_INCLUDED.to_string()
+}
+
+/// `Checks::attachments` of a backup made without the attachments (and of manifests older than them).
+pub const NOT_INCLUDED: &str = "not included";
 
 /// One snapshot, as the manifest records it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -110,6 +121,26 @@ pub struct Snapshot {
     pub sha256: String,
     pub size_bytes: u64,
     pub duration_ms: u64,
+    /// The attachments this snapshot refers to, kept in the backup directory's `attachments/`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub files: Option<FileSet>,
+}
+
+/// The attachments of one snapshot: how many, their bytes, and the list (`<snapshot>.files.json`, every
+/// file with its SHA-256 and size) with the list's own SHA-256.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FileSet {
+    pub count: u64,
+    pub bytes: u64,
+    pub list: String,
+    pub list_sha256: String,
+}
+
+/// One file of a snapshot's list. Its name in the backup's `attachments/` is its SHA-256.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListedFile {
+    pub sha256: String,
+    pub size: u64,
 }
 
 impl Snapshot {
@@ -123,6 +154,10 @@ impl Snapshot {
         .filter(|(_, v)| v.as_str() != "ok")
         .map(|(k, v)| format!("{k} integrity: {v}"))
         .chain((c.row_counts != "match").then(|| format!("row counts: {}", c.row_counts)))
+        .chain(
+            (c.attachments != "ok" && c.attachments != NOT_INCLUDED)
+                .then(|| format!("attachments: {}", c.attachments)),
+        )
         .collect()
     }
 }
@@ -370,6 +405,299 @@ pub async fn verify_file(path: &Path) -> Result<Verification> {
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// Attachments
+
+/// The backup directory's copy of the attachments, in the live store's layout (`sha256/ab/abcd...`): each
+/// file once, however many snapshots refer to it.
+pub const FILES_DIR: &str = "attachments";
+
+/// `<snapshot>.files.json`: the attachments a snapshot refers to, each with its SHA-256 and size.
+fn list_name(snapshot: &str) -> String {
+    format!("{snapshot}.files.json")
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct FileList {
+    format: u32,
+    files: Vec<ListedFile>,
+}
+
+/// The attachments a database refers to: every file attached to a ticket. An upload not attached yet is a
+/// draft of a message still being written; it is not backed up (a restore drops the ones whose file is
+/// not there, and the user attaches it again).
+async fn referenced_files(db: &Path) -> Result<Vec<ListedFile>, sqlx::Error> {
+    let mut conn = SqliteConnection::connect_with(&options(db).read_only(true)).await?;
+    let rows: Result<Vec<(String, i64)>, _> = sqlx::query_as(
+        "SELECT sha256, MAX(size) FROM attachments WHERE ticket_id IS NOT NULL
+         GROUP BY sha256 ORDER BY sha256",
+    )
+    .fetch_all(&mut conn)
+    .await;
+    let _ = conn.close().await;
+    Ok(rows?
+        .into_iter()
+        .map(|(sha256, size)| ListedFile {
+            sha256,
+            size: size.max(0) as u64,
+        })
+        .collect())
+}
+
+/// Copies `from` into `tmp` (fsynced), answering the SHA-256 and size of the bytes copied.
+fn copy_hashed(from: &Path, tmp: &Path) -> io::Result<(String, u64)> {
+    let mut src = File::open(from)?;
+    let mut dst = File::create(tmp)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut size = 0u64;
+    loop {
+        let n = src.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+        dst.write_all(&buf[..n])?;
+        size += n as u64;
+    }
+    dst.sync_all()?;
+    Ok((format!("{:x}", hasher.finalize()), size))
+}
+
+/// Creates `dir` and its missing parents up to `root`, fsyncing each parent that got a new entry.
+fn make_dirs(root: &Path, dir: &Path) -> io::Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    if let Some(parent) = dir.parent()
+        && parent != root
+    {
+        make_dirs(root, parent)?;
+    }
+    fs::create_dir_all(dir)?;
+    sync_dir(dir.parent().unwrap_or(root))
+}
+
+/// Why one file could not be copied with its checksum.
+fn copy_problem(
+    sha256: &str,
+    from_root: &Path,
+    outcome: io::Result<(String, u64)>,
+) -> Option<String> {
+    match outcome {
+        Ok((h, _)) if h == sha256 => None,
+        Ok((h, _)) => Some(format!(
+            "{sha256} in {} is damaged (its SHA-256 is now {h})",
+            from_root.display()
+        )),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            Some(format!("{sha256} is missing from {}", from_root.display()))
+        }
+        Err(e) => Some(format!("{sha256}: {e}")),
+    }
+}
+
+/// What copying the attachments into a backup did.
+struct FilesCopied {
+    problems: Vec<String>,
+    copied: u64,
+}
+
+/// Makes sure the backup's `attachments/` holds every file of `list` with the right SHA-256: a file already
+/// there is read again and checked (a damaged copy is replaced from the live store), a new one is copied
+/// from the live store `live` and checked as it is copied.
+fn back_up_files(list: &[ListedFile], live: &Path, backup: &Path) -> io::Result<FilesCopied> {
+    let mut problems = Vec::new();
+    let mut copied = 0;
+    make_dirs(backup.parent().unwrap_or(backup), backup)?;
+    for f in list {
+        let (Ok(dst), Ok(src)) = (
+            crate::attachments::blob_path(backup, &f.sha256),
+            crate::attachments::blob_path(live, &f.sha256),
+        ) else {
+            problems.push(format!("{:?} is not a SHA-256", f.sha256));
+            continue;
+        };
+        if dst.is_file() {
+            match sha256_file(&dst) {
+                Ok((h, _)) if h == f.sha256 => continue,
+                _ => {
+                    tracing::warn!(file = %dst.display(), "a backed-up attachment is damaged; copying it again");
+                    remove_if_present(&dst)?;
+                }
+            }
+        }
+        let dir = dst.parent().unwrap_or(backup);
+        make_dirs(backup, dir)?;
+        let tmp = with_suffix(&dst, PARTIAL);
+        match copy_problem(&f.sha256, live, copy_hashed(&src, &tmp)) {
+            None => {
+                fs::rename(&tmp, &dst)?;
+                sync_dir(dir)?;
+                copied += 1;
+            }
+            Some(problem) => {
+                remove_if_present(&tmp)?;
+                problems.push(problem);
+            }
+        }
+    }
+    Ok(FilesCopied { problems, copied })
+}
+
+/// Writes a snapshot's file list beside it (fsynced) and answers its summary for the manifest.
+fn write_list(dir: &Path, snapshot: &str, files: Vec<ListedFile>) -> io::Result<FileSet> {
+    let name = list_name(snapshot);
+    let count = files.len() as u64;
+    let bytes = files.iter().map(|f| f.size).sum();
+    let json = serde_json::to_vec_pretty(&FileList {
+        format: MANIFEST_FORMAT,
+        files,
+    })?;
+    let path = dir.join(&name);
+    let tmp = with_suffix(&path, PARTIAL);
+    {
+        let mut f = File::create(&tmp)?;
+        f.write_all(&json)?;
+        f.sync_all()?;
+    }
+    fs::rename(&tmp, &path)?;
+    sync_dir(dir)?;
+    Ok(FileSet {
+        count,
+        bytes,
+        list: name,
+        list_sha256: format!("{:x}", Sha256::digest(&json)),
+    })
+}
+
+/// Removes from the backup's `attachments/` every file no snapshot in the manifest refers to any more. Does
+/// nothing when a list cannot be read or fails its checksum: nothing is deleted on a doubtful word.
+fn collect_files(dir: &Path, manifest: &Manifest) {
+    let mut kept = BTreeSet::new();
+    for s in &manifest.snapshots {
+        let Some(set) = &s.files else { continue };
+        let read = fs::read(dir.join(&set.list))
+            .ok()
+            .filter(|bytes| format!("{:x}", Sha256::digest(bytes)) == set.list_sha256);
+        match read.and_then(|bytes| serde_json::from_slice::<FileList>(&bytes).ok()) {
+            Some(list) => kept.extend(list.files.into_iter().map(|f| f.sha256)),
+            None => {
+                tracing::warn!(list = %set.list, "a snapshot's file list cannot be read: no backed-up attachment is removed");
+                return;
+            }
+        }
+    }
+    let root = dir.join(FILES_DIR).join("sha256");
+    let Ok(prefixes) = fs::read_dir(&root) else {
+        return;
+    };
+    for prefix in prefixes.flatten() {
+        let Ok(files) = fs::read_dir(prefix.path()) else {
+            continue;
+        };
+        for file in files.flatten() {
+            let name = file.file_name().to_string_lossy().to_string();
+            if !kept.contains(&name)
+                && let Err(e) = fs::remove_file(file.path())
+            {
+                tracing::warn!(file = %file.path().display(), error = %e, "removing a backed-up attachment no snapshot needs");
+            }
+        }
+    }
+}
+
+/// Puts back into the live store `live` every attachment the snapshot `from` refers to, from the backup's
+/// `attachments/` beside it. Each is copied to the store's `tmp/` and checked first; only when all are
+/// there and sound are they moved into place. Answers (restored, already present).
+async fn restore_files(from: &Path, live: &Path) -> Result<(u64, u64)> {
+    let list = referenced_files(from)
+        .await
+        .ctx(|| format!("listing the attachments of {}", from.display()))?;
+    let backup = from.parent().unwrap_or(Path::new(".")).join(FILES_DIR);
+    let live = live.to_path_buf();
+    let from = from.to_path_buf();
+    tokio::task::spawn_blocking(move || -> Result<(u64, u64)> {
+        let tmp_dir = live.join("tmp");
+        make_dirs(live.parent().unwrap_or(&live), &tmp_dir)
+            .ctx(|| format!("creating {}", tmp_dir.display()))?;
+        let mut staged = Vec::new();
+        let mut problems = Vec::new();
+        let mut present = 0;
+        for f in &list {
+            let (Ok(dst), Ok(src)) = (
+                crate::attachments::blob_path(&live, &f.sha256),
+                crate::attachments::blob_path(&backup, &f.sha256),
+            ) else {
+                problems.push(format!("{:?} is not a SHA-256", f.sha256));
+                continue;
+            };
+            if sha256_file(&dst).is_ok_and(|(h, _)| h == f.sha256) {
+                present += 1;
+                continue;
+            }
+            let tmp = tmp_dir.join(format!("{}.restoring", f.sha256));
+            match copy_problem(&f.sha256, &backup, copy_hashed(&src, &tmp)) {
+                None => staged.push((tmp, dst)),
+                Some(p) => {
+                    let _ = remove_if_present(&tmp);
+                    problems.push(p);
+                }
+            }
+        }
+        if !problems.is_empty() {
+            for (tmp, _) in &staged {
+                let _ = remove_if_present(tmp);
+            }
+            let shown: Vec<&str> = problems.iter().take(MAX_PROBLEMS).map(String::as_str).collect();
+            return Err(BackupError::Failed(format!(
+                "refusing to restore {}: {} of the {} attachments it refers to are missing or damaged: {}; nothing was replaced",
+                from.display(),
+                problems.len(),
+                list.len(),
+                shown.join("; ")
+            )));
+        }
+        let restored = staged.len() as u64;
+        for (tmp, dst) in staged {
+            let dir = dst.parent().unwrap_or(&live).to_path_buf();
+            make_dirs(&live, &dir).ctx(|| format!("creating {}", dir.display()))?;
+            fs::rename(&tmp, &dst).ctx(|| format!("moving {} into place", dst.display()))?;
+            sync_dir(&dir).ctx(|| format!("syncing {}", dir.display()))?;
+        }
+        Ok((restored, present))
+    })
+    .await
+    .ctx(|| "restoring the attachments".into())?
+}
+
+/// After a restore: the uploads not attached yet whose file is not in the store are dropped (drafts are
+/// not backed up). Answers how many.
+async fn drop_missing_uploads(db: &Path, live: &Path) -> Result<u64> {
+    let mut conn = SqliteConnection::connect_with(&options(db))
+        .await
+        .ctx(|| format!("opening {}", db.display()))?;
+    let rows: Vec<(i64, String)> =
+        sqlx::query_as("SELECT id, sha256 FROM attachments WHERE ticket_id IS NULL")
+            .fetch_all(&mut conn)
+            .await
+            .ctx(|| "listing the uploads not attached yet".into())?;
+    let mut dropped = 0;
+    for (id, sha) in rows {
+        if crate::attachments::blob_path(live, &sha).is_ok_and(|p| p.is_file()) {
+            continue;
+        }
+        sqlx::query("DELETE FROM attachments WHERE id = ?")
+            .bind(id)
+            .execute(&mut conn)
+            .await
+            .ctx(|| "dropping an upload whose file is not there".into())?;
+        dropped += 1;
+    }
+    let _ = conn.close().await;
+    Ok(dropped)
+}
+
+// ---------------------------------------------------------------------------------------------------------
 // Backup
 
 /// A backup that counted.
@@ -513,10 +841,16 @@ fn raw_copy(db: &Path, target: &Path) -> io::Result<()> {
     Ok(())
 }
 
-/// Takes a verified snapshot of `db` into `dir`, records it in the manifest, and rotates to the `keep`
-/// newest good snapshots. A corrupt source or a snapshot that fails a check is an error, its snapshot is kept
-/// as `suspect`, and nothing is deleted.
-pub async fn backup(db: &Path, dir: &Path, keep: usize) -> Result<BackupReport> {
+/// Takes a verified snapshot of `db` into `dir`, with every attachment it refers to from the live store
+/// `files` (the data directory's `attachments/`; `None` leaves them out), records it in the manifest, and
+/// rotates to the `keep` newest good snapshots. A corrupt source, a snapshot that fails a check or an
+/// attachment missing or damaged is an error, its snapshot is kept as `suspect`, and nothing is deleted.
+pub async fn backup(
+    db: &Path,
+    files: Option<&Path>,
+    dir: &Path,
+    keep: usize,
+) -> Result<BackupReport> {
     if !db.is_file() {
         return Err(BackupError::Failed(format!(
             "no database at {}",
@@ -530,7 +864,7 @@ pub async fn backup(db: &Path, dir: &Path, keep: usize) -> Result<BackupReport> 
     let mut manifest = load_manifest(dir)?;
     remove_partials(dir);
     let started_at = Utc::now();
-    let outcome = take_snapshot(db, dir, keep, &mut manifest, started_at).await;
+    let outcome = take_snapshot(db, files, dir, keep, &mut manifest, started_at).await;
     manifest.last_attempt = Some(Attempt {
         at: started_at,
         ok: outcome.is_ok(),
@@ -553,6 +887,10 @@ pub async fn backup(db: &Path, dir: &Path, keep: usize) -> Result<BackupReport> 
             if let Err(e) = fs::remove_file(dir.join(file)) {
                 tracing::warn!(file, error = %e, "removing a rotated snapshot");
             }
+            let _ = remove_if_present(&dir.join(list_name(file)));
+        }
+        if !report.deleted.is_empty() {
+            collect_files(dir, &manifest);
         }
     }
     outcome
@@ -573,6 +911,7 @@ fn remove_partials(dir: &Path) {
 
 async fn take_snapshot(
     db: &Path,
+    files: Option<&Path>,
     dir: &Path,
     keep: usize,
     manifest: &mut Manifest,
@@ -645,14 +984,44 @@ async fn take_snapshot(
             problems.join("; ")
         }
     };
+    // The attachments the snapshot refers to, copied (once) and checked; attached files are never
+    // removed from the live store, so each one the snapshot names is there to copy.
+    let (list, file_problems) = match files {
+        None => (None, None),
+        Some(live) => match referenced_files(&partial).await {
+            Err(e) => (None, Some(vec![format!("listing them: {e}")])),
+            Ok(list) => {
+                let (live, backup, l) = (live.to_path_buf(), dir.join(FILES_DIR), list.clone());
+                let copied = tokio::task::spawn_blocking(move || back_up_files(&l, &live, &backup))
+                    .await
+                    .ctx(|| "copying the attachments".into())?
+                    .ctx(|| format!("copying the attachments into {}", dir.display()))?;
+                tracing::debug!(
+                    files = list.len(),
+                    copied = copied.copied,
+                    "attachments backed up"
+                );
+                let mut problems = copied.problems;
+                if problems.len() > MAX_PROBLEMS {
+                    let more = problems.len() - MAX_PROBLEMS;
+                    problems.truncate(MAX_PROBLEMS);
+                    problems.push(format!("and {more} more"));
+                }
+                (Some(list), Some(problems))
+            }
+        },
+    };
     let checks = Checks {
         source_integrity: summary(&source_problems),
         snapshot_integrity: summary(&verified.problems),
         row_counts,
         consistency,
+        attachments: file_problems.as_deref().map_or_else(not_included, summary),
     };
-    let good =
-        source_problems.is_empty() && verified.problems.is_empty() && checks.row_counts == "match";
+    let good = source_problems.is_empty()
+        && verified.problems.is_empty()
+        && checks.row_counts == "match"
+        && file_problems.as_ref().is_none_or(Vec::is_empty);
 
     let finish = || -> io::Result<()> {
         sync_file(&partial)?;
@@ -668,6 +1037,12 @@ async fn take_snapshot(
         sync_dir(dir)
     };
     finish().ctx(|| format!("saving {}", path.display()))?;
+    let file_set = match list {
+        Some(list) => {
+            Some(write_list(dir, &file, list).ctx(|| format!("writing the file list of {file}"))?)
+        }
+        None => None,
+    };
 
     let snapshot = Snapshot {
         file: file.clone(),
@@ -683,6 +1058,7 @@ async fn take_snapshot(
         sha256: verified.sha256,
         size_bytes: verified.size_bytes,
         duration_ms: started.elapsed().as_millis() as u64,
+        files: file_set,
     };
     manifest.snapshots.push(snapshot.clone());
     if !source_problems.is_empty() {
@@ -779,12 +1155,17 @@ pub struct RestoreReport {
     pub row_counts: BTreeMap<String, i64>,
     /// Whether the checksum was compared with the manifest's (there is none beside a copied snapshot).
     pub manifest_checked: bool,
+    /// Attachments copied back into the store, and those already there with the right checksum.
+    pub files_restored: u64,
+    pub files_present: u64,
+    /// Uploads not attached to any message whose file was not in the backup, dropped.
+    pub uploads_dropped: u64,
 }
 
 /// Replaces the database at `db` with the snapshot `from`, after verifying the snapshot (integrity, and the
 /// checksum and row counts recorded in the manifest beside it when there is one). The replaced database is
 /// moved aside to `PATH.replaced-<time>`, never deleted. Refuses while a server holds the database.
-pub async fn restore(from: &Path, db: &Path) -> Result<RestoreReport> {
+pub async fn restore(from: &Path, db: &Path, files: Option<&Path>) -> Result<RestoreReport> {
     if !from.is_file() {
         return Err(BackupError::Failed(format!(
             "no snapshot at {}",
@@ -837,6 +1218,11 @@ pub async fn restore(from: &Path, db: &Path) -> Result<RestoreReport> {
     }
 
     let _lock = lock_database(db)?;
+    // The attachments first: a snapshot whose files are not all there and sound replaces nothing.
+    let (files_restored, files_present) = match files {
+        Some(live) => restore_files(from, live).await?,
+        None => (0, 0),
+    };
     let db_dir = match db.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -899,11 +1285,18 @@ pub async fn restore(from: &Path, db: &Path) -> Result<RestoreReport> {
         Ok(replaced)
     };
     let replaced = swap().ctx(|| format!("replacing {}", db.display()))?;
+    let uploads_dropped = match files {
+        Some(live) => drop_missing_uploads(db, live).await?,
+        None => 0,
+    };
     Ok(RestoreReport {
         replaced,
         sha256: verified.sha256,
         row_counts: verified.row_counts,
         manifest_checked,
+        files_restored,
+        files_present,
+        uploads_dropped,
     })
 }
 
@@ -1073,6 +1466,7 @@ impl Monitor {
 /// Runs the backup schedule of `monitor` for the database `db` until the server stops.
 pub fn spawn_schedule(
     db: PathBuf,
+    files: Option<PathBuf>,
     monitor: std::sync::Arc<Monitor>,
 ) -> Option<tokio::task::JoinHandle<()>> {
     let schedule = monitor.schedule()?.clone();
@@ -1082,10 +1476,15 @@ pub fn spawn_schedule(
             let wait = (monitor.next_due(now) - now).to_std().unwrap_or_default();
             tokio::time::sleep(wait).await;
             // On a blocking thread of its own: hashing and fsync block, and the copy never slows the workers.
-            let (db, dir, keep) = (db.clone(), schedule.dir.clone(), schedule.keep);
+            let (db, files, dir, keep) = (
+                db.clone(),
+                files.clone(),
+                schedule.dir.clone(),
+                schedule.keep,
+            );
             let handle = tokio::runtime::Handle::current();
             let result = tokio::task::spawn_blocking(move || {
-                handle.block_on(async { backup(&db, &dir, keep).await })
+                handle.block_on(async { backup(&db, files.as_deref(), &dir, keep).await })
             })
             .await
             .unwrap_or_else(|e| Err(BackupError::Failed(format!("the backup task failed: {e}"))));

@@ -1,6 +1,10 @@
 //! The `portal-api` command: serve the portal, back it up and restore it, and manage users from the command line.
 
-use std::{net::SocketAddr, path::PathBuf, time::Duration};
+use std::{
+    net::SocketAddr,
+    path::{Path, PathBuf},
+    time::Duration,
+};
 
 use api_types::{Channel, NewMessage, NewTicket, NewUser, OrgRole, Priority, Role};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -198,6 +202,10 @@ struct BackupArgs {
     /// Good snapshots to keep (the newest good one and every suspect one are never deleted).
     #[arg(long, env = "PORTAL_BACKUP_KEEP", default_value_t = 24, value_parser = clap::value_parser!(u32).range(1..))]
     keep: u32,
+    /// The server's data directory, whose `attachments/` are backed up with the database (the
+    /// database's directory by default, as for `serve`).
+    #[arg(long, env = "PORTAL_DATA_DIR")]
+    data_dir: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -208,6 +216,21 @@ struct RestoreArgs {
     /// The database to replace.
     #[arg(long, env = "PORTAL_DB", default_value = "data/portal.db")]
     db: PathBuf,
+    /// The server's data directory, whose `attachments/` get back every file the snapshot refers to
+    /// (the database's directory by default, as for `serve`).
+    #[arg(long, env = "PORTAL_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+}
+
+/// The data directory: `--data-dir`, or the database's own directory.
+fn data_dir(given: Option<&Path>, db: &Path) -> PathBuf {
+    match given {
+        Some(dir) => dir.to_path_buf(),
+        None => match db.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        },
+    }
 }
 
 #[derive(Subcommand)]
@@ -318,14 +341,7 @@ async fn serve(args: Serve) -> AnyResult {
         secure_cookies: args.secure_cookies,
         metrics_allow: args.metrics_allow,
         public_url: args.public_url,
-        data_dir: Some(
-            args.data_dir
-                .clone()
-                .unwrap_or_else(|| match args.db.parent() {
-                    Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-                    _ => PathBuf::from("."),
-                }),
-        ),
+        data_dir: Some(data_dir(args.data_dir.as_deref(), &args.db)),
         attachment_max_bytes: args.attachment_max_mb * 1024 * 1024,
         attachment_max_files: args.attachment_max_files as usize,
         mail: portal_api::mail::MailConfig {
@@ -385,7 +401,11 @@ async fn serve(args: Serve) -> AnyResult {
     if let Some(assets) = &state.assets {
         assets.clone().spawn_watch();
     }
-    let backups = backup::spawn_schedule(args.db.clone(), state.backups.clone());
+    let backups = backup::spawn_schedule(
+        args.db.clone(),
+        Some(state.attachments.data_dir.join("attachments")),
+        state.backups.clone(),
+    );
     let listener = tokio::net::TcpListener::bind(args.addr).await?;
     tracing::info!(addr = %args.addr, db = %args.db.display(), "portal-api listening on http://{}", args.addr);
     let limits = server::Limits {
@@ -404,11 +424,13 @@ async fn serve(args: Serve) -> AnyResult {
 }
 
 async fn run_backup(args: BackupArgs) -> AnyResult {
-    match backup::backup(&args.db, &args.dir, args.keep as usize).await {
+    let files = data_dir(args.data_dir.as_deref(), &args.db).join("attachments");
+    match backup::backup(&args.db, Some(&files), &args.dir, args.keep as usize).await {
         Ok(report) => {
             let s = &report.snapshot;
+            let (count, bytes) = s.files.as_ref().map_or((0, 0), |f| (f.count, f.bytes));
             println!(
-                "good snapshot {} ({} rows in {} tables, {} bytes, sha256 {}, {} ms)",
+                "good snapshot {} ({} rows in {} tables, {} bytes, sha256 {}; {count} attachments, {bytes} bytes, each checked; {} ms)",
                 report.path.display(),
                 s.row_counts.values().sum::<i64>(),
                 s.row_counts.len(),
@@ -429,9 +451,10 @@ async fn run_backup(args: BackupArgs) -> AnyResult {
 }
 
 async fn run_restore(args: RestoreArgs) -> AnyResult {
-    let report = backup::restore(&args.from, &args.db).await?;
+    let files = data_dir(args.data_dir.as_deref(), &args.db).join("attachments");
+    let report = backup::restore(&args.from, &args.db, Some(&files)).await?;
     println!(
-        "restored {} into {} ({} rows in {} tables, sha256 {}{})",
+        "restored {} into {} ({} rows in {} tables, sha256 {}{}); attachments: {} put back, {} already there, into {}",
         args.from.display(),
         args.db.display(),
         report.row_counts.values().sum::<i64>(),
@@ -441,8 +464,17 @@ async fn run_restore(args: RestoreArgs) -> AnyResult {
             ", as recorded in the manifest"
         } else {
             "; no manifest entry to compare with"
-        }
+        },
+        report.files_restored,
+        report.files_present,
+        files.display()
     );
+    if report.uploads_dropped > 0 {
+        println!(
+            "{} uploads not yet attached to a message were not in the backup and were dropped (their users attach them again)",
+            report.uploads_dropped
+        );
+    }
     match report.replaced {
         Some(p) => println!("the replaced database is kept as {}", p.display()),
         None => println!("there was no database to replace"),

@@ -651,12 +651,31 @@ fn bench(args: &[String]) -> Result {
             run("cargo", &cargo_args)
         }
         Some("crash") => bench_crash(&args[1..]),
+        // The backup measurements of api-mock/tests/backup.rs, optimised: 100 000 tickets, and 1 GiB of
+        // attachments (BENCH_ATTACHMENT_MB to change it).
+        Some("backup") => run(
+            "cargo",
+            &[
+                "test",
+                "--release",
+                "--quiet",
+                "--package",
+                "portal-api",
+                "--test",
+                "backup",
+                "--",
+                "--ignored",
+                "--nocapture",
+                "--test-threads=1",
+                "measure_",
+            ],
+        ),
         Some("writes") => bench_writes(&args[1..]),
         Some("reads") => bench_reads(&args[1..]),
         Some("mail") => bench_mail(&args[1..]),
         _ => Err(
             "usage: cargo xtask bench size | cargo xtask bench search [SIZES, e.g. 10000,100000] [--queries N]\n       \
-             | cargo xtask bench crash [--cycles 100] [--clients 4] | cargo xtask bench writes [--clients 1,8,32] [--seconds 5]\n       \
+             | cargo xtask bench crash [--cycles 100] [--clients 4] | cargo xtask bench backup | cargo xtask bench writes [--clients 1,8,32] [--seconds 5]\n       \
              | cargo xtask bench reads [--seconds 10] [--connections 32] [--rate 500] | cargo xtask bench mail [--mails 2000]"
                 .into(),
         ),

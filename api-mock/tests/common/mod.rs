@@ -30,7 +30,15 @@ impl TestApp {
     }
 
     pub async fn with_config(config: Config) -> Self {
-        let pool = db::open_in_memory().await.unwrap();
+        Self::on_pool(db::open_in_memory().await.unwrap(), config).await
+    }
+
+    /// A server on a database file, as `serve` runs it (the demo data added when the file is new).
+    pub async fn on_file(path: &std::path::Path, config: Config) -> Self {
+        Self::on_pool(db::open(path).await.unwrap(), config).await
+    }
+
+    async fn on_pool(pool: sqlx::SqlitePool, config: Config) -> Self {
         let repo = Repo::new(pool.clone());
         demo::seed(&repo).await.unwrap();
         let state = AppState::new(pool, config).await.unwrap();
