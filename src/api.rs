@@ -130,6 +130,14 @@ pub async fn session(locale: Locale) -> ApiResult<SessionInfo> {
     get("/auth/session", locale).await
 }
 
+/// Uses a one-click link from an e-mail: a session for its ticket only.
+pub async fn use_link(locale: Locale, token: &str) -> ApiResult<SessionInfo> {
+    let body = api_types::MailLinkUse {
+        token: token.to_string(),
+    };
+    send(Request::post(&url("/auth/link")), locale, &body).await
+}
+
 pub async fn login(locale: Locale, body: &Login) -> ApiResult<User> {
     send(Request::post(&url("/auth/login")), locale, body).await
 }
@@ -145,6 +153,21 @@ pub async fn logout(locale: Locale) -> ApiResult<()> {
 
 pub async fn change_password(locale: Locale, body: &PasswordChange) -> ApiResult<()> {
     send_empty(Request::post(&url("/me/password")), locale, body).await
+}
+
+/// "Esqueci minha senha": a reset link by e-mail (the same answer whether or not the address exists).
+pub async fn forgot_password(locale: Locale, body: &api_types::MailLinkRequest) -> ApiResult<()> {
+    send_empty(Request::post(&url("/auth/forgot-password")), locale, body).await
+}
+
+/// "Entrar com um link por e-mail".
+pub async fn sign_in_link(locale: Locale, body: &api_types::MailLinkRequest) -> ApiResult<()> {
+    send_empty(Request::post(&url("/auth/sign-in-link")), locale, body).await
+}
+
+/// A new password from a reset link: signed in with it, every other session ended.
+pub async fn reset_password(locale: Locale, body: &api_types::PasswordReset) -> ApiResult<User> {
+    send(Request::post(&url("/auth/reset-password")), locale, body).await
 }
 
 // Announcements

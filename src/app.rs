@@ -12,10 +12,22 @@ use crate::{
     },
     i18n::provide_i18n,
     pages::{
-        article::ArticlePage, category::CategoryPage, dashboard::Dashboard, home::Home,
-        kb_analytics::KbAnalyticsPage, kb_editor::ArticleEditor, kb_history::ArticleHistory,
-        kb_settings::KbSettings, login::Login, not_found::NotFound, password::ChangePassword,
-        staff::StaffHome, staff_kb::StaffArticles, ticket::TicketPage, ticket_new::NewTicketPage,
+        article::ArticlePage,
+        category::CategoryPage,
+        dashboard::Dashboard,
+        home::Home,
+        kb_analytics::KbAnalyticsPage,
+        kb_editor::ArticleEditor,
+        kb_history::ArticleHistory,
+        kb_settings::KbSettings,
+        login::Login,
+        mail_links::{ForgotPassword, ResetPassword, SignInLink},
+        not_found::NotFound,
+        password::ChangePassword,
+        staff::StaffHome,
+        staff_kb::StaffArticles,
+        ticket::TicketPage,
+        ticket_new::NewTicketPage,
         tickets::TicketsPage,
     },
     session::provide_session,
@@ -40,6 +52,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/tickets/new") view=NewTicketPage/>
                     <Route path=path!("/tickets/:id") view=TicketPage/>
                     <Route path=path!("/login") view=Login/>
+                    <Route path=path!("/login/forgot") view=ForgotPassword/>
+                    <Route path=path!("/login/link") view=SignInLink/>
+                    <Route path=path!("/account/reset") view=ResetPassword/>
                     <Route path=path!("/account/password") view=ChangePassword/>
                     <Route path=path!("/staff") view=StaffHome/>
                     <Route path=path!("/staff/dashboard") view=Dashboard/>

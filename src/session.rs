@@ -9,6 +9,10 @@ use crate::{api, i18n::I18n};
 pub struct Session {
     /// `None` until the first answer of `/me`; then `Some(None)` when nobody is signed in.
     pub user: RwSignal<Option<Option<User>>>,
+    /// Signed in by a notification's one-click link: this ticket only, the password for anything else.
+    pub ticket_only: RwSignal<Option<i64>>,
+    /// Why the link in the address did not sign in (used or expired), to show on the sign-in page.
+    pub link_error: RwSignal<Option<String>>,
 }
 
 impl Session {
@@ -28,14 +32,47 @@ impl Session {
 pub fn provide_session(i18n: I18n) -> Session {
     let session = Session {
         user: RwSignal::new(None),
+        ticket_only: RwSignal::new(None),
+        link_error: RwSignal::new(None),
     };
     let locale = i18n.locale.get_untracked();
     leptos::task::spawn_local(async move {
-        let user = api::session(locale).await.ok().and_then(|s| s.user);
-        session.user.set(Some(user));
+        // `?link=` from a notification e-mail: used once, then taken out of the address (and history).
+        if let Some(token) = take_link_param() {
+            match api::use_link(locale, &token).await {
+                Ok(info) => {
+                    session.ticket_only.set(info.ticket_only);
+                    session.user.set(Some(info.user));
+                    return;
+                }
+                Err(e) => session.link_error.set(Some(
+                    e.field("token")
+                        .unwrap_or_else(|| i18n.t("login.link_failed")),
+                )),
+            }
+        }
+        let info = api::session(locale).await.ok();
+        session
+            .ticket_only
+            .set(info.as_ref().and_then(|s| s.ticket_only));
+        session.user.set(Some(info.and_then(|s| s.user)));
     });
     provide_context(session);
     session
+}
+
+/// The `link` parameter of the page's address, removed from it.
+fn take_link_param() -> Option<String> {
+    let window = web_sys::window()?;
+    let url = web_sys::Url::new(&window.location().href().ok()?).ok()?;
+    let params = url.search_params();
+    let token = params.get("link").filter(|t| !t.is_empty())?;
+    params.delete("link");
+    url.set_search(&params.to_string().as_string().unwrap_or_default());
+    if let Ok(history) = window.history() {
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url.href()));
+    }
+    Some(token)
 }
 
 pub fn use_session() -> Session {

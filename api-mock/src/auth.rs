@@ -114,11 +114,32 @@ pub fn is_https(state_secure: bool, headers: &HeaderMap) -> bool {
 pub struct CurrentUser {
     pub user: User,
     pub session_hash: Vec<u8>,
+    /// A session opened by a ticket's one-click link (`POST /auth/link`): it counts only on that
+    /// ticket's routes (see [`ticket_scope_allows`]) until the password is given.
+    pub ticket_only: Option<i64>,
 }
 
 impl CurrentUser {
     pub fn is_staff(&self) -> bool {
         self.user.role.is_staff()
+    }
+}
+
+/// What a session opened by a one-click link to ticket `ticket` may do: that ticket's page (read it,
+/// answer, close or reopen it, rate it), the preview of a message, uploads for a message, who is signed
+/// in, and signing out. Paths with or without the `/api/v1` prefix (nested routers see them without).
+pub fn ticket_scope_allows(method: &str, path: &str, ticket: i64) -> bool {
+    let path = path.strip_prefix("/api/v1").unwrap_or(path);
+    let own = format!("/tickets/{ticket}");
+    match (method, path) {
+        ("GET", "/auth/session")
+        | ("POST", "/auth/logout" | "/tickets/preview" | "/attachments") => true,
+        ("GET" | "PATCH", p) if p == own => true,
+        ("POST", p) => p
+            .strip_prefix(own.as_str())
+            .is_some_and(|rest| matches!(rest, "/messages" | "/rating")),
+        ("DELETE", p) => p.strip_prefix("/attachments/").is_some(),
+        _ => false,
     }
 }
 
@@ -137,6 +158,15 @@ async fn resolve(parts: &mut Parts, state: &AppState) -> Result<Option<CurrentUs
             let now = now_ms();
             let idle_ms = state.config.session_idle.as_millis() as i64;
             match state.repo.session(&hash).await? {
+                // A one-click session elsewhere than its ticket is no session: the reader is asked
+                // for the password (kept, for the ticket's own page).
+                Some(s)
+                    if s.ticket_id.is_some_and(|t| {
+                        !ticket_scope_allows(parts.method.as_str(), parts.uri.path(), t)
+                    }) =>
+                {
+                    None
+                }
                 Some(s)
                     if !s.account.user.disabled
                         && s.expires_at > now
@@ -149,6 +179,7 @@ async fn resolve(parts: &mut Parts, state: &AppState) -> Result<Option<CurrentUs
                     Some(CurrentUser {
                         user: s.account.user,
                         session_hash: hash,
+                        ticket_only: s.ticket_id,
                     })
                 }
                 Some(_) => {

@@ -13,6 +13,7 @@ pub mod error;
 pub mod extract;
 pub mod kpi;
 pub mod lang;
+pub mod mail;
 pub mod markdown;
 pub mod metrics;
 pub mod openapi;
@@ -71,6 +72,9 @@ pub struct Config {
     /// The largest attachment accepted, in bytes, and the most files on one message.
     pub attachment_max_bytes: u64,
     pub attachment_max_files: usize,
+    /// Notification e-mails (`serve --smtp-url`, `--mail-from`): without an SMTP server nothing is sent
+    /// and the outbox keeps them.
+    pub mail: mail::MailConfig,
 }
 
 impl Default for Config {
@@ -94,6 +98,7 @@ impl Default for Config {
             data_dir: None,
             attachment_max_bytes: attachments::DEFAULT_MAX_BYTES,
             attachment_max_files: attachments::DEFAULT_MAX_FILES,
+            mail: mail::MailConfig::default(),
         }
     }
 }
@@ -158,6 +163,14 @@ impl AppState {
         )
         .map_err(|e| Error::Internal(format!("opening the attachments' directory: {e}")))?;
         let attachments = Arc::new(attachments);
+        let sender = mail::Sender::new(&config.mail, config.public_url.as_deref())
+            .map_err(Error::Internal)?;
+        match sender {
+            Some(sender) => {
+                tokio::spawn(Arc::new(sender).run(repo.clone()));
+            }
+            None => tracing::debug!("no --smtp-url: notification e-mails wait in the outbox"),
+        }
         Ok(Self {
             repo,
             attachments,

@@ -27,7 +27,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Serve the API and the built portal.
-    Serve(Serve),
+    Serve(Box<Serve>),
     /// Take a verified snapshot of the database (safe while a server runs) and rotate old ones.
     Backup(BackupArgs),
     /// Replace the database with a verified snapshot; the replaced one is kept aside. The server must be stopped.
@@ -168,6 +168,18 @@ struct Serve {
     /// The most files attached to one message (or one new ticket).
     #[arg(long, env = "PORTAL_ATTACHMENT_MAX_FILES", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=100))]
     attachment_max_files: u32,
+    /// Where notification e-mails go: smtp://user:pass@host:587 (STARTTLS required), smtps://user:pass@host:465
+    /// (TLS from the start) or smtp://host:25?tls=none (clear text, a relay on this machine). Without it
+    /// nothing is sent: notifications wait in the outbox until a server is given.
+    #[arg(long, env = "PORTAL_SMTP_URL", value_parser = parse_smtp_url)]
+    smtp_url: Option<String>,
+    /// The notifications' sender, e.g. "Suporte <suporte@example.com>"; no-reply@ the public URL's host by
+    /// default.
+    #[arg(long, env = "PORTAL_MAIL_FROM", value_parser = parse_mail_from)]
+    mail_from: Option<String>,
+    /// How often the sender looks for notifications to send, in milliseconds.
+    #[arg(long, env = "PORTAL_MAIL_POLL_MS", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(10..=60_000))]
+    mail_poll_ms: u64,
     /// Take verified backups into this directory on a schedule (see `portal-api backup`).
     #[arg(long, env = "PORTAL_BACKUP_DIR")]
     backup_dir: Option<PathBuf>,
@@ -271,7 +283,7 @@ async fn main() -> std::process::ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let result = match Cli::parse().command {
-        Command::Serve(args) => serve(args).await,
+        Command::Serve(args) => serve(*args).await,
         Command::Backup(args) => run_backup(args).await,
         Command::Restore(args) => run_restore(args).await,
         Command::User { command } => user(command).await,
@@ -332,6 +344,12 @@ async fn serve(args: Serve) -> AnyResult {
         data_dir: Some(data_dir(args.data_dir.as_deref(), &args.db)),
         attachment_max_bytes: args.attachment_max_mb * 1024 * 1024,
         attachment_max_files: args.attachment_max_files as usize,
+        mail: portal_api::mail::MailConfig {
+            smtp_url: args.smtp_url.clone(),
+            from: args.mail_from.clone(),
+            poll: Duration::from_millis(args.mail_poll_ms),
+            ..Default::default()
+        },
         backup: args.backup_dir.map(|dir| backup::Schedule {
             dir,
             every: args.backup_every,
@@ -340,6 +358,13 @@ async fn serve(args: Serve) -> AnyResult {
         ..Config::default()
     };
     let idle_ms = config.session_idle.as_millis() as i64;
+    if config.mail.smtp_url.is_none() {
+        tracing::info!("no --smtp-url: notification e-mails are kept in the outbox, unsent");
+    } else if config.public_url.is_none() {
+        tracing::warn!(
+            "--smtp-url without --public-url: the links in e-mails point at http://localhost:8080"
+        );
+    }
     let state = AppState::new(pool, config).await?;
     let purge = repo.clone();
     let uploads = state.clone();
@@ -357,6 +382,9 @@ async fn serve(args: Serve) -> AnyResult {
                 .await
             {
                 tracing::warn!(error = %e, "purging old sign-in attempts");
+            }
+            if let Err(e) = purge.purge_mail_links(now).await {
+                tracing::warn!(error = %e, "purging expired e-mail links");
             }
             // An upload never attached to a message is removed after a day.
             let before = now - portal_api::attachments::UNATTACHED_TTL_MS;
@@ -668,6 +696,19 @@ async fn ticket(command: TicketCommand) -> AnyResult {
 }
 
 /// `--public-url`: an absolute http(s) address, kept without its trailing slash.
+fn parse_smtp_url(value: &str) -> Result<String, String> {
+    let url = value.trim();
+    portal_api::mail::check_smtp_url(url)?;
+    Ok(url.to_string())
+}
+
+fn parse_mail_from(value: &str) -> Result<String, String> {
+    let from = value.trim();
+    from.parse::<lettre::message::Mailbox>()
+        .map_err(|e| format!("not an address ({e}): use \"Name <address@example.com>\""))?;
+    Ok(from.to_string())
+}
+
 fn parse_public_url(value: &str) -> Result<String, String> {
     let url = value.trim().trim_end_matches('/');
     let rest = url

@@ -161,6 +161,36 @@ async fn every_route_has_a_row_and_answers_as_expected() {
             None,
             [200; 6],
         ),
+        // A link that was never sent: refused alike for everyone (a real one is tested in mail.rs).
+        row(
+            Method::POST,
+            "/auth/link",
+            "/auth/link",
+            Some(json!({"token": "not-a-link-token"})),
+            [422; 6],
+        ),
+        // The same answer for everyone, whether or not the address has an account.
+        row(
+            Method::POST,
+            "/auth/forgot-password",
+            "/auth/forgot-password",
+            Some(json!({"email": "{unique}@exemplo.com.br"})),
+            [202; 6],
+        ),
+        row(
+            Method::POST,
+            "/auth/sign-in-link",
+            "/auth/sign-in-link",
+            Some(json!({"email": "{unique}@exemplo.com.br"})),
+            [202; 6],
+        ),
+        row(
+            Method::POST,
+            "/auth/reset-password",
+            "/auth/reset-password",
+            Some(json!({"token": "not-a-reset-token", "password": "uma-senha-nova-longa"})),
+            [422; 6],
+        ),
         row(
             Method::GET,
             "/me",

@@ -12,11 +12,18 @@
 //! After the last cycle the whole database is compared with the record of every acknowledged write: each
 //! one there once, with the id the API answered, and nothing else.
 //!
+//! The server sends its notification e-mails to a real SMTP server (aiosmtpd, `support/smtp.rs`) the whole
+//! time, so kills land while mails are being sent too. At the end every staff reply has its one outbox row,
+//! every row is sent, and each was received once, or twice at most (a kill between the SMTP server's
+//! answer and the row marked sent: at least once, the resend with the same Message-ID).
+//!
 //! `CRASH_CYCLES` sets the number of cycles (20 by default), `CRASH_CLIENTS` the concurrent clients per
 //! user (4). `cargo xtask bench crash --cycles 100` runs it in release mode and prints the figures.
 
 #[path = "support/http.rs"]
 mod http;
+#[path = "support/smtp.rs"]
+mod smtp;
 
 use std::{
     collections::{BTreeMap, HashMap},
@@ -236,6 +243,13 @@ struct Figures {
     load_time: Duration,
     /// Writes acknowledged while the load ran (before the retries).
     acked_under_load: usize,
+    /// Outbox rows, mails received, rows received twice (a resend after a kill), rows never received or
+    /// not sent, rows received more than twice.
+    mails: usize,
+    mails_received: usize,
+    mails_resent: usize,
+    mails_lost: usize,
+    mails_duplicated: usize,
 }
 
 /// Checks one cycle's writes on the restarted server, as their authors read them (staff see every ticket),
@@ -397,6 +411,83 @@ async fn verify(
     acked
 }
 
+/// Notifications not yet settled (pending), read beside the running server.
+async fn outbox_pending(db: &Path) -> i64 {
+    let Ok(mut conn) =
+        SqliteConnection::connect_with(&SqliteConnectOptions::new().filename(db)).await
+    else {
+        return i64::MAX;
+    };
+    let n = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE status = 'pending'")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap_or(i64::MAX);
+    let _ = conn.close().await;
+    n
+}
+
+/// The outbox against the mails received: every staff reply to a client has its one row, every row was
+/// sent and received once, or twice when a kill came between the SMTP answer and the row marked sent.
+async fn mail_check(
+    db: &Path,
+    sink: &smtp::SmtpSink,
+    figures: &mut Figures,
+    problems: &mut Vec<String>,
+) {
+    let mut conn = SqliteConnection::connect_with(&SqliteConnectOptions::new().filename(db))
+        .await
+        .expect("opening the database");
+    let unnotified: Vec<i64> = sqlx::query_scalar(
+        "SELECT e.id FROM ticket_events e JOIN users u ON u.id = e.author_id \
+         WHERE e.kind = 'message' AND u.role = 'agent' AND e.body_md LIKE 'Reply %' \
+         AND (SELECT COUNT(*) FROM outbox o WHERE o.event_id = e.id) <> 1",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .expect("events");
+    if !unnotified.is_empty() {
+        problems.push(format!(
+            "staff replies without exactly one notification: {unnotified:?}"
+        ));
+    }
+    let rows: Vec<(String, String)> = sqlx::query_as("SELECT message_id, status FROM outbox")
+        .fetch_all(&mut conn)
+        .await
+        .expect("outbox");
+    conn.close().await.expect("closing");
+    let mut received: HashMap<String, usize> = HashMap::new();
+    let mails = sink.mails();
+    for m in &mails {
+        let id = m.header("Message-ID").unwrap_or_default();
+        let local = id
+            .trim_start_matches('<')
+            .split('@')
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        *received.entry(local).or_default() += 1;
+    }
+    figures.mails = rows.len();
+    figures.mails_received = mails.len();
+    for (message_id, status) in &rows {
+        let n = received.remove(message_id).unwrap_or(0);
+        if status != "sent" || n == 0 {
+            figures.mails_lost += 1;
+            problems.push(format!(
+                "MAIL LOST: {message_id} ({status}, received {n} times)"
+            ));
+        } else if n == 2 {
+            figures.mails_resent += 1;
+        } else if n > 2 {
+            figures.mails_duplicated += 1;
+            problems.push(format!("MAIL received {n} times: {message_id}"));
+        }
+    }
+    for (id, n) in received {
+        problems.push(format!("a mail not in the outbox received {n} times: {id}"));
+    }
+}
+
 /// The whole database against the record: every acknowledged write once, with its id, and nothing else.
 async fn final_check(db: &Path, acked: &[Ack], figures: &mut Figures, problems: &mut Vec<String>) {
     let mut conn = SqliteConnection::connect_with(&SqliteConnectOptions::new().filename(db))
@@ -470,7 +561,17 @@ async fn acknowledged_writes_survive_sigkill() {
     let bin = Path::new(env!("CARGO_BIN_EXE_portal-api"));
     let started = Instant::now();
 
-    let mut server = Server::start(bin, &db, &log).await;
+    let sink = smtp::SmtpSink::start(smtp::Rules::default());
+    let smtp_url = sink.url();
+    let mail_args = [
+        "--smtp-url",
+        smtp_url.as_str(),
+        "--mail-poll-ms",
+        "20",
+        "--public-url",
+        "http://crash.test",
+    ];
+    let mut server = Server::start_with(bin, &db, &log, &mail_args).await;
     let mut cookies = Vec::new();
     let mut ids = Vec::new();
     for email in USERS {
@@ -518,7 +619,7 @@ async fn acknowledged_writes_survive_sigkill() {
             problems.push(format!("cycle {n}: integrity_check: {}", broken.join("; ")));
             break;
         }
-        server = Server::start(bin, &db, &log).await;
+        server = Server::start_with(bin, &db, &log, &mail_args).await;
 
         let cycle = std::mem::take(&mut *cycle.lock().unwrap());
         problems.extend(cycle.unexpected.iter().map(|u| format!("cycle {n}: {u}")));
@@ -542,8 +643,14 @@ async fn acknowledged_writes_survive_sigkill() {
             break;
         }
     }
+    // The last cycle's mails go out before the end.
+    let until = Instant::now() + Duration::from_secs(60);
+    while outbox_pending(&db).await > 0 && Instant::now() < until {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     server.kill();
     drop(server);
+    mail_check(&db, &sink, &mut figures, &mut problems).await;
     let broken = integrity_check(&db).await;
     if !broken.is_empty() {
         problems.push(format!(
@@ -560,7 +667,8 @@ async fn acknowledged_writes_survive_sigkill() {
         "crash test: {} cycles of SIGKILL under {} concurrent clients, {:.1} s in all ({:.1} s under load)\n  \
          acknowledged writes: {} ({} tickets, {} messages; {:.0} writes/s under load)\n  \
          in flight at the kills: {} (retried with their keys: {} had been committed, {} had not)\n  \
-         lost: {}   duplicates: {}   integrity_check: {}",
+         lost: {}   duplicates: {}   integrity_check: {}\n  \
+         notifications: {} in the outbox, {} received ({} sent again after a kill), lost: {}, more than once again: {}",
         f.cycles,
         USERS.len() * per_user,
         started.elapsed().as_secs_f64(),
@@ -578,7 +686,12 @@ async fn acknowledged_writes_survive_sigkill() {
             "FAILED"
         } else {
             "ok"
-        }
+        },
+        f.mails,
+        f.mails_received,
+        f.mails_resent,
+        f.mails_lost,
+        f.mails_duplicated,
     );
     assert!(
         problems.is_empty(),

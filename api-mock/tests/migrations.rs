@@ -111,3 +111,81 @@ async fn the_event_kinds_rebuild_keeps_every_event_and_the_keys_pointing_at_them
     .await;
     assert!(shapeless.is_err());
 }
+
+#[tokio::test]
+async fn the_outbox_rebuild_keeps_events_keys_and_attachments_pointing_at_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let old = migrated_before(tmp.path(), 10).await;
+    sqlx::raw_sql(
+        "INSERT INTO organizations (id, name, created_at) VALUES (1, 'Mercado', 0);
+         INSERT INTO users (id, email, name, role, organization_id, org_role, password_hash, locale, created_at)
+           VALUES (1, 'rui@example.com', 'Rui', 'client', 1, 'member', 'x', 'pt-BR', 0),
+                  (2, 'carla@example.com', 'Carla', 'agent', NULL, NULL, 'x', 'pt-BR', 0);
+         INSERT INTO tickets (id, subject, description_md, description_html, status, priority, channel,
+             requester_id, organization_id, created_by, created_at, updated_at, staff_updated_at,
+             first_response_due_at, resolution_due_at, search_text)
+           VALUES (7, 'Balança', 'd', '<p>d</p>', 'pending', 'normal', 'portal', 1, 1, 1, 0, 0, 0, 1, 2, 'balanca');
+         INSERT INTO ticket_events (id, ticket_id, kind, author_id, body_md, body_html, search_text, created_at)
+           VALUES (40, 7, 'message', 2, 'Olá', '<p>Olá</p>', 'ola', 1);
+         INSERT INTO ticket_events (id, ticket_id, kind, author_id, assignee_id, created_at)
+           VALUES (41, 7, 'assignment', 2, 2, 1);
+         INSERT INTO idempotency_keys (user_id, key, request_hash, ticket_id, event_id, created_at)
+           VALUES (2, 'k1', x'00', 7, 40, 1);
+         INSERT INTO attachments (id, sha256, name, content_type, size, uploader_id, ticket_id, event_id,
+             created_at, attached_at)
+           VALUES (5, printf('%064d', 0), 'a.png', 'image/png', 3, 2, 7, 40, 1, 1);",
+    )
+    .execute(&old)
+    .await
+    .unwrap();
+    old.close().await;
+
+    let pool = db::open(&tmp.path().join("portal.db")).await.unwrap();
+    let kinds: Vec<(i64, String, Option<i64>)> =
+        sqlx::query_as("SELECT id, kind, assignee_id FROM ticket_events ORDER BY id")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        kinds,
+        vec![
+            (40, "message".into(), None),
+            (41, "assignment".into(), Some(2))
+        ]
+    );
+    let file: (i64, i64) =
+        sqlx::query_as("SELECT ticket_id, event_id FROM attachments WHERE id = 5")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(file, (7, 40));
+    for table in ["idempotency_keys", "attachments"] {
+        let schema: String = sqlx::query_scalar("SELECT sql FROM sqlite_master WHERE name = ?")
+            .bind(table)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert!(schema.contains("REFERENCES ticket_events(id)"), "{schema}");
+    }
+    assert!(
+        sqlx::query("PRAGMA foreign_key_check")
+            .fetch_all(&pool)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // The new kind, with its shape checked.
+    sqlx::query(
+        "INSERT INTO ticket_events (ticket_id, kind, author_id, mail_to, created_at) \
+         VALUES (7, 'mail', 1, 'rui@example.com', 2)",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    let shapeless = sqlx::query(
+        "INSERT INTO ticket_events (ticket_id, kind, author_id, created_at) VALUES (7, 'mail', 1, 2)",
+    )
+    .execute(&pool)
+    .await;
+    assert!(shapeless.is_err());
+}

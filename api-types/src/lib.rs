@@ -331,6 +331,40 @@ pub struct AnnouncementText {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct SessionInfo {
     pub user: Option<User>,
+    /// A session opened by a one-click link from a notification: it opens this ticket only, and asks
+    /// for the password for anything else.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ticket_only: Option<i64>,
+}
+
+/// `POST /auth/forgot-password` and `POST /auth/sign-in-link`: where to send the link. The answer is
+/// the same whether or not an account has that address.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct MailLinkRequest {
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 254))]
+    pub email: String,
+}
+
+/// `POST /auth/reset-password`: the token of a reset link and the new password.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PasswordReset {
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 100))]
+    pub token: String,
+    #[cfg_attr(feature = "openapi", schema(min_length = 10, max_length = 200))]
+    pub password: String,
+}
+
+/// `POST /auth/link`: the token of a link from an e-mail.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct MailLinkUse {
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 100))]
+    pub token: String,
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -827,6 +861,9 @@ pub enum EventKind {
     PriorityChange,
     /// Staff only: the ticket was assigned to `assignee`, or left to nobody when it is absent.
     Assignment,
+    /// Staff only: a notification e-mail about the ticket was delivered to `mail_to`, or failed
+    /// (`mail_error`).
+    Mail,
 }
 
 /// A requester or an assignee.
@@ -961,6 +998,12 @@ pub struct TicketEvent {
     /// Assignments (staff only): who has the ticket now; absent when nobody has it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assignee: Option<PersonRef>,
+    /// Mail (staff only): the address a notification was written to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mail_to: Option<String>,
+    /// Mail (staff only): why it could not be delivered; absent when it was sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mail_error: Option<String>,
     pub created_at: DateTime<Utc>,
     /// Messages and notes: their files, in the order attached (absent when none).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

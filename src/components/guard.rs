@@ -31,15 +31,22 @@ pub fn RequireUser(#[prop(optional)] staff: bool, children: ChildrenFn) -> impl 
     let session = use_session();
     let location = use_location();
     let navigate = use_navigate();
+    // A one-click link's session opens its own ticket's page only: elsewhere, the password.
+    let outside_link = move || {
+        session
+            .ticket_only
+            .get()
+            .is_some_and(|t| location.pathname.get() != format!("/tickets/{t}"))
+    };
     Effect::new(move |_| {
-        if session.known() && session.current().is_none() {
+        if session.known() && (session.current().is_none() || outside_link()) {
             navigate(&login_url(&here(&location)), Default::default());
         }
     });
     move || {
         if !session.known() {
             view! { <p class="muted">{move || i18n.t("common.loading")}</p> }.into_any()
-        } else if session.current().is_none() {
+        } else if session.current().is_none() || outside_link() {
             ().into_any()
         } else if staff && !session.is_staff() {
             view! {

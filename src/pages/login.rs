@@ -61,6 +61,8 @@ pub fn Login() -> impl IntoView {
     });
     Effect::new(move |_| {
         if let Some(Ok(user)) = submit.value().get() {
+            session.ticket_only.set(None);
+            session.link_error.set(None);
             session.user.set(Some(Some(user)));
             navigate(
                 &safe_next(query.get_untracked().get("next")),
@@ -85,6 +87,7 @@ pub fn Login() -> impl IntoView {
                 submit.dispatch(LoginBody { email: email.get_untracked(), password: password.get_untracked() });
             }>
                 {move || error().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+                {move || session.link_error.try_get().flatten().map(|e| view! { <p class="error" role="alert">{e}</p> })}
                 <div class="field">
                     <label for="login-email">{move || i18n.t("login.email")}</label>
                     <input id="login-email" type="email" autocomplete="username" required node_ref=email_ref
@@ -99,6 +102,11 @@ pub fn Login() -> impl IntoView {
                     {move || if submit.pending().get() { i18n.t("login.waiting") } else { i18n.t("login.submit") }}
                 </button>
             </form>
+            <p class="login-alternatives">
+                <a href="/login/forgot">{move || i18n.t("login.forgot")}</a>
+                " · "
+                <a href="/login/link">{move || i18n.t("login.by_link")}</a>
+            </p>
         </section>
     }
 }

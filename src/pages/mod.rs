@@ -9,6 +9,7 @@ pub mod kb_editor;
 pub mod kb_history;
 pub mod kb_settings;
 pub mod login;
+pub mod mail_links;
 pub mod not_found;
 pub mod password;
 pub mod staff;

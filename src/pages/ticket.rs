@@ -373,6 +373,22 @@ impl TimelineEntry {
                     None => i18n.t("ticket.unassigned_event"),
                 }),
             ),
+            EventKind::Mail => (
+                "event status-change",
+                Some(match &e.mail_error {
+                    None => i18n.tf(
+                        "ticket.mail_sent",
+                        &[("to", e.mail_to.as_deref().unwrap_or_default())],
+                    ),
+                    Some(error) => i18n.tf(
+                        "ticket.mail_failed",
+                        &[
+                            ("to", e.mail_to.as_deref().unwrap_or_default()),
+                            ("error", error),
+                        ],
+                    ),
+                }),
+            ),
         };
         Self {
             class,

@@ -672,10 +672,11 @@ fn bench(args: &[String]) -> Result {
         ),
         Some("writes") => bench_writes(&args[1..]),
         Some("reads") => bench_reads(&args[1..]),
+        Some("mail") => bench_mail(&args[1..]),
         _ => Err(
             "usage: cargo xtask bench size | cargo xtask bench search [SIZES, e.g. 10000,100000] [--queries N]\n       \
              | cargo xtask bench crash [--cycles 100] [--clients 4] | cargo xtask bench backup | cargo xtask bench writes [--clients 1,8,32] [--seconds 5]\n       \
-             | cargo xtask bench reads [--seconds 10] [--connections 32] [--rate 500]"
+             | cargo xtask bench reads [--seconds 10] [--connections 32] [--rate 500] | cargo xtask bench mail [--mails 2000]"
                 .into(),
         ),
     }
@@ -740,6 +741,33 @@ fn bench_writes(args: &[String]) -> Result {
     bench_args.extend(args.iter().map(String::as_str));
     run(
         &release.join("examples/bench_writes").to_string_lossy(),
+        &bench_args,
+    )
+}
+
+/// Notifications per second through the outbox of the release `portal-api` to a local aiosmtpd (see
+/// api-mock/examples/bench_mail.rs; aiosmtpd is installed into `.tools/` on first use, as for the tests).
+fn bench_mail(args: &[String]) -> Result {
+    run(
+        "cargo",
+        &[
+            "build",
+            "--release",
+            "--quiet",
+            "--package",
+            "portal-api",
+            "--bin",
+            "portal-api",
+            "--example",
+            "bench_mail",
+        ],
+    )?;
+    let release = root().join("target/release");
+    let bin = release.join("portal-api");
+    let mut bench_args = vec!["--bin", bin.to_str().ok_or("a non-UTF-8 path")?];
+    bench_args.extend(args.iter().map(String::as_str));
+    run(
+        &release.join("examples/bench_mail").to_string_lossy(),
         &bench_args,
     )
 }

@@ -7,6 +7,7 @@ pub mod announcements;
 pub mod attachments;
 pub mod kb;
 pub mod limits;
+pub mod outbox;
 pub mod ratings;
 pub mod reports;
 pub mod tickets;

@@ -75,6 +75,7 @@ fn kind_str(k: EventKind) -> &'static str {
         EventKind::Note => "note",
         EventKind::PriorityChange => "priority_change",
         EventKind::Assignment => "assignment",
+        EventKind::Mail => "mail",
     }
 }
 
@@ -84,6 +85,7 @@ fn parse_kind(s: &str) -> EventKind {
         "note" => EventKind::Note,
         "priority_change" => EventKind::PriorityChange,
         "assignment" => EventKind::Assignment,
+        "mail" => EventKind::Mail,
         _ => EventKind::Message,
     }
 }
@@ -370,19 +372,22 @@ fn event_from_row(r: &SqliteRow) -> TicketEvent {
                 name: r.get("event_assignee_name"),
                 organization: None,
             }),
+        mail_to: r.get("mail_to"),
+        mail_error: r.get("mail_error"),
         created_at: to_time(r.get("created_at")),
         attachments: Vec::new(),
     }
 }
 
 const EVENT_COLUMNS: &str = "e.id, e.kind, e.body_html, e.from_status, e.to_status, e.from_priority, \
-     e.to_priority, e.created_at, u.id AS author_id, u.name AS author_name, u.role AS author_role, \
+     e.to_priority, e.mail_to, e.mail_error, e.created_at, u.id AS author_id, u.name AS author_name, u.role AS author_role, \
      ea.id AS event_assignee_id, ea.name AS event_assignee_name";
 
 /// The events' table with their authors and, for assignments, the new assignee.
 const EVENT_JOINS: &str = "FROM ticket_events e JOIN users u ON u.id = e.author_id LEFT JOIN users ea ON ea.id = e.assignee_id";
 
-/// The kinds of event a client may see: not notes, not the staff's priority and assignment changes.
+/// The kinds of event a client may see: not notes, not the staff's priority and assignment changes, not
+/// the record of notification e-mails (`mail`).
 const CLIENT_KINDS: &str = "e.kind IN ('message', 'status_change')";
 
 fn push_filters(qb: &mut QueryBuilder<'_, Sqlite>, f: &TicketFilter, staff_time: &str) {
@@ -543,7 +548,32 @@ async fn insert_ticket(conn: &mut SqliteConnection, t: &TicketRecord<'_>) -> sql
     .await
 }
 
+/// Stores an event and, in the same transaction, the notification e-mails it causes (`outbox`): a
+/// committed event always has its notifications, and a rolled-back one none.
 async fn insert_event(
+    conn: &mut SqliteConnection,
+    ticket_id: i64,
+    e: &EventRecord<'_>,
+) -> sqlx::Result<i64> {
+    let id = insert_event_only(conn, ticket_id, e).await?;
+    let notice = match (e.kind, e.to) {
+        (EventKind::Message, _) => Some(super::outbox::Notice::Reply),
+        (EventKind::StatusChange, Some(TicketStatus::Resolved)) => {
+            Some(super::outbox::Notice::Resolved)
+        }
+        (EventKind::StatusChange, _) => Some(super::outbox::Notice::StatusChange),
+        // Notes are internal, and the other kinds are staff's own record.
+        _ => None,
+    };
+    if let Some(notice) = notice {
+        super::outbox::enqueue(conn, ticket_id, Some(id), notice, e.author_id, e.created_at)
+            .await?;
+    }
+    Ok(id)
+}
+
+/// Stores an event without notifying anyone (imported history: the demo data).
+async fn insert_event_only(
     conn: &mut SqliteConnection,
     ticket_id: i64,
     e: &EventRecord<'_>,
@@ -563,6 +593,29 @@ async fn insert_event(
     .bind(e.created_at)
     .fetch_one(&mut *conn)
     .await
+}
+
+/// What the rules need of a ticket, read on `conn` (inside a writing transaction: as it is there).
+pub(crate) async fn ticket_state_in(
+    conn: &mut SqliteConnection,
+    id: i64,
+) -> sqlx::Result<Option<TicketState>> {
+    let row = sqlx::query(
+        "SELECT id, status, priority, requester_id, organization_id, created_at, updated_at FROM tickets \
+         WHERE id = ?",
+    )
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(row.map(|r| TicketState {
+        id: r.get("id"),
+        status: parse_status(r.get::<&str, _>("status")).unwrap_or(TicketStatus::Open),
+        priority: parse_priority(r.get::<&str, _>("priority")).unwrap_or(Priority::Normal),
+        requester_id: r.get("requester_id"),
+        organization_id: r.get("organization_id"),
+        created_at: r.get("created_at"),
+        updated_at: r.get("updated_at"),
+    }))
 }
 
 impl Repo {
@@ -586,6 +639,15 @@ impl Repo {
         {
             return Ok(Outcome::AttachmentsTaken);
         }
+        super::outbox::enqueue(
+            &mut tx,
+            id,
+            None,
+            super::outbox::Notice::TicketCreated,
+            t.created_by,
+            t.created_at,
+        )
+        .await?;
         record_key(&mut tx, key, id, None).await?;
         tx.commit().await?;
         Ok(Outcome::Done(id))
@@ -602,7 +664,7 @@ impl Repo {
         let id = insert_ticket(&mut tx, t).await?;
         let mut last = t.updated_at;
         for e in events {
-            insert_event(&mut tx, id, e).await?;
+            insert_event_only(&mut tx, id, e).await?;
             last = last.max(e.created_at);
         }
         sqlx::query("UPDATE tickets SET staff_updated_at = ?, escalated = ? WHERE id = ?")
@@ -648,22 +710,8 @@ impl Repo {
     }
 
     pub async fn ticket_state(&self, id: i64) -> sqlx::Result<Option<TicketState>> {
-        let row = sqlx::query(
-            "SELECT id, status, priority, requester_id, organization_id, created_at, updated_at FROM tickets \
-             WHERE id = ?",
-        )
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.map(|r| TicketState {
-            id: r.get("id"),
-            status: parse_status(r.get::<&str, _>("status")).unwrap_or(TicketStatus::Open),
-            priority: parse_priority(r.get::<&str, _>("priority")).unwrap_or(Priority::Normal),
-            requester_id: r.get("requester_id"),
-            organization_id: r.get("organization_id"),
-            created_at: r.get("created_at"),
-            updated_at: r.get("updated_at"),
-        }))
+        let mut conn = self.pool.acquire().await?;
+        ticket_state_in(&mut conn, id).await
     }
 
     /// A ticket with its timeline; `staff` sees internal notes and every change's time.

@@ -43,10 +43,10 @@ fn parse_org_role(s: Option<String>) -> Option<OrgRole> {
     }
 }
 
-const USER_COLUMNS: &str = "u.id, u.name, u.email, u.role, u.org_role, u.locale, u.disabled, u.password_hash, \
+pub(crate) const USER_COLUMNS: &str = "u.id, u.name, u.email, u.role, u.org_role, u.locale, u.disabled, u.password_hash, \
      o.id AS org_id, o.name AS org_name";
 
-fn account_from_row(row: &sqlx::sqlite::SqliteRow) -> Account {
+pub(crate) fn account_from_row(row: &sqlx::sqlite::SqliteRow) -> Account {
     let org_id: Option<i64> = row.get("org_id");
     Account {
         user: User {
@@ -80,6 +80,8 @@ pub struct UserRecord<'a> {
 /// A live session joined with its user.
 pub struct SessionRow {
     pub account: Account,
+    /// A session opened by a ticket's one-click link: that ticket only, until the password is given.
+    pub ticket_id: Option<i64>,
     pub last_seen_at: i64,
     pub expires_at: i64,
 }
@@ -246,15 +248,29 @@ impl Repo {
         user_id: i64,
         expires_at: i64,
     ) -> sqlx::Result<()> {
+        self.create_scoped_session(token_hash, user_id, expires_at, None)
+            .await
+    }
+
+    /// A session; with `ticket_id`, one that sees that ticket only (opened by a one-click link).
+    pub async fn create_scoped_session(
+        &self,
+        token_hash: &[u8],
+        user_id: i64,
+        expires_at: i64,
+        ticket_id: Option<i64>,
+    ) -> sqlx::Result<()> {
         let now = now_ms();
         sqlx::query(
-            "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at, ticket_id) \
+             VALUES (?, ?, ?, ?, ?, ?)",
         )
         .bind(token_hash)
         .bind(user_id)
         .bind(now)
         .bind(now)
         .bind(expires_at)
+        .bind(ticket_id)
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -262,7 +278,7 @@ impl Repo {
 
     pub async fn session(&self, token_hash: &[u8]) -> sqlx::Result<Option<SessionRow>> {
         let sql = format!(
-            "SELECT {USER_COLUMNS}, s.last_seen_at, s.expires_at FROM sessions s \
+            "SELECT {USER_COLUMNS}, s.last_seen_at, s.expires_at, s.ticket_id AS session_ticket FROM sessions s \
              JOIN users u ON u.id = s.user_id LEFT JOIN organizations o ON o.id = u.organization_id \
              WHERE s.token_hash = ?"
         );
@@ -272,6 +288,7 @@ impl Repo {
             .await?;
         Ok(row.map(|row| SessionRow {
             account: account_from_row(&row),
+            ticket_id: row.get("session_ticket"),
             last_seen_at: row.get("last_seen_at"),
             expires_at: row.get("expires_at"),
         }))

@@ -66,6 +66,10 @@ async fn login(
         _ => return Err(Error::InvalidCredentials),
     };
     attempt.succeeded().await?;
+    // The session this browser had (a one-click link's, limited to a ticket) gives way to the new one.
+    if let Some(old) = auth::cookie_token(&headers) {
+        state.repo.delete_session(&auth::token_hash(&old)).await?;
+    }
     let (token, hash) = auth::new_token();
     let lifetime = state.config.session_lifetime;
     let expires_at = crate::db::now_ms() + lifetime.as_millis() as i64;
@@ -116,6 +120,7 @@ async fn me(user: CurrentUser) -> NoStore<Json<User>> {
     responses((status = 200, body = SessionInfo, headers(("Cache-Control" = String, description = "`no-store`")))))]
 async fn session(user: Option<CurrentUser>) -> NoStore<Json<SessionInfo>> {
     NoStore(Json(SessionInfo {
+        ticket_only: user.as_ref().and_then(|u| u.ticket_only),
         user: user.map(|u| u.user),
     }))
 }
@@ -155,7 +160,7 @@ async fn change_password(
     Ok(StatusCode::NO_CONTENT)
 }
 
-fn check_password(v: &mut Validator, field: &str, password: &str) {
+pub(crate) fn check_password(v: &mut Validator, field: &str, password: &str) {
     let n = password.chars().count();
     if n < PASSWORD_MIN {
         v.add(field, Invalid::TooShort(PASSWORD_MIN));

@@ -6,6 +6,7 @@ pub mod announcements;
 pub mod attachments;
 pub mod health;
 pub mod kb;
+pub mod links;
 pub mod reports;
 pub mod tickets;
 
@@ -21,6 +22,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(announcements::router())
         .merge(attachments::router())
         .merge(kb::router())
+        .merge(links::router())
         .merge(reports::router())
         .merge(tickets::router())
 }

@@ -1,0 +1,471 @@
+//! The outbox of notification e-mails: rows written in the transaction of the event that causes them,
+//! claimed and marked by the sender (`crate::mail`), and the addresses that answered a permanent failure.
+
+use sqlx::{Row, SqliteConnection};
+
+use super::{
+    Repo,
+    tickets::ticket_state_in,
+    users::{USER_COLUMNS, account_from_row},
+};
+
+/// What a notification tells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Notice {
+    TicketCreated,
+    /// A sign-in link (no password), and a password reset: about an account, not a ticket.
+    SignIn,
+    PasswordReset,
+    /// A public message (never a note).
+    Reply,
+    StatusChange,
+    /// Resolved: asks the requester to rate the service.
+    Resolved,
+}
+
+impl Notice {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Notice::TicketCreated => "ticket_created",
+            Notice::Reply => "reply",
+            Notice::StatusChange => "status_change",
+            Notice::Resolved => "resolved",
+            Notice::SignIn => "sign_in",
+            Notice::PasswordReset => "password_reset",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "ticket_created" => Notice::TicketCreated,
+            "reply" => Notice::Reply,
+            "status_change" => Notice::StatusChange,
+            "resolved" => Notice::Resolved,
+            "sign_in" => Notice::SignIn,
+            "password_reset" => Notice::PasswordReset,
+            _ => return None,
+        })
+    }
+}
+
+/// Writes the notifications of one event of ticket `ticket_id` (`event_id`: none for the ticket's
+/// creation) by `author_id`, on the transaction's connection. Recipients: the requester, and the
+/// assignee (but for `Resolved`, which asks the requester for a rating); never the author, a disabled
+/// account, an address that answered a permanent failure, nor anyone the ticket rules (`can_see`) do not
+/// let see the ticket. A status change that comes with a reply in the same request is told by the reply.
+pub(crate) async fn enqueue(
+    conn: &mut SqliteConnection,
+    ticket_id: i64,
+    event_id: Option<i64>,
+    notice: Notice,
+    author_id: i64,
+    now: i64,
+) -> sqlx::Result<()> {
+    let Some(ticket) = ticket_state_in(conn, ticket_id).await? else {
+        return Ok(());
+    };
+    let assignee: Option<i64> = sqlx::query_scalar("SELECT assignee_id FROM tickets WHERE id = ?")
+        .bind(ticket_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    let assignee = assignee.filter(|_| notice != Notice::Resolved);
+    let rows = sqlx::query(&format!(
+        "SELECT {USER_COLUMNS} FROM users u LEFT JOIN organizations o ON o.id = u.organization_id \
+         WHERE u.id IN (?, ?) AND u.id <> ? AND u.disabled = 0 \
+         AND NOT EXISTS (SELECT 1 FROM mail_suppressions s WHERE s.address = u.email) ORDER BY u.id"
+    ))
+    .bind(ticket.requester_id)
+    .bind(assignee.unwrap_or(ticket.requester_id))
+    .bind(author_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    for row in rows {
+        let reader = account_from_row(&row);
+        if !crate::policy::can_see(&reader.user, &ticket) {
+            continue;
+        }
+        if notice == Notice::StatusChange {
+            let told: bool = sqlx::query_scalar(
+                "SELECT EXISTS (SELECT 1 FROM outbox WHERE ticket_id = ? AND recipient_id = ? \
+                 AND kind = 'reply' AND created_at = ?)",
+            )
+            .bind(ticket_id)
+            .bind(reader.user.id)
+            .bind(now)
+            .fetch_one(&mut *conn)
+            .await?;
+            if told {
+                continue;
+            }
+        }
+        let (token, _) = crate::auth::new_token();
+        let message_id = format!("t{ticket_id}.{}", &token[..22]);
+        sqlx::query(
+            "INSERT INTO outbox (kind, ticket_id, event_id, recipient_id, address, locale, message_id, \
+             next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(notice.as_str())
+        .bind(ticket_id)
+        .bind(event_id)
+        .bind(reader.user.id)
+        .bind(&reader.user.email)
+        .bind(&reader.user.locale)
+        .bind(message_id)
+        .bind(now)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// A notification claimed for sending, with what its mail says.
+#[derive(Debug, Clone)]
+pub struct OutboxMail {
+    pub id: i64,
+    pub notice: Notice,
+    /// `None` for the mails about an account (a sign-in link, a password reset).
+    pub ticket_id: Option<i64>,
+    pub recipient_id: i64,
+    pub recipient_name: String,
+    pub recipient_staff: bool,
+    pub address: String,
+    pub locale: String,
+    /// The local part of its Message-ID.
+    pub message_id: String,
+    /// This attempt's number (1 for the first).
+    pub attempt: i64,
+    pub subject: String,
+    /// Who caused it (the message's author, the one who changed the status, the ticket's creator).
+    pub author_name: String,
+    /// A reply's text, as written (Markdown) and rendered (sanitized HTML); the description for a new
+    /// ticket.
+    pub body_md: Option<String>,
+    pub body_html: Option<String>,
+    /// A status change's new status.
+    pub to_status: Option<String>,
+}
+
+/// How an attempt ended.
+#[derive(Debug, Clone)]
+pub enum Delivery {
+    Sent,
+    /// A temporary failure: tried again at `retry_at`, or given up (`None`).
+    Deferred {
+        error: String,
+        retry_at: Option<i64>,
+    },
+    /// A permanent failure (5xx): the address is written to no more.
+    Rejected {
+        error: String,
+    },
+}
+
+/// Writes a mail about an account (a sign-in link, a password reset) to `user_id`, unless the account
+/// is disabled or its address refused a mail before. Answers whether it did.
+pub async fn enqueue_account_mail(
+    repo: &Repo,
+    user_id: i64,
+    notice: Notice,
+    now: i64,
+) -> sqlx::Result<bool> {
+    let (token, _) = crate::auth::new_token();
+    let done = sqlx::query(
+        "INSERT INTO outbox (kind, recipient_id, address, locale, message_id, next_attempt_at, created_at) \
+         SELECT ?, u.id, u.email, u.locale, ?, ?, ? FROM users u WHERE u.id = ? AND u.disabled = 0 \
+         AND NOT EXISTS (SELECT 1 FROM mail_suppressions s WHERE s.address = u.email)",
+    )
+    .bind(notice.as_str())
+    .bind(format!("a{user_id}.{}", &token[..22]))
+    .bind(now)
+    .bind(now)
+    .bind(user_id)
+    .execute(&repo.pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+impl Repo {
+    /// Lets go of every claim: called when the sender starts, since the process that held them is gone
+    /// (one server per database: `serve` holds its lock). Those mails are sent again, with their
+    /// Message-ID.
+    pub async fn release_outbox_claims(&self) -> sqlx::Result<u64> {
+        Ok(sqlx::query(
+            "UPDATE outbox SET claimed_until = NULL WHERE status = 'pending' AND claimed_until IS NOT NULL",
+        )
+        .execute(&self.pool)
+        .await?
+        .rows_affected())
+    }
+
+    /// Takes up to `limit` notifications due at `now` for sending, each for `lease_ms` and counting an
+    /// attempt; the claim is committed before anything is sent, so a crash leaves it to lapse and the
+    /// mail to be sent again.
+    pub async fn claim_outbox(
+        &self,
+        now: i64,
+        lease_ms: i64,
+        limit: i64,
+    ) -> sqlx::Result<Vec<OutboxMail>> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "UPDATE outbox SET claimed_until = ?1, attempts = attempts + 1 WHERE id IN \
+             (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?2 \
+              AND (claimed_until IS NULL OR claimed_until < ?2) ORDER BY next_attempt_at, id LIMIT ?3) \
+             RETURNING id",
+        )
+        .bind(now + lease_ms)
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        let mut mails = Vec::with_capacity(ids.len());
+        for id in ids {
+            let row = sqlx::query(
+                "SELECT ob.id, ob.kind, ob.ticket_id, ob.recipient_id, ob.address, ob.locale, ob.message_id, \
+                 ob.attempts, COALESCE(t.subject, '') AS subject, t.description_md, t.description_html, e.kind AS event_kind, \
+                 e.body_md, e.body_html, e.to_status, au.name AS author_name, u.name AS recipient_name, \
+                 u.role AS recipient_role \
+                 FROM outbox ob LEFT JOIN tickets t ON t.id = ob.ticket_id \
+                 LEFT JOIN ticket_events e ON e.id = ob.event_id \
+                 JOIN users au ON au.id = COALESCE(e.author_id, t.created_by, ob.recipient_id) \
+                 JOIN users u ON u.id = ob.recipient_id WHERE ob.id = ?",
+            )
+            .bind(id)
+            .fetch_one(&self.pool)
+            .await?;
+            let Some(notice) = Notice::parse(row.get("kind")) else {
+                continue;
+            };
+            let event_kind: Option<String> = row.get("event_kind");
+            let (body_md, body_html) = match notice {
+                Notice::TicketCreated => (row.get("description_md"), row.get("description_html")),
+                // Only a public message's text ever goes out; a note is never an outbox row's event,
+                // and is checked again here.
+                Notice::Reply if event_kind.as_deref() == Some("message") => {
+                    (row.get("body_md"), row.get("body_html"))
+                }
+                Notice::Reply => {
+                    sqlx::query(
+                        "UPDATE outbox SET status = 'failed', claimed_until = NULL, \
+                         last_error = 'not a public message: never sent' WHERE id = ?",
+                    )
+                    .bind(id)
+                    .execute(&self.pool)
+                    .await?;
+                    continue;
+                }
+                _ => (None, None),
+            };
+            mails.push(OutboxMail {
+                id,
+                notice,
+                ticket_id: row.get("ticket_id"),
+                recipient_id: row.get("recipient_id"),
+                recipient_name: row.get("recipient_name"),
+                recipient_staff: row.get::<&str, _>("recipient_role") != "client",
+                address: row.get("address"),
+                locale: row.get("locale"),
+                message_id: row.get("message_id"),
+                attempt: row.get("attempts"),
+                subject: row.get("subject"),
+                author_name: row.get("author_name"),
+                body_md,
+                body_html,
+                to_status: row.get("to_status"),
+            });
+        }
+        Ok(mails)
+    }
+
+    /// Whether an address answered a permanent failure before.
+    pub async fn mail_suppressed(&self, address: &str) -> sqlx::Result<bool> {
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM mail_suppressions WHERE address = ?)")
+            .bind(address)
+            .fetch_one(&self.pool)
+            .await
+    }
+
+    /// Records how a batch's attempts ended, in one transaction: each row, and, once a row is settled
+    /// (sent, rejected or given up), a `mail` event on staff's timeline.
+    pub async fn record_deliveries(
+        &self,
+        outcomes: &[(OutboxMail, Delivery)],
+        now: i64,
+    ) -> sqlx::Result<()> {
+        if outcomes.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        for (mail, delivery) in outcomes {
+            record_in(&mut tx, mail, delivery, now).await?;
+        }
+        tx.commit().await
+    }
+
+    /// Stores a batch's link token hashes in one transaction.
+    pub async fn create_mail_links(&self, rows: &[MailLinkRow]) -> sqlx::Result<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        for r in rows {
+            sqlx::query(
+                "INSERT INTO mail_links (token_hash, user_id, purpose, ticket_id, created_at, expires_at) \
+                 VALUES (?, ?, ?, ?, ?, ?)",
+            )
+            .bind(&r.token_hash)
+            .bind(r.user_id)
+            .bind(r.purpose)
+            .bind(r.ticket_id)
+            .bind(r.created_at)
+            .bind(r.expires_at)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await
+    }
+
+    /// How many notifications are in each state: (pending, sent, failed).
+    pub async fn outbox_counts(&self) -> sqlx::Result<(i64, i64, i64)> {
+        let row = sqlx::query(
+            "SELECT COALESCE(SUM(status = 'pending'), 0) AS p, COALESCE(SUM(status = 'sent'), 0) AS s, \
+             COALESCE(SUM(status = 'failed'), 0) AS f FROM outbox",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((row.get("p"), row.get("s"), row.get("f")))
+    }
+}
+
+/// A link to store before its mail is sent (the token itself only goes into the mail).
+pub struct MailLinkRow {
+    pub token_hash: Vec<u8>,
+    pub user_id: i64,
+    pub purpose: &'static str,
+    pub ticket_id: Option<i64>,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+/// A link from an e-mail, once used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsedLink {
+    pub user_id: i64,
+    /// `ticket`, `sign_in` or `reset`.
+    pub purpose: String,
+    pub ticket_id: Option<i64>,
+}
+
+impl Repo {
+    /// Uses a link of one of `purposes`: at most once (the update is the check), before it expires.
+    pub async fn use_mail_link(
+        &self,
+        token_hash: &[u8],
+        purposes: &[&str],
+        now: i64,
+    ) -> sqlx::Result<Option<UsedLink>> {
+        let row = sqlx::query(
+            "UPDATE mail_links SET used_at = ?1 WHERE token_hash = ?2 AND used_at IS NULL AND expires_at > ?1 \
+             RETURNING user_id, purpose, ticket_id",
+        )
+        .bind(now)
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row
+            .map(|r| UsedLink {
+                user_id: r.get("user_id"),
+                purpose: r.get("purpose"),
+                ticket_id: r.get("ticket_id"),
+            })
+            .filter(|l| purposes.contains(&l.purpose.as_str())))
+    }
+
+    /// Forgets links past their time.
+    pub async fn purge_mail_links(&self, now: i64) -> sqlx::Result<u64> {
+        Ok(sqlx::query("DELETE FROM mail_links WHERE expires_at <= ?")
+            .bind(now)
+            .execute(&self.pool)
+            .await?
+            .rows_affected())
+    }
+}
+
+/// How one attempt ended, written on `conn` (a transaction of the caller's).
+async fn record_in(
+    conn: &mut SqliteConnection,
+    mail: &OutboxMail,
+    delivery: &Delivery,
+    now: i64,
+) -> sqlx::Result<()> {
+    let settled_error = match delivery {
+        Delivery::Sent => {
+            sqlx::query(
+                "UPDATE outbox SET status = 'sent', sent_at = ?, claimed_until = NULL, last_error = NULL \
+                 WHERE id = ?",
+            )
+            .bind(now)
+            .bind(mail.id)
+            .execute(&mut *conn)
+            .await?;
+            Some(None)
+        }
+        Delivery::Deferred {
+            error,
+            retry_at: Some(at),
+        } => {
+            sqlx::query(
+                "UPDATE outbox SET next_attempt_at = ?, claimed_until = NULL, last_error = ? WHERE id = ?",
+            )
+            .bind(at)
+            .bind(error)
+            .bind(mail.id)
+            .execute(&mut *conn)
+            .await?;
+            None
+        }
+        Delivery::Deferred {
+            error,
+            retry_at: None,
+        } => Some(Some(error.clone())),
+        Delivery::Rejected { error } => {
+            sqlx::query(
+                "INSERT INTO mail_suppressions (address, reason, created_at) VALUES (?, ?, ?) \
+                 ON CONFLICT (address) DO NOTHING",
+            )
+            .bind(&mail.address)
+            .bind(error)
+            .bind(now)
+            .execute(&mut *conn)
+            .await?;
+            Some(Some(error.clone()))
+        }
+    };
+    if let Some(error) = settled_error {
+        if let Some(error) = &error {
+            sqlx::query(
+                "UPDATE outbox SET status = 'failed', claimed_until = NULL, last_error = ? WHERE id = ?",
+            )
+            .bind(error)
+            .bind(mail.id)
+            .execute(&mut *conn)
+            .await?;
+        }
+        if let Some(ticket_id) = mail.ticket_id {
+            sqlx::query(
+                "INSERT INTO ticket_events (ticket_id, kind, author_id, mail_to, mail_error, created_at) \
+                 VALUES (?, 'mail', ?, ?, ?, ?)",
+            )
+            .bind(ticket_id)
+            .bind(mail.recipient_id)
+            .bind(&mail.address)
+            .bind(error)
+            .bind(now)
+            .execute(&mut *conn)
+            .await?;
+        }
+    }
+    Ok(())
+}
