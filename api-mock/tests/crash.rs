@@ -17,6 +17,9 @@
 //! every row is sent, and each was received once, or twice at most (a kill between the SMTP server's
 //! answer and the row marked sent: at least once, the resend with the same Message-ID).
 //!
+//! One ticket in three carries a file uploaded just before it: after each restart the file is read back
+//! byte for byte.
+//!
 //! `CRASH_CYCLES` sets the number of cycles (20 by default), `CRASH_CLIENTS` the concurrent clients per
 //! user (4). `cargo xtask bench crash --cycles 100` runs it in release mode and prints the figures.
 
@@ -97,6 +100,13 @@ struct Cycle {
     unexpected: Vec<String>,
 }
 
+/// The file a ticket of `token` carries: unique bytes, so that each is its own blob.
+fn log_file(token: &str) -> Vec<u8> {
+    format!("PDV log for t{token}\nERRO 539: rejeição da NFC-e\n")
+        .repeat(40)
+        .into_bytes()
+}
+
 /// Tickets a user may write messages on: the client's own, any for the agent.
 fn targets(acked: &[Ack], user: usize) -> Vec<i64> {
     acked
@@ -140,6 +150,29 @@ async fn client(
                     "description": format!("Opened under load, to be killed at any moment: t{token}."),
                     "priority": priority,
                 });
+                // One ticket in three carries a file (a log of the shop's system), uploaded first: the
+                // upload is durable before its 201, and the ticket attaches it in its own transaction.
+                if rng.gen_bool(1.0 / 3.0) {
+                    match http
+                        .upload(&format!("t{token}.txt"), &log_file(&token))
+                        .await
+                    {
+                        Ok(r) if r.status == 201 => {
+                            body["attachments"] = json!([r.json()["id"]]);
+                        }
+                        Ok(r) => {
+                            cycle.lock().unwrap().unexpected.push(format!(
+                                "{} upload → {} {}",
+                                USERS[user],
+                                r.status,
+                                r.json()
+                            ));
+                            continue;
+                        }
+                        // The server is gone: nothing was written that a ticket refers to.
+                        Err(_) => break,
+                    }
+                }
                 if user == AGENT {
                     // Staff log a ticket taken by phone on a client's behalf.
                     body["requester_id"] = json!(ids[rng.gen_range(0..AGENT)]);
@@ -243,6 +276,8 @@ struct Figures {
     load_time: Duration,
     /// Writes acknowledged while the load ran (before the retries).
     acked_under_load: usize,
+    /// Acknowledged tickets that carry a file, each checked byte for byte after its restart.
+    attachments: usize,
     /// Outbox rows, mails received, rows received twice (a resend after a kill), rows never received or
     /// not sent, rows received more than twice.
     mails: usize,
@@ -320,6 +355,37 @@ async fn verify(
                         "LOST ticket {} (key {}): {} {subject:?}",
                         a.id, a.write.key, r.status
                     ));
+                }
+                // Its file, if it had one: there, once, with exactly the bytes uploaded.
+                if a.write.body.get("attachments").is_some() {
+                    figures.attachments += 1;
+                    let files = r.json()["attachments"]
+                        .as_array()
+                        .cloned()
+                        .unwrap_or_default();
+                    let token = a.write.token.trim_start_matches('t');
+                    match files.as_slice() {
+                        [file] => {
+                            let url = file["url"].as_str().unwrap_or_default().to_string();
+                            let got = as_user[a.write.user]
+                                .get(&url)
+                                .await
+                                .expect("downloading an attachment");
+                            if got.status != 200 || got.body != log_file(token) {
+                                problems.push(format!(
+                                    "LOST file of ticket {}: {} ({} bytes)",
+                                    a.id,
+                                    got.status,
+                                    got.body.len()
+                                ));
+                            }
+                        }
+                        other => problems.push(format!(
+                            "ticket {} has {} files, not its one",
+                            a.id,
+                            other.len()
+                        )),
+                    }
                 }
                 let r = as_user[AGENT]
                     .get(&format!("/api/v1/tickets?status=all&q={}", a.write.token))
@@ -666,6 +732,7 @@ async fn acknowledged_writes_survive_sigkill() {
     println!(
         "crash test: {} cycles of SIGKILL under {} concurrent clients, {:.1} s in all ({:.1} s under load)\n  \
          acknowledged writes: {} ({} tickets, {} messages; {:.0} writes/s under load)\n  \
+         tickets with a file: {}, each file read back byte for byte after its restart\n  \
          in flight at the kills: {} (retried with their keys: {} had been committed, {} had not)\n  \
          lost: {}   duplicates: {}   integrity_check: {}\n  \
          notifications: {} in the outbox, {} received ({} sent again after a kill), lost: {}, more than once again: {}",
@@ -677,6 +744,7 @@ async fn acknowledged_writes_survive_sigkill() {
         f.acked_tickets,
         f.acked_messages,
         f.acked_under_load as f64 / f.load_time.as_secs_f64().max(1e-9),
+        f.attachments,
         f.in_flight,
         f.committed_unacked,
         f.in_flight - f.committed_unacked,

@@ -1110,9 +1110,18 @@ fn InsertImage(body: RwSignal<String>) -> impl IntoView {
             sending.try_set(false);
             match done {
                 Ok(a) if a.inline => {
-                    let alt = name.rsplit_once('.').map_or(name.as_str(), |(stem, _)| stem).replace(['[', ']'], "");
+                    let alt = name
+                        .rsplit_once('.')
+                        .map_or(name.as_str(), |(stem, _)| stem)
+                        .replace(['[', ']'], "");
                     body.try_update(|b| {
-                        let sep = if b.is_empty() || b.ends_with("\n\n") { "" } else if b.ends_with('\n') { "\n" } else { "\n\n" };
+                        let sep = if b.is_empty() || b.ends_with("\n\n") {
+                            ""
+                        } else if b.ends_with('\n') {
+                            "\n"
+                        } else {
+                            "\n\n"
+                        };
                         b.push_str(&format!("{sep}![{alt}]({})\n", a.url));
                     });
                     status.try_set(Some(Ok(name)));

@@ -103,6 +103,29 @@ impl Client {
         headers: &[(&str, &str)],
         body: Option<&Value>,
     ) -> io::Result<Response> {
+        let body = body.map(|b| ("application/json", b.to_string().into_bytes()));
+        self.send(method, path, headers, body).await
+    }
+
+    /// `POST /api/v1/attachments` as the portal sends a file: the bytes as the body, its name in
+    /// `X-File-Name`.
+    pub async fn upload(&mut self, name: &str, bytes: &[u8]) -> io::Result<Response> {
+        self.send(
+            "POST",
+            "/api/v1/attachments",
+            &[("X-File-Name", name)],
+            Some(("application/octet-stream", bytes.to_vec())),
+        )
+        .await
+    }
+
+    async fn send(
+        &mut self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<(&str, Vec<u8>)>,
+    ) -> io::Result<Response> {
         let result = tokio::time::timeout(self.timeout, self.exchange(method, path, headers, body))
             .await
             .unwrap_or_else(|_| Err(io::Error::new(io::ErrorKind::TimedOut, "no answer")));
@@ -117,7 +140,7 @@ impl Client {
         method: &str,
         path: &str,
         headers: &[(&str, &str)],
-        body: Option<&Value>,
+        body: Option<(&str, Vec<u8>)>,
     ) -> io::Result<Response> {
         if self.conn.is_none() {
             let stream = TcpStream::connect(self.addr).await?;
@@ -135,16 +158,20 @@ impl Client {
         for (name, value) in headers {
             head.push_str(&format!("{name}: {value}\r\n"));
         }
-        let payload = body.map(|b| b.to_string()).unwrap_or_default();
-        if body.is_some() {
-            head.push_str(&format!(
-                "Content-Type: application/json\r\nContent-Length: {}\r\n",
-                payload.len()
-            ));
-        }
+        let payload = match body {
+            Some((content_type, bytes)) => {
+                head.push_str(&format!(
+                    "Content-Type: {content_type}\r\nContent-Length: {}\r\n",
+                    bytes.len()
+                ));
+                bytes
+            }
+            None => Vec::new(),
+        };
         head.push_str("\r\n");
-        head.push_str(&payload);
-        conn.get_mut().write_all(head.as_bytes()).await?;
+        let mut request = head.into_bytes();
+        request.extend(payload);
+        conn.get_mut().write_all(&request).await?;
 
         let mut line = String::new();
         if conn.read_line(&mut line).await? == 0 {
