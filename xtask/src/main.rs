@@ -20,8 +20,10 @@ const BINARYEN_VERSION: &str = "132";
 /// finished portal is 150 KB; see the README's benchmark section (the staff pages are in the one bundle
 /// every client downloads until routes can be split). Raised from 460 KiB to 480 KiB when attachments
 /// (upload with progress, drop, paste) and the staff's assignment and conflict views came in: 481 940 B
-/// brotli then. Issue 13's split brings it down; this only stops a silent growth.
-const BUDGET_BROTLI_BYTES: u64 = 480 * 1024;
+/// brotli then; raised to 500 KiB when the e-mail pages (forgotten password, sign-in link, one-click
+/// ticket links), thumbnails and article images came in: 491 853 B brotli then. Issue 13's split brings it
+/// down; this only stops a silent growth.
+const BUDGET_BROTLI_BYTES: u64 = 500 * 1024;
 
 /// Schemathesis from PyPI, pinned; its virtual environment is kept in `.tools/` (named by the version, so a
 /// new pin makes a new one).
