@@ -388,7 +388,9 @@ test('at 360 px no page scrolls sideways, and the dashboard\'s chart labels stay
       scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth,
     }));
     assert.ok(scrollWidth <= innerWidth, `${path} is ${scrollWidth} px wide in a ${innerWidth} px window`);
-    // The editor shows its heading again once the article is loaded: axe looks at the page as it settles.
+    // The editor shows its heading again once the article is loaded: axe looks at the page once it has
+    // settled (no request for half a second, the heading there).
+    await page.waitForLoadState('networkidle');
     await page.getByRole('heading', { level: 1, name: heading }).waitFor();
     await assertAccessible(page);
     assertNoErrors(page);
