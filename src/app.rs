@@ -14,18 +14,11 @@ use crate::{
     pages::{
         article::ArticlePage,
         category::CategoryPage,
-        dashboard::Dashboard,
         home::Home,
-        kb_analytics::KbAnalyticsPage,
-        kb_editor::ArticleEditor,
-        kb_history::ArticleHistory,
-        kb_settings::KbSettings,
         login::Login,
         mail_links::{ForgotPassword, ResetPassword, SignInLink},
         not_found::NotFound,
         password::ChangePassword,
-        staff::StaffHome,
-        staff_kb::StaffArticles,
         ticket::TicketPage,
         ticket_new::NewTicketPage,
         tickets::TicketsPage,
@@ -56,17 +49,64 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/login/link") view=SignInLink/>
                     <Route path=path!("/account/reset") view=ResetPassword/>
                     <Route path=path!("/account/password") view=ChangePassword/>
-                    <Route path=path!("/staff") view=StaffHome/>
-                    <Route path=path!("/staff/dashboard") view=Dashboard/>
-                    <Route path=path!("/staff/kb") view=StaffArticles/>
-                    <Route path=path!("/staff/kb/new") view=ArticleEditor/>
-                    <Route path=path!("/staff/kb/articles/:slug") view=ArticleEditor/>
-                    <Route path=path!("/staff/kb/articles/:slug/history") view=ArticleHistory/>
-                    <Route path=path!("/staff/kb/categories") view=KbSettings/>
-                    <Route path=path!("/staff/kb/analytics") view=KbAnalyticsPage/>
+                    <StaffRoutes/>
                 </Routes>
             </main>
             <Footer/>
         </Router>
+    }
+}
+
+/// The staff pages, in the staff build.
+#[cfg(feature = "staff")]
+#[component(transparent)]
+fn StaffRoutes() -> impl leptos_router::MatchNestedRoutes + Clone {
+    use leptos_router::components::{Outlet, ParentRoute};
+
+    use crate::pages::{
+        dashboard::Dashboard, kb_analytics::KbAnalyticsPage, kb_editor::ArticleEditor,
+        kb_history::ArticleHistory, kb_settings::KbSettings, staff::StaffHome,
+        staff_kb::StaffArticles,
+    };
+    view! {
+        <ParentRoute path=path!("/staff") view=Outlet>
+            <Route path=path!("") view=StaffHome/>
+            <Route path=path!("dashboard") view=Dashboard/>
+            <Route path=path!("kb") view=StaffArticles/>
+            <Route path=path!("kb/new") view=ArticleEditor/>
+            <Route path=path!("kb/articles/:slug") view=ArticleEditor/>
+            <Route path=path!("kb/articles/:slug/history") view=ArticleHistory/>
+            <Route path=path!("kb/categories") view=KbSettings/>
+            <Route path=path!("kb/analytics") view=KbAnalyticsPage/>
+        </ParentRoute>
+    }
+    .into_inner()
+}
+
+/// In the client build, every staff address is one page: sign-in for nobody, "not for you" for a
+/// client, and for staff (whom the server gives the staff build, so only when it has none) a link that
+/// loads the page anew.
+#[cfg(not(feature = "staff"))]
+#[component(transparent)]
+fn StaffRoutes() -> impl leptos_router::MatchNestedRoutes + Clone {
+    view! { <Route path=path!("/staff/*any") view=StaffElsewhere/> }.into_inner()
+}
+
+#[cfg(not(feature = "staff"))]
+#[component]
+fn StaffElsewhere() -> impl IntoView {
+    use crate::{components::guard::RequireUser, i18n::use_i18n};
+    let i18n = use_i18n();
+    let location = leptos_router::hooks::use_location();
+    view! {
+        <RequireUser staff=true>
+            <section class="page narrow">
+                <h1>{move || i18n.t("staff_build.title")}</h1>
+                <p>{move || i18n.t("staff_build.text")}</p>
+                <p><a href=move || location.pathname.get() rel="external" class="button-link primary">
+                    {move || i18n.t("staff_build.reload")}
+                </a></p>
+            </section>
+        </RequireUser>
     }
 }

@@ -27,7 +27,25 @@ impl Session {
     pub fn known(&self) -> bool {
         self.user.get().is_some()
     }
+
+    /// Takes `user` as signed in (by a password, a reset or a link) and goes to `next`. Staff work in the
+    /// staff build of the app, which the server serves to a staff session: the client build, which has
+    /// no staff page, loads `next` as a new page to get it. Answers whether the page is being replaced.
+    pub fn signed_in(&self, user: User, ticket_only: Option<i64>, next: &str) -> bool {
+        let reload = user.role.is_staff() && !STAFF_BUILD;
+        self.ticket_only.set(ticket_only);
+        self.link_error.set(None);
+        self.user.set(Some(Some(user)));
+        if reload && let Some(window) = web_sys::window() {
+            return window.location().assign(next).is_ok();
+        }
+        false
+    }
 }
+
+/// Whether this is the staff build of the app (`--features staff`): every page. The client build, the
+/// one the server gives to everyone else, leaves the staff pages and controls out.
+pub const STAFF_BUILD: bool = cfg!(feature = "staff");
 
 pub fn provide_session(i18n: I18n) -> Session {
     let session = Session {
@@ -41,8 +59,15 @@ pub fn provide_session(i18n: I18n) -> Session {
         if let Some(token) = take_link_param() {
             match api::use_link(locale, &token).await {
                 Ok(info) => {
-                    session.ticket_only.set(info.ticket_only);
-                    session.user.set(Some(info.user));
+                    match info.user {
+                        Some(user) => {
+                            let here = web_sys::window()
+                                .and_then(|w| w.location().href().ok())
+                                .unwrap_or_else(|| "/".into());
+                            session.signed_in(user, info.ticket_only, &here);
+                        }
+                        None => session.user.set(Some(None)),
+                    }
                     return;
                 }
                 Err(e) => session.link_error.set(Some(

@@ -123,8 +123,22 @@ impl Assets {
         });
     }
 
-    /// The answer for `path` (a GET or HEAD that no API route took).
-    pub fn respond(&self, method: &Method, path: &str, headers: &HeaderMap) -> Response {
+    /// Whether `path` names a file of the app (anything else is one of the app's pages).
+    pub fn is_file(&self, path: &str) -> bool {
+        let name = path.trim_start_matches('/');
+        !name.is_empty() && self.snapshot().files.contains_key(name)
+    }
+
+    /// The answer for `path` (a GET or HEAD that no API route took). A page (any path that is no file)
+    /// is the app: for `staff`, the staff build (`staff-app/index.html`) when the build has one, else
+    /// the client build, which leaves the staff pages out.
+    pub fn respond(
+        &self,
+        method: &Method,
+        path: &str,
+        headers: &HeaderMap,
+        staff: bool,
+    ) -> Response {
         if method != Method::GET && method != Method::HEAD {
             return (
                 StatusCode::METHOD_NOT_ALLOWED,
@@ -134,17 +148,32 @@ impl Assets {
         }
         let snapshot = self.snapshot();
         let name = path.trim_start_matches('/');
-        let asset = match snapshot.files.get(name) {
-            Some(asset) if !name.is_empty() => asset,
-            // Not a file: the app's own route.
-            _ => match snapshot.files.get("index.html") {
-                Some(index) => index,
-                None => return Error::NotFound.into_response(),
-            },
-        };
-        asset.respond(headers, method == Method::HEAD)
+        let head = method == Method::HEAD;
+        if let Some(asset) = snapshot.files.get(name).filter(|_| !name.is_empty()) {
+            return asset.respond(headers, head);
+        }
+        // Not a file: the app's own route, in the build for the reader's role.
+        let page = staff
+            .then(|| snapshot.files.get(STAFF_INDEX))
+            .flatten()
+            .or_else(|| snapshot.files.get("index.html"));
+        match page {
+            Some(index) => {
+                let mut response = index.respond(headers, head);
+                // The same address is another build for another session: no shared cache may mix them.
+                response.headers_mut().insert(
+                    header::VARY,
+                    HeaderValue::from_static("accept-encoding, cookie"),
+                );
+                response
+            }
+            None => Error::NotFound.into_response(),
+        }
     }
 }
+
+/// The staff build's page, beside the client build's `index.html` (`cargo xtask build` makes both).
+pub const STAFF_INDEX: &str = "staff-app/index.html";
 
 /// Every file below `dist`, by its path relative to it with `/` separators.
 fn walk(dist: &Path) -> std::io::Result<Vec<(String, PathBuf, std::fs::Metadata)>> {
@@ -225,13 +254,13 @@ fn read_snapshot(dist: &Path) -> std::io::Result<Snapshot> {
             ),
         );
     }
-    let csp = crate::web::content_security_policy_for(
-        bytes
-            .get("index.html")
-            .map(|b| String::from_utf8_lossy(b).into_owned())
-            .as_deref()
-            .unwrap_or_default(),
-    );
+    // One policy names the inline scripts of both builds' pages.
+    let pages: String = ["index.html", STAFF_INDEX]
+        .iter()
+        .filter_map(|name| bytes.get(*name))
+        .map(|b| String::from_utf8_lossy(b).into_owned())
+        .collect();
+    let csp = crate::web::content_security_policy_for(&pages);
     Ok(Snapshot {
         files,
         csp,
@@ -271,14 +300,14 @@ mod tests {
         let d = dist();
         let assets = Assets::load(d.path()).unwrap();
         let js = "/app-0123456789abcdef.js";
-        let br = assets.respond(&Method::GET, js, &accept("gzip, deflate, br"));
+        let br = assets.respond(&Method::GET, js, &accept("gzip, deflate, br"), false);
         assert_eq!(br.headers()[header::CONTENT_ENCODING], "br");
         let tag = br.headers()[header::ETAG].clone();
         assert_eq!(body(br).await, b"BR");
-        let gz = assets.respond(&Method::GET, js, &accept("gzip, br;q=0"));
+        let gz = assets.respond(&Method::GET, js, &accept("gzip, br;q=0"), false);
         assert_eq!(gz.headers()[header::CONTENT_ENCODING], "gzip");
         assert_ne!(gz.headers()[header::ETAG], tag);
-        let plain = assets.respond(&Method::GET, js, &HeaderMap::new());
+        let plain = assets.respond(&Method::GET, js, &HeaderMap::new(), false);
         assert!(plain.headers().get(header::CONTENT_ENCODING).is_none());
         assert_eq!(
             plain.headers()[header::CONTENT_TYPE],
@@ -287,7 +316,7 @@ mod tests {
         assert_eq!(body(plain).await, b"let a = 1;");
         let mut again = accept("br");
         again.insert(header::IF_NONE_MATCH, tag);
-        let not_modified = assets.respond(&Method::GET, js, &again);
+        let not_modified = assets.respond(&Method::GET, js, &again, false);
         assert_eq!(not_modified.status(), StatusCode::NOT_MODIFIED);
         assert!(body(not_modified).await.is_empty());
     }
@@ -296,15 +325,58 @@ mod tests {
     async fn any_other_path_is_the_app_and_a_new_build_is_picked_up() {
         let d = dist();
         let assets = Assets::load(d.path()).unwrap();
-        let page = assets.respond(&Method::GET, "/tickets/12", &HeaderMap::new());
+        let page = assets.respond(&Method::GET, "/tickets/12", &HeaderMap::new(), false);
         assert_eq!(page.status(), StatusCode::OK);
         assert_eq!(body(page).await, b"<html>app</html>");
         assert!(!assets.reload(false), "nothing changed");
         std::fs::write(d.path().join("index.html"), "<html>new build</html>").unwrap();
         assert!(assets.reload(false));
-        let page = assets.respond(&Method::GET, "/", &HeaderMap::new());
+        let page = assets.respond(&Method::GET, "/", &HeaderMap::new(), false);
         assert_eq!(body(page).await, b"<html>new build</html>");
-        let post = assets.respond(&Method::POST, "/", &HeaderMap::new());
+        let post = assets.respond(&Method::POST, "/", &HeaderMap::new(), false);
         assert_eq!(post.status(), StatusCode::METHOD_NOT_ALLOWED);
+    }
+
+    #[tokio::test]
+    async fn a_page_for_staff_is_the_staff_build_and_a_file_is_the_same_for_everyone() {
+        let d = dist();
+        let assets = Assets::load(d.path()).unwrap();
+        // Before a staff build exists, staff get the client build.
+        let page = assets.respond(&Method::GET, "/staff/kb", &HeaderMap::new(), true);
+        assert_eq!(body(page).await, b"<html>app</html>");
+        std::fs::create_dir(d.path().join("staff-app")).unwrap();
+        std::fs::write(
+            d.path().join(STAFF_INDEX),
+            "<html><script>staff()</script></html>",
+        )
+        .unwrap();
+        assert!(assets.reload(false));
+        let page = assets.respond(&Method::GET, "/staff/kb", &HeaderMap::new(), true);
+        assert_eq!(page.headers()[header::VARY], "accept-encoding, cookie");
+        assert_eq!(body(page).await, b"<html><script>staff()</script></html>");
+        let page = assets.respond(&Method::GET, "/staff/kb", &HeaderMap::new(), false);
+        assert_eq!(body(page).await, b"<html>app</html>");
+        let js = assets.respond(
+            &Method::GET,
+            "/app-0123456789abcdef.js",
+            &HeaderMap::new(),
+            true,
+        );
+        assert_eq!(body(js).await, b"let a = 1;");
+        assert!(assets.is_file("/staff-app/index.html") && !assets.is_file("/staff/kb"));
+        // The policy allows the staff page's inline script too.
+        let csp = assets.csp();
+        let hash = crate::web::content_security_policy_for("<script>staff()</script>");
+        let wanted = hash
+            .to_str()
+            .unwrap()
+            .split(';')
+            .find(|d| d.contains("sha256"))
+            .unwrap();
+        assert!(
+            csp.to_str()
+                .unwrap()
+                .contains(wanted.trim().trim_start_matches("script-src "))
+        );
     }
 }

@@ -147,6 +147,11 @@ pub fn ticket_scope_allows(method: &str, path: &str, ticket: i64) -> bool {
 #[derive(Clone)]
 struct Resolved(Option<CurrentUser>);
 
+/// The request's signed-in user, if any (what the `CurrentUser` extractors answer).
+pub async fn current_user(parts: &mut Parts, state: &AppState) -> Result<Option<CurrentUser>> {
+    resolve(parts, state).await
+}
+
 async fn resolve(parts: &mut Parts, state: &AppState) -> Result<Option<CurrentUser>> {
     if let Some(Resolved(found)) = parts.extensions.get::<Resolved>() {
         return Ok(found.clone());

@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use axum::{
     Router,
-    extract::{DefaultBodyLimit, Request},
-    http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri, header},
+    extract::{DefaultBodyLimit, Request, State},
+    http::{HeaderName, HeaderValue, Method, StatusCode, header},
     middleware::{self, Next},
     response::{IntoResponse, Response},
     routing::get,
@@ -54,12 +54,9 @@ pub fn router(state: AppState) -> Router {
         .route("/sitemap.xml", get(crate::sitemap::sitemap))
         .route("/robots.txt", get(crate::sitemap::robots));
 
-    if let Some(files) = assets.clone() {
+    if assets.is_some() {
         app = app
-            .fallback(move |method: Method, uri: Uri, headers: HeaderMap| {
-                let files = files.clone();
-                async move { files.respond(&method, uri.path(), &headers) }
-            })
+            .fallback(app_file_or_page)
             .layer(middleware::from_fn(cache_headers));
     }
 
@@ -89,6 +86,24 @@ pub fn router(state: AppState) -> Router {
 
 /// A whole request ends within `REQUEST_TIME_MAX` (408 past it), but a file upload within
 /// `UPLOAD_TIME_MAX`: 20 MB take minutes on a slow link. Its body still may not pause over 10 s.
+/// A file of the built app, or one of its pages: the staff build for a staff session, the client build
+/// (without the staff pages) for anyone else. Only a page looks the session up.
+async fn app_file_or_page(State(state): State<AppState>, request: Request) -> Response {
+    let Some(files) = state.assets.clone() else {
+        return Error::NotFound.into_response();
+    };
+    let (mut parts, _) = request.into_parts();
+    let path = parts.uri.path().to_string();
+    let staff = !files.is_file(&path)
+        && crate::auth::cookie_token(&parts.headers).is_some()
+        && crate::auth::current_user(&mut parts, &state)
+            .await
+            .ok()
+            .flatten()
+            .is_some_and(|u| u.is_staff());
+    files.respond(&parts.method, &path, &parts.headers, staff)
+}
+
 async fn time_limit(request: Request, next: Next) -> Response {
     let upload = request.method() == Method::POST && request.uri().path() == "/api/v1/attachments";
     let budget = if upload {

@@ -253,6 +253,58 @@ async fn the_app_files_answer_304_to_if_none_match() {
 }
 
 #[tokio::test]
+async fn a_staff_session_gets_the_staff_build_and_everyone_else_the_client_build() {
+    let dist = fake_dist();
+    std::fs::create_dir(dist.path().join("staff-app")).unwrap();
+    std::fs::write(
+        dist.path().join("staff-app/index.html"),
+        "<!doctype html><html><body><script type=\"module\">staff()</script></body></html>",
+    )
+    .unwrap();
+    let app = TestApp::with_config(Config {
+        dist: Some(dist.path().to_path_buf()),
+        ..Config::default()
+    })
+    .await;
+    let page = |cookie: Option<String>| {
+        let mut req = Request::get("/staff/kb");
+        if let Some(c) = cookie {
+            req = req.header("cookie", c);
+        }
+        req.body(Body::empty()).unwrap()
+    };
+    let staff = app.session_for("carla@suporte.demo").await;
+    let client = app.session_for("ana@mercadobompreco.demo").await;
+    let for_staff = app.send_raw(page(Some(staff.clone()))).await;
+    assert!(String::from_utf8_lossy(&for_staff.2).contains("staff()"));
+    assert_eq!(for_staff.1[header::VARY], "accept-encoding, cookie");
+    for who in [
+        Some(client),
+        None,
+        Some("portal_session=not-a-session".to_string()),
+    ] {
+        let answer = app.send_raw(page(who)).await;
+        assert_eq!(answer.0, StatusCode::OK);
+        assert!(String::from_utf8_lossy(&answer.2).contains("init()"));
+    }
+    // The policy allows both pages' inline scripts.
+    let csp = for_staff.1[header::CONTENT_SECURITY_POLICY]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(csp.matches("'sha256-").count(), 2, "{csp}");
+    // A file is the same for everyone, and a staff build's own file is served as it is.
+    let direct = app
+        .send_raw(
+            Request::get("/staff-app/index.html")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert!(String::from_utf8_lossy(&direct.2).contains("staff()"));
+}
+
+#[tokio::test]
 async fn metrics_are_for_staff_and_count_requests_by_route() {
     let app = TestApp::new().await;
     app.call(

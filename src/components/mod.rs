@@ -9,5 +9,6 @@ pub mod kb;
 pub mod page_shell;
 pub mod rating;
 pub mod settled;
+#[cfg(feature = "staff")]
 pub mod staff_kb_nav;
 pub mod table;

@@ -1,5 +1,7 @@
-//! Every text of the app comes from the locale files beside this module (`pt-BR.json`, `en.json`).
-//! The language follows the browser on the first visit and the user's choice after that.
+//! Every text of the app comes from the locale files beside this module (`pt-BR.json`, `en.json`), and
+//! the staff pages' texts from `pt-BR.staff.json` and `en.staff.json`, which only the staff build
+//! carries (a test keeps every key where the code that uses it is built). The language follows the
+//! browser on the first visit and the user's choice after that.
 
 use std::{collections::HashMap, sync::OnceLock};
 
@@ -43,17 +45,36 @@ impl Locale {
 
 pub const PT_BR: &str = include_str!("pt-BR.json");
 pub const EN: &str = include_str!("en.json");
+#[cfg(any(feature = "staff", test))]
+pub const PT_BR_STAFF: &str = include_str!("pt-BR.staff.json");
+#[cfg(any(feature = "staff", test))]
+pub const EN_STAFF: &str = include_str!("en.staff.json");
 
 pub fn parse(source: &str) -> HashMap<String, String> {
     serde_json::from_str(source).expect("locale files are valid JSON objects of strings")
 }
 
+/// The locale files of this build for `locale`.
+fn sources(locale: Locale) -> &'static [&'static str] {
+    match locale {
+        #[cfg(feature = "staff")]
+        Locale::PtBr => &[PT_BR, PT_BR_STAFF],
+        #[cfg(feature = "staff")]
+        Locale::En => &[EN, EN_STAFF],
+        #[cfg(not(feature = "staff"))]
+        Locale::PtBr => &[PT_BR],
+        #[cfg(not(feature = "staff"))]
+        Locale::En => &[EN],
+    }
+}
+
 fn table(locale: Locale) -> &'static HashMap<String, String> {
     static PT: OnceLock<HashMap<String, String>> = OnceLock::new();
     static EN_T: OnceLock<HashMap<String, String>> = OnceLock::new();
+    let load = || sources(locale).iter().flat_map(|s| parse(s)).collect();
     match locale {
-        Locale::PtBr => PT.get_or_init(|| parse(PT_BR)),
-        Locale::En => EN_T.get_or_init(|| parse(EN)),
+        Locale::PtBr => PT.get_or_init(load),
+        Locale::En => EN_T.get_or_init(load),
     }
 }
 
@@ -147,31 +168,57 @@ mod tests {
 
     #[test]
     fn both_languages_have_the_same_keys() {
-        let pt = parse(PT_BR);
-        let en = parse(EN);
-        let missing_en: Vec<_> = pt.keys().filter(|k| !en.contains_key(*k)).collect();
-        let missing_pt: Vec<_> = en.keys().filter(|k| !pt.contains_key(*k)).collect();
-        assert!(missing_en.is_empty(), "missing in en.json: {missing_en:?}");
+        for (pt, en) in [(PT_BR, EN), (PT_BR_STAFF, EN_STAFF)] {
+            let (pt, en) = (parse(pt), parse(en));
+            let missing_en: Vec<_> = pt.keys().filter(|k| !en.contains_key(*k)).collect();
+            let missing_pt: Vec<_> = en.keys().filter(|k| !pt.contains_key(*k)).collect();
+            assert!(missing_en.is_empty(), "missing in en: {missing_en:?}");
+            assert!(missing_pt.is_empty(), "missing in pt-BR: {missing_pt:?}");
+            assert!(
+                pt.values().chain(en.values()).all(|v| !v.trim().is_empty()),
+                "empty text"
+            );
+        }
+        let (client, staff) = (parse(PT_BR), parse(PT_BR_STAFF));
+        let both: Vec<_> = client.keys().filter(|k| staff.contains_key(*k)).collect();
         assert!(
-            missing_pt.is_empty(),
-            "missing in pt-BR.json: {missing_pt:?}"
-        );
-        assert!(
-            pt.values().chain(en.values()).all(|v| !v.trim().is_empty()),
-            "empty text"
+            both.is_empty(),
+            "in both the client and the staff file: {both:?}"
         );
     }
 
-    /// Every key the code asks for (`i18n.t("...")`, `i18n.tf("...")`) exists in both files.
+    /// The modules that only the staff build compiles: `#[cfg(feature = "staff")]` before `pub mod`.
+    fn staff_modules() -> Vec<String> {
+        let mut found = Vec::new();
+        for dir in ["pages", "components"] {
+            let path = format!("{}/src/{dir}/mod.rs", env!("CARGO_MANIFEST_DIR"));
+            let source = std::fs::read_to_string(path).unwrap();
+            let mut gated = false;
+            for line in source.lines().map(str::trim) {
+                if let Some(name) = line.strip_prefix("pub mod ") {
+                    if gated {
+                        found.push(format!("src/{dir}/{}.rs", name.trim_end_matches(';')));
+                    }
+                    gated = false;
+                } else {
+                    gated = line == "#[cfg(feature = \"staff\")]";
+                }
+            }
+        }
+        assert!(found.len() >= 7, "the staff modules: {found:?}");
+        found
+    }
+
     #[test]
-    fn every_key_used_in_the_code_exists() {
-        let pt = parse(PT_BR);
-        let en = parse(EN);
+    fn every_key_used_in_the_code_exists_in_the_build_that_uses_it() {
+        let staff_modules = staff_modules();
+        let (client, staff) = (
+            [parse(PT_BR), parse(EN)],
+            [parse(PT_BR_STAFF), parse(EN_STAFF)],
+        );
         let mut used = Vec::new();
-        let mut stack = vec![std::path::PathBuf::from(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/src"
-        ))];
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/");
+        let mut stack = vec![std::path::PathBuf::from(format!("{root}src"))];
         while let Some(dir) = stack.pop() {
             for entry in std::fs::read_dir(dir).unwrap() {
                 let path = entry.unwrap().path();
@@ -180,13 +227,16 @@ mod tests {
                 } else if path.extension().is_some_and(|e| e == "rs")
                     && !path.ends_with("i18n/mod.rs")
                 {
+                    let name = path.display().to_string();
+                    let relative = name.trim_start_matches(root).to_string();
+                    let in_staff = staff_modules.contains(&relative);
                     let source = std::fs::read_to_string(&path).unwrap();
                     for marker in [".t(\"", ".tf(\""] {
                         for (i, _) in source.match_indices(marker) {
                             let rest = &source[i + marker.len()..];
                             let key = &rest[..rest.find('"').unwrap()];
                             if !key.is_empty() && !key.contains('{') {
-                                used.push((path.display().to_string(), key.to_string()));
+                                used.push((relative.clone(), key.to_string(), in_staff));
                             }
                         }
                     }
@@ -194,13 +244,18 @@ mod tests {
             }
         }
         assert!(used.len() > 20, "the scan found the keys: {}", used.len());
+        // A staff page may use any key; the rest of the app only the client files' keys (the staff
+        // files are not in the client build).
         let missing: Vec<_> = used
             .iter()
-            .filter(|(_, k)| !pt.contains_key(k) || !en.contains_key(k))
+            .filter(|(_, k, in_staff)| {
+                (0..2)
+                    .any(|l| !client[l].contains_key(k) && !(*in_staff && staff[l].contains_key(k)))
+            })
             .collect();
         assert!(
             missing.is_empty(),
-            "keys used but not in both locale files: {missing:?}"
+            "keys used but not in both languages' files of the build that uses them: {missing:?}"
         );
     }
 

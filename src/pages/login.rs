@@ -61,13 +61,10 @@ pub fn Login() -> impl IntoView {
     });
     Effect::new(move |_| {
         if let Some(Ok(user)) = submit.value().get() {
-            session.ticket_only.set(None);
-            session.link_error.set(None);
-            session.user.set(Some(Some(user)));
-            navigate(
-                &safe_next(query.get_untracked().get("next")),
-                Default::default(),
-            );
+            let next = safe_next(query.get_untracked().get("next"));
+            if !session.signed_in(user, None, &next) {
+                navigate(&next, Default::default());
+            }
         }
     });
     let error = move || {

@@ -118,10 +118,9 @@ pub fn ResetPassword() -> impl IntoView {
         async move { api::reset_password(locale, &body).await }
     });
     Effect::new(move |_| {
-        if let Some(Ok(user)) = submit.value().try_get().flatten() {
-            session.ticket_only.set(None);
-            session.link_error.set(None);
-            session.user.set(Some(Some(user)));
+        if let Some(Ok(user)) = submit.value().try_get().flatten()
+            && !session.signed_in(user, None, "/")
+        {
             navigate("/", Default::default());
         }
     });

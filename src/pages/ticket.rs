@@ -6,8 +6,8 @@
 use std::time::Duration;
 
 use api_types::{
-    ArticleDraftRequest, Attachment, Channel, EventKind, NewMessage, Priority, Role, Ticket,
-    TicketEvent, TicketPatch, TicketStatus,
+    Attachment, Channel, EventKind, NewMessage, Priority, Role, Ticket, TicketEvent, TicketPatch,
+    TicketStatus,
 };
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
@@ -167,7 +167,8 @@ fn TicketView(id: i64, now: RwSignal<chrono::DateTime<chrono::Utc>>) -> impl Int
     let i18n = use_i18n();
     let session = use_session();
     let live = expect_context::<Live>();
-    let staff = session.is_staff();
+    // Constant false in the client build: the staff-only views below are left out of it.
+    let staff = crate::session::STAFF_BUILD && session.is_staff();
     let me = session.current().map(|u| u.id).unwrap_or_default();
     let ticket = Memo::new(move |_| live.ticket.get().and_then(|t| t.ok()));
     let field = move |f: fn(&Ticket) -> String| {
@@ -469,6 +470,18 @@ fn Targets(ticket: Memo<Option<Ticket>>) -> impl IntoView {
     }
 }
 
+/// The client build has no staff controls (`staff` is never true there).
+#[cfg(not(feature = "staff"))]
+#[component]
+fn StaffControls(
+    ticket: Memo<Option<Ticket>>,
+    patch: Action<TicketPatch, Result<Ticket, ApiError>>,
+    me: i64,
+) -> impl IntoView {
+    let _ = (ticket, patch, me);
+}
+
+#[cfg(feature = "staff")]
 #[component]
 fn StaffControls(
     ticket: Memo<Option<Ticket>>,
@@ -520,7 +533,7 @@ fn StaffControls(
                     .map(|x| x.locale.clone())
             })
         });
-        let body = ArticleDraftRequest {
+        let body = api_types::ArticleDraftRequest {
             category_id: *category_id,
             locale,
         };

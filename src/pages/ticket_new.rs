@@ -117,7 +117,8 @@ fn NewTicketForm() -> impl IntoView {
     // Shown when "send" is pressed while a file is still on its way (or failed).
     let wait_uploads = RwSignal::new(false);
     // Staff log tickets taken by phone, e-mail, chat or in person, for a client.
-    let staff = session.is_staff();
+    // Constant false in the client build: the staff-only views below are left out of it.
+    let staff = crate::session::STAFF_BUILD && session.is_staff();
     let requester = RwSignal::new(String::new());
     let channel = RwSignal::new("phone".to_string());
     let clients = LocalResource::new(move || {

@@ -96,7 +96,8 @@ pub fn TicketsPage() -> impl IntoView {
 fn TicketList() -> impl IntoView {
     let i18n = use_i18n();
     let session = use_session();
-    let staff = session.is_staff();
+    // Constant false in the client build: the staff-only views below are left out of it.
+    let staff = crate::session::STAFF_BUILD && session.is_staff();
     let manager = session
         .current()
         .is_some_and(|u| u.org_role == Some(api_types::OrgRole::Manager));
@@ -212,6 +213,17 @@ fn TicketList() -> impl IntoView {
     }
 }
 
+/// The client build has no staff filters (`staff` is never true there).
+#[cfg(not(feature = "staff"))]
+#[component]
+fn StaffFilters<F>(filters: Memo<TicketQuery>, go: F) -> impl IntoView
+where
+    F: Fn(TicketQuery) + Clone + Send + Sync + 'static,
+{
+    let _ = (filters, go);
+}
+
+#[cfg(feature = "staff")]
 #[component]
 fn StaffFilters<F>(filters: Memo<TicketQuery>, go: F) -> impl IntoView
 where
