@@ -6,6 +6,7 @@ pub mod components;
 pub mod drafts;
 pub mod i18n;
 pub mod pages;
+pub mod prerender;
 pub mod session;
 pub mod time;
 pub mod timers;

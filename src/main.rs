@@ -2,7 +2,14 @@
 
 fn main() {
     std::panic::set_hook(Box::new(on_panic));
-    leptos::mount::mount_to_body(portal::app::App);
+    // A page the server filled in (an article, a category) keeps its copy on screen until the app is ready.
+    match portal::prerender::app_root() {
+        Some(root) => {
+            leptos::mount::mount_to(root, portal::app::App).forget();
+            leptos::prelude::set_timeout(portal::prerender::reveal, portal::prerender::LATEST);
+        }
+        None => leptos::mount::mount_to_body(portal::app::App),
+    }
 }
 
 /// A panic stops the WebAssembly app for good: no click would do anything after it. Say so to the reader

@@ -123,6 +123,16 @@ impl Assets {
         });
     }
 
+    /// The page of the build for `staff` (see `respond`), as it is on disk.
+    pub fn page_html(&self, staff: bool) -> Option<Bytes> {
+        let snapshot = self.snapshot();
+        let page = staff
+            .then(|| snapshot.files.get(STAFF_INDEX))
+            .flatten()
+            .or_else(|| snapshot.files.get("index.html"))?;
+        Some(page.identity().clone())
+    }
+
     /// Whether `path` names a file of the app (anything else is one of the app's pages).
     pub fn is_file(&self, path: &str) -> bool {
         let name = path.trim_start_matches('/');

@@ -18,6 +18,7 @@ pub mod markdown;
 pub mod metrics;
 pub mod openapi;
 pub mod policy;
+pub mod prerender;
 pub mod repo;
 pub mod representation;
 pub mod routes;

@@ -17,7 +17,7 @@ use crate::{AppState, auth, error::Result, markdown::escape};
 pub const MAX_URLS: usize = 50_000;
 
 /// The portal's address as the world reaches it: `--public-url`, else this request's host.
-fn base_url(state: &AppState, headers: &HeaderMap) -> String {
+pub fn base_url(state: &AppState, headers: &HeaderMap) -> String {
     if let Some(url) = &state.config.public_url {
         return url.trim_end_matches('/').to_string();
     }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use axum::{
     Router,
     extract::{DefaultBodyLimit, Request, State},
-    http::{HeaderName, HeaderValue, Method, StatusCode, header},
+    http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header},
     middleware::{self, Next},
     response::{IntoResponse, Response},
     routing::get,
@@ -101,7 +101,43 @@ async fn app_file_or_page(State(state): State<AppState>, request: Request) -> Re
             .ok()
             .flatten()
             .is_some_and(|u| u.is_staff());
+    if parts.method == Method::GET
+        && path.starts_with("/kb/")
+        && let Some(page) = prerendered(&state, &files, &path, &parts.headers, staff).await
+    {
+        return page;
+    }
     files.respond(&parts.method, &path, &parts.headers, staff)
+}
+
+/// The page of a published article or a category with its content in it (see `prerender`).
+async fn prerendered(
+    state: &AppState,
+    files: &crate::assets::Assets,
+    path: &str,
+    headers: &HeaderMap,
+    staff: bool,
+) -> Option<Response> {
+    let base = crate::sitemap::base_url(state, headers);
+    let page = crate::prerender::page(state, path, &base).await?;
+    let index = files.page_html(staff)?;
+    let html = crate::prerender::inject(std::str::from_utf8(&index).ok()?, &page)?;
+    Some(
+        (
+            [
+                (
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("text/html; charset=utf-8"),
+                ),
+                (
+                    header::VARY,
+                    HeaderValue::from_static("accept-encoding, cookie"),
+                ),
+            ],
+            html,
+        )
+            .into_response(),
+    )
 }
 
 async fn time_limit(request: Request, next: Next) -> Response {

@@ -604,3 +604,107 @@ async fn a_repeated_search_is_answered_from_memory_and_follows_every_change() {
     assert_eq!(gone.status, StatusCode::NO_CONTENT);
     assert_eq!(search(&app, "zebrafruta").await["total"], 0);
 }
+
+/// The app's page as Trunk writes it: the shape the server fills in.
+fn app_dist() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("index.html"),
+        "<!doctype html><html lang=\"pt-BR\"><head><meta charset=\"utf-8\">\
+         <meta name=\"description\" content=\"Portal de Suporte\"><title>Portal de Suporte</title>\
+         <script type=\"module\">init()</script></head><body><noscript>JS</noscript></body></html>",
+    )
+    .unwrap();
+    dir
+}
+
+#[tokio::test]
+async fn an_article_page_carries_its_content_title_description_and_canonical_link() {
+    let dist = app_dist();
+    let app = TestApp::with_config(Config {
+        dist: Some(dist.path().to_path_buf()),
+        public_url: Some("https://ajuda.example".into()),
+        ..Config::default()
+    })
+    .await;
+    let article = app
+        .call(
+            Method::GET,
+            &format!("/api/v1/kb/articles/{NFE_SLUG}"),
+            None,
+            None,
+        )
+        .await
+        .body;
+    let page = |path: String| {
+        let app = &app;
+        async move {
+            let (status, headers, body) = app
+                .send_raw(Request::get(path).body(Body::empty()).unwrap())
+                .await;
+            assert_eq!(status, StatusCode::OK);
+            (headers, String::from_utf8(body.to_vec()).unwrap())
+        }
+    };
+    let (headers, html) = page(format!("/kb/{NFE_SLUG}")).await;
+    assert_eq!(headers[header::CONTENT_TYPE], "text/html; charset=utf-8");
+    assert_eq!(headers[header::CACHE_CONTROL], "no-cache");
+    let title = article["title"].as_str().unwrap();
+    assert!(
+        html.contains(&format!("<title>{title} — Portal de Suporte</title>")),
+        "{html}"
+    );
+    assert!(html.contains(&format!("<h1>{title}</h1>")));
+    assert!(html.contains(&format!(
+        "<link rel=\"canonical\" href=\"https://ajuda.example/kb/{NFE_SLUG}\">"
+    )));
+    let summary = article["summary"].as_str().unwrap();
+    assert!(html.contains(&format!(
+        "<meta name=\"description\" content=\"{summary}\">"
+    )));
+    // The body as rendered and cleaned on saving, in the page before the app's script runs.
+    let body_html = article["body_html"].as_str().unwrap();
+    assert!(html.contains(body_html));
+    assert!(html.find("<div id=\"prerender\">").unwrap() < html.find("<noscript>").unwrap());
+    assert!(html.contains("init()"), "the app still starts");
+    // A category page lists its published articles.
+    let category = article["category"]["slug"].as_str().unwrap();
+    let (_, html) = page(format!("/kb/c/{category}")).await;
+    assert!(html.contains(&format!("href=\"/kb/{NFE_SLUG}\"")), "{html}");
+    // A draft is nobody's business, and an unknown page is the plain app.
+    let staff = app.session_for("carla@suporte.demo").await;
+    let categories = app
+        .call(
+            Method::GET,
+            "/api/v1/kb/categories?locale=pt-BR",
+            None,
+            None,
+        )
+        .await
+        .body;
+    let draft = app
+        .call(
+            Method::POST,
+            "/api/v1/kb/articles",
+            Some(&staff),
+            Some(
+                json!({"title": "Rascunho secreto", "body_md": "Ainda não.", "locale": "pt-BR",
+                "category_id": categories[0]["id"], "tags": [], "status": "draft"}),
+            ),
+        )
+        .await;
+    assert_eq!(draft.status, StatusCode::CREATED, "{}", draft.body);
+    let draft_slug = draft.body["slug"].as_str().unwrap();
+    for path in [
+        format!("/kb/{draft_slug}"),
+        "/kb/nada-disso".into(),
+        "/kb/a%20b".into(),
+    ] {
+        let (_, html) = page(path).await;
+        assert!(
+            !html.contains("prerender") && !html.contains("Rascunho"),
+            "{html}"
+        );
+        assert!(html.contains("<title>Portal de Suporte</title>"));
+    }
+}

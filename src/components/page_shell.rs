@@ -31,6 +31,8 @@ pub fn PageShell() -> impl IntoView {
         let path = location.pathname.get();
         if previous.is_some_and(|p| p != path) {
             focus_until.set_value(js_sys::Date::now() + FOCUS_WITHIN_MS);
+            // Another page than the one the server filled in: its copy goes.
+            crate::prerender::reveal();
         }
         path
     });

@@ -25,6 +25,12 @@ pub fn ArticlePage() -> impl IntoView {
         let locale = i18n.locale.get_untracked();
         async move { api::article(locale, &slug, search_id).await }
     });
+    // The server's copy of the page gives way once this one has its answer (see `prerender`).
+    Effect::new(move |_| {
+        if article.get().is_some() {
+            crate::prerender::reveal_soon();
+        }
+    });
     view! {
         <Transition fallback=move || view! { <p class="muted">{move || i18n.t("common.loading")}</p> }>
             {move || Suspend::new(async move {

@@ -23,6 +23,12 @@ pub fn CategoryPage() -> impl IntoView {
             Ok::<_, api::ApiError>((categories.into_iter().find(|c| c.slug == slug), articles))
         }
     });
+    // The server's copy of the page gives way once this one has its answer (see `prerender`).
+    Effect::new(move |_| {
+        if page.get().is_some() {
+            crate::prerender::reveal_soon();
+        }
+    });
     view! {
         <Transition fallback=move || view! { <p class="muted">{move || i18n.t("common.loading")}</p> }>
             {move || Suspend::new(async move {

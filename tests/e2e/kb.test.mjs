@@ -158,3 +158,39 @@ test('an article that does not exist says so, in English too', async () => {
   await assertAccessible(page);
   assertNoErrors(page);
 });
+
+test('an article is on screen before the app has loaded, and the app takes over without moving anything', async () => {
+  const page = await newPage(browser, { locale: 'pt-BR' });
+  // A slow phone link: the WebAssembly arrives 2 s late.
+  let releaseWasm;
+  const wasmHeld = new Promise((resolve) => { releaseWasm = resolve; });
+  await page.route(/_bg\.wasm$/, async (route) => {
+    await wasmHeld;
+    await route.continue();
+  });
+  await page.addInitScript(() => {
+    window.__shifts = 0;
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) if (!e.hadRecentInput) window.__shifts += e.value;
+    }).observe({ type: 'layout-shift', buffered: true });
+  });
+  await page.goto(`${server.url}/kb/emissao-de-nota-fiscal-eletronica-nf-e`, { waitUntil: 'domcontentloaded' });
+  // The server's copy: heading, text, title, canonical link, while the app cannot have started.
+  await page.getByRole('heading', { level: 1, name: NFE }).waitFor();
+  assert.equal(await page.title(), `${NFE} — Portal de Suporte`);
+  assert.match(await page.locator('link[rel="canonical"]').getAttribute('href'), /\/kb\/emissao-de-nota-fiscal-eletronica-nf-e$/);
+  assert.equal(await page.getByRole('button', { name: 'Sim' }).count(), 0, 'no app yet');
+  await assertAccessible(page);
+  const before = await page.getByRole('heading', { level: 1, name: NFE }).boundingBox();
+  releaseWasm();
+  // The app's own page: the vote buttons exist only there.
+  await page.getByRole('heading', { name: 'Este artigo ajudou?' }).waitFor();
+  assert.equal(await page.locator('#prerender').count(), 0, 'the copy is gone');
+  assert.equal(await page.getByRole('heading', { level: 1, name: NFE }).count(), 1);
+  const after = await page.getByRole('heading', { level: 1, name: NFE }).boundingBox();
+  assert.ok(Math.abs(after.y - before.y) < 40, `the heading stays about where it was: ${before.y} -> ${after.y}`);
+  const shifts = await page.evaluate(() => window.__shifts);
+  assert.ok(shifts <= 0.02, `cumulative layout shift ${shifts}`);
+  await assertAccessible(page);
+  assertNoErrors(page);
+});
