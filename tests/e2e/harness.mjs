@@ -128,4 +128,10 @@ export async function signIn(page, email, password = DEMO_PASSWORD, { lang = 'pt
   await page.getByLabel(L.email, { exact: true }).fill(email);
   await page.getByLabel(L.password, { exact: true }).fill(password);
   await page.getByRole('main').getByRole('button', { name: L.submit }).click();
+  // Signed in, the app goes where it was asked (staff by loading the staff build's page anew); refused, it
+  // says why. Either way the page has settled before the test goes on.
+  await Promise.race([
+    page.waitForURL((u) => !u.pathname.startsWith('/login')),
+    page.getByRole('main').getByRole('alert').first().waitFor(),
+  ]);
 }
