@@ -477,6 +477,149 @@ pub async fn import(
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// The review list
+
+fn conflict(pt: &str, en: &str) -> Error {
+    Error::Conflict(match crate::lang::Lang::current() {
+        crate::lang::Lang::PtBr => pt.into(),
+        crate::lang::Lang::En => en.into(),
+    })
+}
+
+fn already_decided() -> Error {
+    conflict(
+        "Esta mensagem já foi aceita ou descartada por alguém da equipe.",
+        "This message was already accepted or discarded by a member of staff.",
+    )
+}
+
+/// Accepts a mail of the review list: its sender becomes a client (a member) of the organization staff
+/// chose, and the mail their ticket, opened as they would have by writing in (`policy::open_by_mail`).
+pub async fn accept_review(
+    state: &AppState,
+    staff: &User,
+    id: i64,
+    body: &api_types::AcceptInbound,
+) -> Result<api_types::InboundReview> {
+    use api_types::{InboundReviewStatus, NewUser, OrgRole, Role};
+    let (review, raw) = state
+        .repo
+        .inbound_review(id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    if review.status != InboundReviewStatus::Pending {
+        return Err(already_decided());
+    }
+    let user = match state.repo.account_by_email(&review.sender).await? {
+        // Someone made the account meanwhile: the mail is theirs.
+        Some(a) if a.user.role == Role::Client && !a.user.disabled => a.user,
+        Some(_) => {
+            return Err(conflict(
+                "Este endereço já é de uma conta da equipe ou desativada; trate a mensagem à parte.",
+                "This address belongs to a staff or disabled account; handle the message separately.",
+            ));
+        }
+        None => {
+            let name = body
+                .name
+                .as_deref()
+                .map(str::trim)
+                .filter(|n| !n.is_empty())
+                .or(review.sender_name.as_deref())
+                .map(str::to_owned)
+                .unwrap_or_else(|| {
+                    review
+                        .sender
+                        .split('@')
+                        .next()
+                        .unwrap_or(&review.sender)
+                        .to_owned()
+                });
+            // No password anyone knows: the client signs in with an e-mailed link or sets one.
+            let (password, _) = crate::auth::new_token();
+            crate::routes::accounts::add_user(
+                &state.repo,
+                NewUser {
+                    email: review.sender.clone(),
+                    name,
+                    role: Role::Client,
+                    organization_id: Some(body.organization_id),
+                    org_role: Some(OrgRole::Member),
+                    password,
+                    locale: None,
+                },
+            )
+            .await?
+        }
+    };
+    let mail = parse::parse(&raw).map_err(Error::Internal)?;
+    let source = MailboxUid {
+        mailbox: "review".into(),
+        uidvalidity: 0,
+        uid: u32::try_from(id).unwrap_or_default(),
+    };
+    let key = key_of(&mail, &source);
+    let ticket = match state.repo.key_outcome(user.id, &key).await? {
+        Some((ticket, _)) => ticket,
+        None => {
+            let (files, notes) = keep_files(state, &user, &mail).await?;
+            let new = NewTicket {
+                subject: subject_of(&mail),
+                description: as_markdown(&mail.text, &notes),
+                priority: None,
+                category: None,
+                channel: Some(api_types::Channel::Email),
+                requester_id: None,
+                search_id: None,
+                attachments: files,
+            };
+            policy::open_by_mail(state, &user, &new, Some(&key))
+                .await?
+                .value
+        }
+    };
+    if !state
+        .repo
+        .decide_inbound_review(id, true, staff.id, Some(ticket), now_ms())
+        .await?
+    {
+        return Err(already_decided());
+    }
+    Ok(state
+        .repo
+        .inbound_review(id)
+        .await?
+        .ok_or(Error::NotFound)?
+        .0)
+}
+
+/// Discards a mail of the review list: nothing is made of it.
+pub async fn discard_review(
+    state: &AppState,
+    staff: &User,
+    id: i64,
+) -> Result<api_types::InboundReview> {
+    state
+        .repo
+        .inbound_review(id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    if !state
+        .repo
+        .decide_inbound_review(id, false, staff.id, None, now_ms())
+        .await?
+    {
+        return Err(already_decided());
+    }
+    Ok(state
+        .repo
+        .inbound_review(id)
+        .await?
+        .ok_or(Error::NotFound)?
+        .0)
+}
+
+// ---------------------------------------------------------------------------------------------------------
 // The mailbox
 
 /// A connection, in clear or in TLS (both for STARTTLS's before and after).
