@@ -390,6 +390,30 @@ async fn a_mail_too_large_is_answered_politely_and_not_recorded() {
     assert_eq!(polite, 1);
 }
 
+#[tokio::test]
+async fn handled_mails_can_move_to_a_processed_folder() {
+    let server = Dovecot::start();
+    let app = TestApp::with_config(config()).await;
+    let cfg = InboundConfig {
+        url: format!("{}&processed=Importados", server.url()),
+        poll: Duration::from_secs(1),
+        max_bytes: inbound::DEFAULT_MAX_BYTES,
+    };
+    let url = inbound::parse_imap_url(&cfg.url).unwrap();
+    let mut session = inbound::connect(&url).await.unwrap();
+    session.create("Importados").await.unwrap();
+    server.deliver(&corpus("html_only.eml", &[]));
+    let n = inbound::poll_once(&app.state, &cfg, &url, &mut session)
+        .await
+        .unwrap();
+    assert_eq!(n, 1);
+    let inbox = session.select("INBOX").await.unwrap();
+    assert_eq!(inbox.exists, 0, "the handled mail left the inbox");
+    let done = session.select("Importados").await.unwrap();
+    assert_eq!(done.exists, 1);
+    let _ = session.logout().await;
+}
+
 /// The crash window itself, made on purpose: the ticket was written (under the mail's idempotency key)
 /// but the process died before recording the message. Handling it again records it, opens nothing.
 #[tokio::test]
