@@ -59,6 +59,8 @@ pub struct ImapUrl {
     pub password: String,
     pub mailbox: String,
     pub processed: Option<String>,
+    /// A PEM file of certificates to trust besides the public roots (a server with a private CA).
+    pub ca: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,14 +103,16 @@ pub fn parse_imap_url(url: &str) -> std::result::Result<ImapUrl, String> {
     }
     let mut tls = tls;
     let mut processed = None;
+    let mut ca = None;
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         match pair.split_once('=') {
             Some(("tls", "none")) if tls == Tls::StartTls => tls = Tls::None,
             Some(("tls", "required")) => {}
             Some(("processed", folder)) if !folder.is_empty() => processed = Some(decode(folder)),
+            Some(("ca", path)) if !path.is_empty() => ca = Some(decode(path).into()),
             _ => {
                 return Err(format!(
-                    "{pair}: the IMAP URL takes tls=none (imap:// only) and processed=FOLDER"
+                    "{pair}: the IMAP URL takes tls=none (imap:// only), processed=FOLDER and ca=PEM-FILE"
                 ));
             }
         }
@@ -126,6 +130,7 @@ pub fn parse_imap_url(url: &str) -> std::result::Result<ImapUrl, String> {
             mailbox
         },
         processed,
+        ca,
     })
 }
 
@@ -681,11 +686,27 @@ fn imap_err(e: impl std::fmt::Display) -> String {
     e.to_string()
 }
 
-async fn tls(host: &str, tcp: TcpStream) -> std::result::Result<Conn, String> {
-    use tokio_rustls::rustls;
-    let roots = rustls::RootCertStore {
+async fn tls(
+    host: &str,
+    ca: Option<&std::path::Path>,
+    tcp: TcpStream,
+) -> std::result::Result<Conn, String> {
+    use tokio_rustls::rustls::{
+        self,
+        pki_types::{CertificateDer, pem::PemObject},
+    };
+    let mut roots = rustls::RootCertStore {
         roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
     };
+    if let Some(path) = ca {
+        let pem = std::fs::read(path).map_err(|e| format!("ca={}: {e}", path.display()))?;
+        for cert in CertificateDer::pem_slice_iter(&pem) {
+            let cert = cert.map_err(|e| format!("ca={}: {e}", path.display()))?;
+            roots
+                .add(cert)
+                .map_err(|e| format!("ca={}: {e}", path.display()))?;
+        }
+    }
     let config = rustls::ClientConfig::builder_with_provider(Arc::new(
         rustls::crypto::ring::default_provider(),
     ))
@@ -711,7 +732,7 @@ pub async fn connect(url: &ImapUrl) -> std::result::Result<Session, String> {
     .map_err(|_| format!("connecting to {}:{}: timed out", url.host, url.port))?
     .map_err(|e| format!("connecting to {}:{}: {e}", url.host, url.port))?;
     let conn = match url.tls {
-        Tls::Implicit => tls(&url.host, tcp).await?,
+        Tls::Implicit => tls(&url.host, url.ca.as_deref(), tcp).await?,
         _ => Conn::Plain(tcp),
     };
     let mut client = async_imap::Client::new(conn);
@@ -728,7 +749,7 @@ pub async fn connect(url: &ImapUrl) -> std::result::Result<Session, String> {
         let Conn::Plain(tcp) = client.into_inner() else {
             return Err("STARTTLS on a TLS connection".into());
         };
-        client = async_imap::Client::new(tls(&url.host, tcp).await?);
+        client = async_imap::Client::new(tls(&url.host, url.ca.as_deref(), tcp).await?);
     }
     client
         .login(&url.user, &url.password)

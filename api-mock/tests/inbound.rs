@@ -414,6 +414,60 @@ async fn handled_mails_can_move_to_a_processed_folder() {
     let _ = session.logout().await;
 }
 
+/// `imap://` is STARTTLS (required) and `imaps://` TLS from the start, both checked against the
+/// certificate (`ca=` names the test's self-signed one; without it the public roots refuse it).
+#[tokio::test]
+async fn starttls_and_imaps_connect_and_an_untrusted_certificate_is_refused() {
+    let server = Dovecot::start_tls();
+    let app = TestApp::with_config(config()).await;
+    let ca = server.ca().display().to_string();
+    let starttls = format!(
+        "imap://{}:{}@127.0.0.1:{}/INBOX?ca={ca}",
+        imap::USER,
+        imap::PASSWORD,
+        server.port
+    );
+    let imaps = format!(
+        "imaps://{}:{}@127.0.0.1:{}/INBOX?ca={ca}",
+        imap::USER,
+        imap::PASSWORD,
+        server.tls_port
+    );
+    server.deliver(&corpus("html_only.eml", &[]));
+    server.deliver(&corpus("unknown.eml", &[]));
+    let mut handled = Vec::new();
+    for url in [&starttls, &imaps] {
+        let cfg = InboundConfig {
+            url: url.clone(),
+            poll: Duration::from_secs(1),
+            max_bytes: inbound::DEFAULT_MAX_BYTES,
+        };
+        let parsed = inbound::parse_imap_url(url).unwrap();
+        let mut session = inbound::connect(&parsed)
+            .await
+            .unwrap_or_else(|e| panic!("{url}: {e}\n{}", server.log()));
+        handled.push(
+            inbound::poll_once(&app.state, &cfg, &parsed, &mut session)
+                .await
+                .unwrap(),
+        );
+        let _ = session.logout().await;
+    }
+    // Over STARTTLS both mails are handled; over IMAPS the same mailbox has nothing new.
+    assert_eq!(handled, vec![2, 0]);
+    let untrusted = inbound::parse_imap_url(&format!(
+        "imaps://{}:{}@127.0.0.1:{}/INBOX",
+        imap::USER,
+        imap::PASSWORD,
+        server.tls_port
+    ))
+    .unwrap();
+    let Err(refused) = inbound::connect(&untrusted).await else {
+        panic!("a certificate no root vouches for was accepted");
+    };
+    assert!(refused.contains("TLS"), "{refused}");
+}
+
 /// The crash window itself, made on purpose: the ticket was written (under the mail's idempotency key)
 /// but the process died before recording the message. Handling it again records it, opens nothing.
 #[tokio::test]

@@ -54,6 +54,8 @@ pub fn install() {
 pub struct Dovecot {
     child: Child,
     pub port: u16,
+    /// IMAPS, when started with TLS (0 otherwise).
+    pub tls_port: u16,
     pub dir: tempfile::TempDir,
     /// Who the server runs as (uid, gid): the maildir's files are theirs.
     owner: (u32, u32),
@@ -71,6 +73,16 @@ static DELIVERED: AtomicU32 = AtomicU32::new(0);
 
 impl Dovecot {
     pub fn start() -> Self {
+        Self::start_with(false)
+    }
+
+    /// With TLS: STARTTLS on the IMAP port and an IMAPS port, under a certificate for 127.0.0.1
+    /// signed by a test CA (made with openssl), whose PEM is `ca()`.
+    pub fn start_tls() -> Self {
+        Self::start_with(true)
+    }
+
+    fn start_with(tls: bool) -> Self {
         install();
         let root_user = unsafe_geteuid() == 0;
         // As root the server runs as nobody; otherwise as whoever runs the tests.
@@ -93,6 +105,32 @@ impl Dovecot {
             let dir = tempfile::tempdir().unwrap();
             let d = dir.path();
             let port = free_port();
+            let tls_port = if tls { free_port() } else { 0 };
+            let ssl = if tls {
+                // A CA of the test's own, and the server's certificate signed by it (rustls refuses a
+                // self-signed CA certificate as the server's own).
+                let script = "set -e; \
+                    openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj '/CN=Portal test CA' \
+                      -keyout ca.key -out ca.pem; \
+                    openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -keyout key.pem -out leaf.csr; \
+                    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\\nbasicConstraints=CA:FALSE\\nextendedKeyUsage=serverAuth\\n' > ext.cnf; \
+                    openssl x509 -req -in leaf.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \
+                      -extfile ext.cnf -out cert.pem";
+                let status = Command::new("sh")
+                    .args(["-c", script])
+                    .current_dir(d)
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .status()
+                    .expect("openssl makes the test certificates");
+                assert!(status.success(), "openssl could not make a certificate");
+                format!(
+                    "ssl = yes\nssl_cert = <{d}/cert.pem\nssl_key = <{d}/key.pem",
+                    d = d.display()
+                )
+            } else {
+                "ssl = no".to_string()
+            };
             for sub in ["run", "state", "mail"] {
                 std::fs::create_dir_all(d.join(sub)).unwrap();
             }
@@ -106,7 +144,7 @@ listen = 127.0.0.1
 base_dir = {d}/run
 state_dir = {d}/state
 log_path = {d}/dovecot.log
-ssl = no
+{ssl}
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 default_internal_user = {user}
@@ -127,7 +165,8 @@ service imap-login {{
     port = {port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {tls_port}
   }}
   chroot =
 }}
@@ -178,6 +217,7 @@ service stats {{
             let mut server = Self {
                 child,
                 port,
+                tls_port,
                 dir,
                 owner,
             };
@@ -205,6 +245,11 @@ service stats {{
             "imap://{USER}:{PASSWORD}@127.0.0.1:{}/INBOX?tls=none",
             self.port
         )
+    }
+
+    /// The test CA's certificate, to trust (`start_tls`).
+    pub fn ca(&self) -> PathBuf {
+        self.dir.path().join("ca.pem")
     }
 
     pub fn maildir(&self) -> PathBuf {
