@@ -7,6 +7,8 @@
 mod common;
 #[path = "support/imap.rs"]
 mod imap;
+#[path = "support/smtp.rs"]
+mod smtp;
 
 use std::{
     path::Path,
@@ -358,6 +360,83 @@ async fn the_corpus_becomes_tickets_replies_and_review_entries() {
     assert_eq!(
         count(&app, "SELECT COUNT(*) FROM inbound_messages").await,
         9
+    );
+}
+
+/// The round trip through real servers: the "ticket received" notification goes out by SMTP with the
+/// support address as Reply-To and the marker on top; the client's mail program answers it quoting all
+/// of it; the answer joins the ticket by its In-Reply-To with only the new words.
+#[tokio::test]
+async fn a_notification_answered_from_a_mail_program_joins_its_ticket_without_the_quote() {
+    let server = Dovecot::start();
+    let sink = smtp::SmtpSink::start(smtp::Rules::default());
+    let app = TestApp::with_config(Config {
+        mail: portal_api::mail::MailConfig {
+            smtp_url: Some(sink.url()),
+            from: Some("Portal de Suporte <no-reply@suporte.example.com>".into()),
+            reply_to: Some("Suporte <suporte@suporte.example.com>".into()),
+            poll: Duration::from_millis(30),
+            ..portal_api::mail::MailConfig::default()
+        },
+        ..config()
+    })
+    .await;
+    server.deliver(&corpus("gmail_new.eml", &[]));
+    assert_eq!(poll(&app, &server, inbound::DEFAULT_MAX_BYTES).await, 1);
+    let (t, ..) = ticket_by_subject(&app, "Emissão de nota fiscal travada").await[0].clone();
+    let mails = sink.wait_for(1, Duration::from_secs(10)).await;
+    assert_eq!(mails.len(), 1, "the sender is told the ticket was received");
+    let notice = &mails[0];
+    assert!(notice.to().contains("rui@mercadobompreco.demo"));
+    assert!(
+        notice
+            .subject()
+            .starts_with(&format!("[#{t}] Chamado recebido")),
+        "{}",
+        notice.subject()
+    );
+    assert!(
+        notice
+            .header("Reply-To")
+            .unwrap()
+            .contains("suporte@suporte.example.com")
+    );
+    assert!(
+        notice.text.starts_with(inbound::parse::REPLY_MARKER),
+        "{}",
+        notice.text
+    );
+    assert!(notice.text.contains("protocolo"), "{}", notice.text);
+
+    let quoted: String = notice.text.lines().map(|l| format!("> {l}\r\n")).collect();
+    let reply = format!(
+        "From: Rui Costa <rui@mercadobompreco.demo>\r\nTo: {}\r\nSubject: Re: {}\r\n\
+         In-Reply-To: {}\r\nReferences: {}\r\nMessage-ID: <thunderbird-1@mercadobompreco.demo>\r\n\
+         MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\
+         Obrigado, fico no aguardo.\r\n\r\n{quoted}",
+        notice.header("Reply-To").unwrap(),
+        notice.header("Subject").unwrap(),
+        notice.header("Message-ID").unwrap(),
+        notice.header("Message-ID").unwrap(),
+    );
+    server.deliver(reply.as_bytes());
+    assert_eq!(poll(&app, &server, inbound::DEFAULT_MAX_BYTES).await, 1);
+    let agent = app.session_for(AGENT).await;
+    let ticket = get(&app, &agent, &format!("/api/v1/tickets/{t}")).await;
+    let message = ticket["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "message")
+        .expect("the answer joined the ticket");
+    let html = message["body_html"].as_str().unwrap();
+    assert!(html.contains("fico no aguardo"), "{html}");
+    assert!(!html.contains("Recebemos"), "{html}");
+    assert!(
+        message["quoted_text"]
+            .as_str()
+            .unwrap()
+            .contains("Recebemos a sua mensagem")
     );
 }
 
