@@ -390,6 +390,12 @@ async fn serve(args: Serve) -> AnyResult {
             "--smtp-url without --public-url: the links in e-mails point at http://localhost:8080"
         );
     }
+    if config.inbound.is_some() && config.mail.reply_to.is_none() {
+        tracing::warn!(
+            "--imap-url without --mail-reply-to: replies to notifications go to --mail-from, and the \
+             notifications carry no reply-above-this-line marker"
+        );
+    }
     let state = AppState::new(pool, config).await?;
     let purge = repo.clone();
     let uploads = state.clone();
