@@ -11,6 +11,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod extract;
+pub mod inbound;
 pub mod kpi;
 pub mod lang;
 pub mod mail;
@@ -76,6 +77,8 @@ pub struct Config {
     /// Notification e-mails (`serve --smtp-url`, `--mail-from`): without an SMTP server nothing is sent
     /// and the outbox keeps them.
     pub mail: mail::MailConfig,
+    /// E-mail in (`serve --imap-url`): the support mailbox read into tickets; `None` reads none.
+    pub inbound: Option<inbound::InboundConfig>,
 }
 
 impl Default for Config {
@@ -100,6 +103,7 @@ impl Default for Config {
             attachment_max_bytes: attachments::DEFAULT_MAX_BYTES,
             attachment_max_files: attachments::DEFAULT_MAX_FILES,
             mail: mail::MailConfig::default(),
+            inbound: None,
         }
     }
 }
@@ -172,7 +176,7 @@ impl AppState {
             }
             None => tracing::debug!("no --smtp-url: notification e-mails wait in the outbox"),
         }
-        Ok(Self {
+        let state = Self {
             repo,
             attachments,
             config: Arc::new(config),
@@ -182,7 +186,11 @@ impl AppState {
             analytics,
             assets,
             metrics: Arc::default(),
-        })
+        };
+        if let Some(inbound) = state.config.inbound.clone() {
+            tokio::spawn(inbound::run(state.clone(), inbound));
+        }
+        Ok(state)
     }
 }
 

@@ -17,6 +17,7 @@ use lettre::{
 
 use crate::{
     db::now_ms,
+    inbound::parse::REPLY_MARKER,
     markdown::escape,
     repo::{
         Repo,
@@ -50,6 +51,9 @@ pub struct MailConfig {
     pub backoff: Vec<Duration>,
     /// How often the outbox is looked at.
     pub poll: Duration,
+    /// The support mailbox that e-mail in reads (`serve --mail-reply-to`): the notifications' Reply-To,
+    /// and they carry the reply-above-this-line marker. `None`: replies go to the sender.
+    pub reply_to: Option<String>,
 }
 
 impl Default for MailConfig {
@@ -59,6 +63,7 @@ impl Default for MailConfig {
             from: None,
             backoff: DEFAULT_BACKOFF.to_vec(),
             poll: Duration::from_secs(1),
+            reply_to: None,
         }
     }
 }
@@ -111,10 +116,11 @@ pub struct Sender {
     domain: String,
     backoff: Vec<Duration>,
     poll: Duration,
+    reply_to: Option<Mailbox>,
 }
 
 /// The host of a URL (`https://suporte.example.com/x` → `suporte.example.com`).
-fn host_of(url: &str) -> Option<&str> {
+pub fn host_of(url: &str) -> Option<&str> {
     let rest = url.split_once("://").map_or(url, |(_, r)| r);
     let host = rest.split(['/', '?', '#']).next()?;
     let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
@@ -142,7 +148,15 @@ impl Sender {
             .clone()
             .unwrap_or_else(|| format!("Portal de Suporte <no-reply@{domain}>"));
         let from: Mailbox = from.parse().map_err(|e| format!("--mail-from: {e}"))?;
+        let reply_to = match &config.reply_to {
+            Some(r) => Some(
+                r.parse::<Mailbox>()
+                    .map_err(|e| format!("--mail-reply-to: {e}"))?,
+            ),
+            None => None,
+        };
         Ok(Some(Self {
+            reply_to,
             transport,
             from,
             public_url,
@@ -281,12 +295,24 @@ impl Sender {
             .parse()
             .or_else(|_| mail.address.parse())
             .map_err(|e| format!("the address {} is not valid: {e}", mail.address))?;
-        let content = render(mail, &self.public_url, link);
+        let mut content = render(mail, &self.public_url, link);
+        if self.reply_to.is_some() && mail.ticket_id.is_some() {
+            // A reply by e-mail is cut at this line (`inbound::parse::strip_quotes`).
+            content.text = format!("{REPLY_MARKER}\n\n{}", content.text);
+            content.html = content.html.replacen(
+                "<p>",
+                &format!("<p style=\"font-size:12px;color:#9ca3af;\">{REPLY_MARKER}</p><p>"),
+                1,
+            );
+        }
         let mut builder = Message::builder()
             .from(self.from.clone())
             .to(to)
             .subject(content.subject)
             .message_id(Some(format!("<{}@{}>", mail.message_id, self.domain)));
+        if let Some(reply_to) = &self.reply_to {
+            builder = builder.reply_to(reply_to.clone());
+        }
         if let Some(ticket) = mail.ticket_id {
             let thread = format!("<ticket-{ticket}@{}>", self.domain);
             builder = builder
@@ -372,6 +398,7 @@ pub fn render(mail: &OutboxMail, public_url: &str, link: Option<&str>) -> Conten
     let ticket_url = match (mail.notice, link) {
         (Notice::SignIn, _) => format!("{public_url}/?link={token}"),
         (Notice::PasswordReset, _) => format!("{public_url}/account/reset?token={token}"),
+        (Notice::MailTooLarge, _) => format!("{public_url}/tickets/new"),
         (_, Some(token)) => format!("{public_url}/tickets/{id}?link={token}"),
         (_, None) => format!("{public_url}/tickets/{id}"),
     };
@@ -380,6 +407,38 @@ pub fn render(mail: &OutboxMail, public_url: &str, link: Option<&str>) -> Conten
     let author = mail.author_name.as_str();
     let status = mail.to_status.as_deref().unwrap_or("");
     let (subject, intro, button) = match (mail.notice, pt) {
+        (Notice::TicketCreated, true) if mail.self_opened => (
+            format!("[#{id}] Chamado recebido: {subject_line}"),
+            format!(
+                "Recebemos a sua mensagem e abrimos o chamado #{id} (o número do seu protocolo). \
+                 Para acrescentar algo, responda a este e-mail mantendo o [#{id}] no assunto:"
+            ),
+            "Ver o chamado",
+        ),
+        (Notice::TicketCreated, false) if mail.self_opened => (
+            format!("[#{id}] Ticket received: {subject_line}"),
+            format!(
+                "We received your message and opened ticket #{id} (your reference number). To add \
+                 anything, reply to this e-mail keeping [#{id}] in the subject:"
+            ),
+            "View the ticket",
+        ),
+        (Notice::MailTooLarge, true) => (
+            "Sua mensagem ao suporte era grande demais".to_string(),
+            "Recebemos uma mensagem sua, mas ela passa do limite de tamanho que aceitamos por \
+             e-mail e não foi registrada. Envie de novo sem os anexos maiores, ou abra o \
+             chamado no portal e anexe os arquivos por lá."
+                .to_string(),
+            "Abrir o portal",
+        ),
+        (Notice::MailTooLarge, false) => (
+            "Your message to support was too large".to_string(),
+            "We received a message of yours, but it is over the size we accept by e-mail \
+             and was not recorded. Send it again without the largest attachments, or open the ticket \
+             in the portal and attach the files there."
+                .to_string(),
+            "Open the portal",
+        ),
         (Notice::TicketCreated, true) => (
             format!("[#{id}] Chamado aberto: {subject_line}"),
             format!("{author} abriu o chamado #{id} em seu nome:"),

@@ -180,6 +180,22 @@ struct Serve {
     /// How often the sender looks for notifications to send, in milliseconds.
     #[arg(long, env = "PORTAL_MAIL_POLL_MS", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(10..=60_000))]
     mail_poll_ms: u64,
+    /// Where replies to notifications go, e.g. "Suporte <suporte@example.com>": the support mailbox that
+    /// --imap-url reads. Notifications then carry it as Reply-To, with a reply-above-this-line marker.
+    #[arg(long, env = "PORTAL_MAIL_REPLY_TO", value_parser = parse_mail_from)]
+    mail_reply_to: Option<String>,
+    /// E-mail in: the support mailbox to read into tickets and replies, imaps://user:pass@host/INBOX (TLS),
+    /// imap://user:pass@host/INBOX (STARTTLS required) or imap://...?tls=none (clear text, a server on
+    /// this machine); add &processed=FOLDER (or ?processed=) to move handled mails there. Percent-encode
+    /// an @ or : in the user or password (%40, %3A).
+    #[arg(long, env = "PORTAL_IMAP_URL", value_parser = parse_imap_url)]
+    imap_url: Option<String>,
+    /// How often to look at the mailbox when its server has no IDLE (and the longest IDLE), in seconds.
+    #[arg(long, env = "PORTAL_IMAP_POLL_SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    imap_poll_secs: u64,
+    /// The largest incoming mail taken, in MB (MiB); a larger one is answered politely and not recorded.
+    #[arg(long, env = "PORTAL_MAIL_MAX_MB", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=100))]
+    mail_max_mb: u64,
     /// Take verified backups into this directory on a schedule (see `portal-api backup`).
     #[arg(long, env = "PORTAL_BACKUP_DIR")]
     backup_dir: Option<PathBuf>,
@@ -348,8 +364,17 @@ async fn serve(args: Serve) -> AnyResult {
             smtp_url: args.smtp_url.clone(),
             from: args.mail_from.clone(),
             poll: Duration::from_millis(args.mail_poll_ms),
+            reply_to: args.mail_reply_to.clone(),
             ..Default::default()
         },
+        inbound: args
+            .imap_url
+            .clone()
+            .map(|url| portal_api::inbound::InboundConfig {
+                url,
+                poll: Duration::from_secs(args.imap_poll_secs),
+                max_bytes: args.mail_max_mb * 1024 * 1024,
+            }),
         backup: args.backup_dir.map(|dir| backup::Schedule {
             dir,
             every: args.backup_every,
@@ -363,6 +388,12 @@ async fn serve(args: Serve) -> AnyResult {
     } else if config.public_url.is_none() {
         tracing::warn!(
             "--smtp-url without --public-url: the links in e-mails point at http://localhost:8080"
+        );
+    }
+    if config.inbound.is_some() && config.mail.reply_to.is_none() {
+        tracing::warn!(
+            "--imap-url without --mail-reply-to: replies to notifications go to --mail-from, and the \
+             notifications carry no reply-above-this-line marker"
         );
     }
     let state = AppState::new(pool, config).await?;
@@ -699,6 +730,12 @@ async fn ticket(command: TicketCommand) -> AnyResult {
 fn parse_smtp_url(value: &str) -> Result<String, String> {
     let url = value.trim();
     portal_api::mail::check_smtp_url(url)?;
+    Ok(url.to_string())
+}
+
+fn parse_imap_url(value: &str) -> Result<String, String> {
+    let url = value.trim();
+    portal_api::inbound::parse_imap_url(url)?;
     Ok(url.to_string())
 }
 

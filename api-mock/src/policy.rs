@@ -208,6 +208,32 @@ pub async fn open(
     body: &NewTicket,
     key: Option<&str>,
 ) -> Result<Done<i64>> {
+    open_via(state, actor, body, key, false).await
+}
+
+/// Opens a ticket for a client who wrote to the support address (`inbound`): the same rules as
+/// `open`, but the ticket's channel is `email`.
+pub async fn open_by_mail(
+    state: &AppState,
+    actor: &User,
+    body: &NewTicket,
+    key: Option<&str>,
+) -> Result<Done<i64>> {
+    open_via(state, actor, body, key, true).await
+}
+
+async fn open_via(
+    state: &AppState,
+    actor: &User,
+    body: &NewTicket,
+    key: Option<&str>,
+    by_mail: bool,
+) -> Result<Done<i64>> {
+    let own_channel = if by_mail && !actor.role.is_staff() {
+        Channel::Email
+    } else {
+        Channel::Portal
+    };
     let mut v = Validator::new();
     v.text("subject", &body.subject, SUBJECT_MAX);
     v.text("description", &body.description, BODY_MAX);
@@ -253,7 +279,7 @@ pub async fn open(
                 ),
             );
         }
-        if body.channel.is_some_and(|c| c != Channel::Portal) {
+        if body.channel.is_some_and(|c| c != own_channel) {
             v.add(
                 "channel",
                 custom(
@@ -263,7 +289,7 @@ pub async fn open(
             );
         }
         let org = actor.organization.as_ref().map(|o| o.id);
-        (org.map(|o| (actor.id, o)), Channel::Portal)
+        (org.map(|o| (actor.id, o)), own_channel)
     };
     v.finish()?;
     // A client outside any organization has nowhere to open a ticket.

@@ -244,6 +244,28 @@ async fn every_route_has_a_row_and_answers_as_expected() {
         ),
         row(
             Method::GET,
+            "/inbound/review",
+            "/inbound/review",
+            None,
+            [401, 403, 403, 403, 200, 200],
+        ),
+        // No such entry: staff are told so; clients never learn whether it exists.
+        row(
+            Method::POST,
+            "/inbound/review/{id}/accept",
+            "/inbound/review/999999/accept",
+            Some(json!({"organization_id": 1})),
+            [401, 403, 403, 403, 404, 404],
+        ),
+        row(
+            Method::POST,
+            "/inbound/review/{id}/discard",
+            "/inbound/review/999999/discard",
+            Some(json!({})),
+            [401, 403, 403, 403, 404, 404],
+        ),
+        row(
+            Method::GET,
             "/admin/backups",
             "/admin/backups",
             None,

@@ -24,6 +24,7 @@ fn config(sink: &SmtpSink) -> Config {
             from: Some("Suporte <suporte@example.com>".into()),
             backoff: vec![Duration::from_millis(100); 4],
             poll: Duration::from_millis(30),
+            ..MailConfig::default()
         },
         ..Config::default()
     }

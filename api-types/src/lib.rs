@@ -1004,6 +1004,10 @@ pub struct TicketEvent {
     /// Mail (staff only): why it could not be delivered; absent when it was sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mail_error: Option<String>,
+    /// Messages that came by e-mail (staff only): the quoted history cut from the mail (the earlier
+    /// messages it quoted), for a "show quoted text" toggle; absent when nothing was quoted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quoted_text: Option<String>,
     pub created_at: DateTime<Utc>,
     /// Messages and notes: their files, in the order attached (absent when none).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -1212,4 +1216,49 @@ pub struct Kpis {
     pub first_response_histogram: Vec<HistogramBucket>,
     /// Escalated tickets (whatever the period), most recently changed first.
     pub escalated: Vec<EscalatedTicket>,
+}
+
+/// Where a mail from an unknown sender stands in the staff's review list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum InboundReviewStatus {
+    Pending,
+    Accepted,
+    Discarded,
+}
+
+/// A mail to the support address from an address no account has (`GET /inbound/review`), waiting for
+/// staff to accept it (the sender becomes a client and the mail their ticket) or discard it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct InboundReview {
+    pub id: i64,
+    /// The sender's address.
+    pub sender: String,
+    /// The sender's name as their mail gave it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sender_name: Option<String>,
+    pub subject: String,
+    /// The start of the mail's text (plain text, at most 500 characters).
+    pub excerpt: String,
+    pub status: InboundReviewStatus,
+    pub received_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decided_at: Option<DateTime<Utc>>,
+    /// Accepted: the ticket the mail became.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ticket_id: Option<i64>,
+}
+
+/// `POST /inbound/review/{id}/accept`: the sender becomes a client of this organization (a member; their
+/// name as given, else as their mail gave it) and their mail a ticket of theirs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct AcceptInbound {
+    pub organization_id: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 120))]
+    pub name: Option<String>,
 }

@@ -5,6 +5,7 @@
 
 pub mod announcements;
 pub mod attachments;
+pub mod inbound;
 pub mod kb;
 pub mod limits;
 pub mod outbox;

@@ -21,6 +21,8 @@ pub enum Notice {
     StatusChange,
     /// Resolved: asks the requester to rate the service.
     Resolved,
+    /// A mail to the support address too large to take: its sender is told so, politely.
+    MailTooLarge,
 }
 
 impl Notice {
@@ -32,6 +34,7 @@ impl Notice {
             Notice::Resolved => "resolved",
             Notice::SignIn => "sign_in",
             Notice::PasswordReset => "password_reset",
+            Notice::MailTooLarge => "mail_too_large",
         }
     }
 
@@ -43,6 +46,7 @@ impl Notice {
             "resolved" => Notice::Resolved,
             "sign_in" => Notice::SignIn,
             "password_reset" => Notice::PasswordReset,
+            "mail_too_large" => Notice::MailTooLarge,
             _ => return None,
         })
     }
@@ -144,6 +148,8 @@ pub struct OutboxMail {
     pub body_html: Option<String>,
     /// A status change's new status.
     pub to_status: Option<String>,
+    /// A new ticket the recipient opened themselves (by e-mail): the mail says it was received.
+    pub self_opened: bool,
 }
 
 /// How an attempt ended.
@@ -226,7 +232,7 @@ impl Repo {
                 "SELECT ob.id, ob.kind, ob.ticket_id, ob.recipient_id, ob.address, ob.locale, ob.message_id, \
                  ob.attempts, COALESCE(t.subject, '') AS subject, t.description_md, t.description_html, e.kind AS event_kind, \
                  e.body_md, e.body_html, e.to_status, au.name AS author_name, u.name AS recipient_name, \
-                 u.role AS recipient_role \
+                 u.role AS recipient_role, (t.created_by = ob.recipient_id) AS self_opened \
                  FROM outbox ob LEFT JOIN tickets t ON t.id = ob.ticket_id \
                  LEFT JOIN ticket_events e ON e.id = ob.event_id \
                  JOIN users au ON au.id = COALESCE(e.author_id, t.created_by, ob.recipient_id) \
@@ -274,6 +280,7 @@ impl Repo {
                 body_md,
                 body_html,
                 to_status: row.get("to_status"),
+                self_opened: row.get::<Option<bool>, _>("self_opened").unwrap_or(false),
             });
         }
         Ok(mails)

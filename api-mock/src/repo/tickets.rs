@@ -374,13 +374,14 @@ fn event_from_row(r: &SqliteRow) -> TicketEvent {
             }),
         mail_to: r.get("mail_to"),
         mail_error: r.get("mail_error"),
+        quoted_text: r.get("quoted_text"),
         created_at: to_time(r.get("created_at")),
         attachments: Vec::new(),
     }
 }
 
 const EVENT_COLUMNS: &str = "e.id, e.kind, e.body_html, e.from_status, e.to_status, e.from_priority, \
-     e.to_priority, e.mail_to, e.mail_error, e.created_at, u.id AS author_id, u.name AS author_name, u.role AS author_role, \
+     e.to_priority, e.mail_to, e.mail_error, e.quoted_text, e.created_at, u.id AS author_id, u.name AS author_name, u.role AS author_role, \
      ea.id AS event_assignee_id, ea.name AS event_assignee_name";
 
 /// The events' table with their authors and, for assignments, the new assignee.
@@ -639,12 +640,15 @@ impl Repo {
         {
             return Ok(Outcome::AttachmentsTaken);
         }
+        // A client who opens their own ticket in the portal sees it there; one who wrote an e-mail is
+        // answered that it was received, with its number: nobody (id 0) is left out as the author.
+        let self_by_mail = t.channel == Channel::Email && t.created_by == t.requester_id;
         super::outbox::enqueue(
             &mut tx,
             id,
             None,
             super::outbox::Notice::TicketCreated,
-            t.created_by,
+            if self_by_mail { 0 } else { t.created_by },
             t.created_at,
         )
         .await?;
@@ -763,6 +767,10 @@ impl Repo {
                 .iter()
                 .map(|r| {
                     let mut e = event_from_row(r);
+                    // The quoted history of a mail is for staff ("show quoted text").
+                    if !staff {
+                        e.quoted_text = None;
+                    }
                     e.attachments = files.remove(&Some(e.id)).unwrap_or_default();
                     e
                 })

@@ -49,6 +49,43 @@ fn custom(pt: &str, en: &str) -> Invalid {
 }
 
 /// An upload named in `attachments` that is not (or no longer) the caller's to attach.
+/// Keeps a file as an upload of `uploader_id`'s, not attached yet, once its bytes are of an allowed
+/// type (`classify`); answers its id. The portal's uploads and the files of incoming mail come here.
+pub async fn store_upload(
+    state: &AppState,
+    uploader_id: i64,
+    name: &str,
+    bytes: axum::body::Bytes,
+) -> Result<i64> {
+    if bytes.len() as u64 > state.attachments.max_bytes {
+        return Err(Error::FileTooLarge {
+            limit_bytes: state.attachments.max_bytes,
+        });
+    }
+    let kind = classify(name, &bytes)?;
+    let sha = sha256_hex(&bytes);
+    let size = bytes.len() as i64;
+    // Held until the row is in: the purge cannot take the blob away between the two.
+    let _gc = state.attachments.gc.read().await;
+    state
+        .attachments
+        .store
+        .put(&sha, bytes)
+        .await
+        .map_err(|e| Error::Internal(format!("storing an upload: {e}")))?;
+    Ok(state
+        .repo
+        .insert_upload(&NewUpload {
+            sha256: &sha,
+            name,
+            content_type: kind.mime,
+            size,
+            uploader_id,
+            now: now_ms(),
+        })
+        .await?)
+}
+
 pub fn uploads_gone() -> Error {
     Error::invalid(
         "attachments",
@@ -149,30 +186,7 @@ async fn upload(
             Error::BadRequest(e.to_string())
         }
     })?;
-    let kind = classify(&name, &bytes)?;
-    let sha = sha256_hex(&bytes);
-    let size = bytes.len() as i64;
-    let id = {
-        // Held until the row is in: the purge cannot take the blob away between the two.
-        let _gc = state.attachments.gc.read().await;
-        state
-            .attachments
-            .store
-            .put(&sha, bytes)
-            .await
-            .map_err(|e| Error::Internal(format!("storing an upload: {e}")))?;
-        state
-            .repo
-            .insert_upload(&NewUpload {
-                sha256: &sha,
-                name: &name,
-                content_type: kind.mime,
-                size,
-                uploader_id: user.user.id,
-                now: now_ms(),
-            })
-            .await?
-    };
+    let id = store_upload(&state, user.user.id, &name, bytes).await?;
     let row = state.repo.attachment(id).await?.ok_or(Error::NotFound)?;
     let body = row.to_api();
     let mut response = (StatusCode::CREATED, Json(body)).into_response();

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod announcements;
 pub mod attachments;
 pub mod health;
+pub mod inbound;
 pub mod kb;
 pub mod links;
 pub mod reports;
@@ -21,6 +22,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(admin::router())
         .merge(announcements::router())
         .merge(attachments::router())
+        .merge(inbound::router())
         .merge(kb::router())
         .merge(links::router())
         .merge(reports::router())
