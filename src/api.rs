@@ -691,3 +691,42 @@ pub async fn sleep(ms: i32) {
     });
     let _ = wasm_bindgen_futures::JsFuture::from(waited).await;
 }
+
+// E-mail in: the review list of mail from unknown senders (staff)
+
+/// `status`: `pending`, `accepted` or `discarded`.
+#[cfg(feature = "staff")]
+pub async fn inbound_review(
+    locale: Locale,
+    status: &str,
+) -> ApiResult<Page<api_types::InboundReview>> {
+    get(
+        &format!("/inbound/review?status={}&per_page=50", enc(status)),
+        locale,
+    )
+    .await
+}
+
+#[cfg(feature = "staff")]
+pub async fn accept_inbound(
+    locale: Locale,
+    id: i64,
+    body: &api_types::AcceptInbound,
+) -> ApiResult<api_types::InboundReview> {
+    send(
+        Request::post(&url(&format!("/inbound/review/{id}/accept"))),
+        locale,
+        body,
+    )
+    .await
+}
+
+#[cfg(feature = "staff")]
+pub async fn discard_inbound(locale: Locale, id: i64) -> ApiResult<api_types::InboundReview> {
+    send(
+        Request::post(&url(&format!("/inbound/review/{id}/discard"))),
+        locale,
+        &serde_json::json!({}),
+    )
+    .await
+}

@@ -64,14 +64,15 @@ fn StaffRoutes() -> impl leptos_router::MatchNestedRoutes + Clone {
     use leptos_router::components::{Outlet, ParentRoute};
 
     use crate::pages::{
-        dashboard::Dashboard, kb_analytics::KbAnalyticsPage, kb_editor::ArticleEditor,
-        kb_history::ArticleHistory, kb_settings::KbSettings, staff::StaffHome,
-        staff_kb::StaffArticles,
+        dashboard::Dashboard, inbound::InboundReviewPage, kb_analytics::KbAnalyticsPage,
+        kb_editor::ArticleEditor, kb_history::ArticleHistory, kb_settings::KbSettings,
+        staff::StaffHome, staff_kb::StaffArticles,
     };
     view! {
         <ParentRoute path=path!("/staff") view=Outlet>
             <Route path=path!("") view=StaffHome/>
             <Route path=path!("dashboard") view=Dashboard/>
+            <Route path=path!("inbound") view=InboundReviewPage/>
             <Route path=path!("kb") view=StaffArticles/>
             <Route path=path!("kb/new") view=ArticleEditor/>
             <Route path=path!("kb/articles/:slug") view=ArticleEditor/>

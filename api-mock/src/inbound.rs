@@ -227,6 +227,23 @@ async fn finish(state: &AppState, r: InboundRecord<'_>) -> Result<Option<Inbound
     Ok(Some(r.outcome))
 }
 
+/// Where a mail given as a file (`portal-api mail import`) comes from: its own content, so that the same
+/// file given twice is handled once.
+pub fn file_source(raw: &[u8]) -> MailboxUid {
+    let digest = Sha256::digest(raw);
+    MailboxUid {
+        mailbox: format!(
+            "file:{}",
+            digest
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>()
+        ),
+        uidvalidity: 0,
+        uid: 0,
+    }
+}
+
 /// Handles one message of the mailbox (`raw`: the whole mail, or only its header when `too_large`);
 /// `None` when it was handled before. `Err`: nothing was recorded, it is tried again later.
 pub async fn import(

@@ -42,6 +42,30 @@ enum Command {
         #[command(subcommand)]
         command: TicketCommand,
     },
+    /// Incoming mail without a mailbox to poll: each file (an RFC 5322 message, `-` for standard input)
+    /// becomes a ticket, a reply or an entry of the review list, exactly as from `--imap-url` (a mail
+    /// server can pipe each delivery here). A file handled before is not handled again.
+    Mail {
+        #[command(subcommand)]
+        command: MailCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum MailCommand {
+    /// Import mail files.
+    Import {
+        #[arg(long, env = "PORTAL_DB", default_value = "data/portal.db")]
+        db: PathBuf,
+        /// Where attachments are kept: the server's `--data-dir`.
+        #[arg(long, env = "PORTAL_DATA_DIR")]
+        data_dir: Option<PathBuf>,
+        /// A larger mail is answered politely and not imported (as `serve --mail-max-mb`).
+        #[arg(long, env = "PORTAL_MAIL_MAX_MB", default_value_t = 10)]
+        max_mb: u64,
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -304,6 +328,7 @@ async fn main() -> std::process::ExitCode {
         Command::Restore(args) => run_restore(args).await,
         Command::User { command } => user(command).await,
         Command::Ticket { command } => ticket(command).await,
+        Command::Mail { command } => mail(command).await,
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -633,6 +658,44 @@ fn refusal(e: portal_api::Error) -> Box<dyn std::error::Error> {
 
 /// `portal-api ticket ...`: the same operations as the portal's routes (`portal_api::policy`), acting as
 /// an active user found by e-mail; the e-mails and timeline entries follow as they do from the portal.
+async fn mail(command: MailCommand) -> AnyResult {
+    let MailCommand::Import {
+        db: path,
+        data_dir,
+        max_mb,
+        files,
+    } = command;
+    let pool = db::open(&path).await?;
+    let config = Config {
+        data_dir: Some(data_dir.unwrap_or_else(|| match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        })),
+        ..Config::default()
+    };
+    let state = AppState::new(pool.clone(), config).await?;
+    for file in files {
+        let raw = if file.as_os_str() == "-" {
+            let mut raw = Vec::new();
+            std::io::Read::read_to_end(&mut std::io::stdin(), &mut raw)?;
+            raw
+        } else {
+            std::fs::read(&file).map_err(|e| format!("{}: {e}", file.display()))?
+        };
+        let too_large = raw.len() as u64 > max_mb * 1024 * 1024;
+        let source = portal_api::inbound::file_source(&raw);
+        let outcome = portal_api::inbound::import(&state, &source, &raw, too_large)
+            .await
+            .map_err(|e| format!("{}: {e}", file.display()))?;
+        match outcome {
+            Some(o) => println!("{}: {}", file.display(), o.as_str()),
+            None => println!("{}: handled before", file.display()),
+        }
+    }
+    pool.close().await;
+    Ok(())
+}
+
 async fn ticket(command: TicketCommand) -> AnyResult {
     let (TicketCommand::Open {
         db: path, actor, ..

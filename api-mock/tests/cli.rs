@@ -174,3 +174,51 @@ async fn the_command_line_opens_and_answers_tickets_under_the_portals_rules() {
     );
     pool.close().await;
 }
+
+#[tokio::test]
+async fn mail_files_are_imported_once_each_under_the_rules_of_the_mailbox() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("portal.db");
+    let pool = db::open(&path).await.unwrap();
+    let repo = Repo::new(pool.clone());
+    assert!(demo::seed(&repo).await.unwrap());
+    pool.close().await;
+    let corpus = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/corpus");
+    let known = format!("{corpus}/gmail_new.eml");
+    let unknown = format!("{corpus}/unknown.eml");
+    let (ok, out) = portal(&path, &["mail", "import", &known, &unknown]);
+    assert!(ok, "{out}");
+    assert!(out.contains("gmail_new.eml: ticket"), "{out}");
+    assert!(out.contains("unknown.eml: review"), "{out}");
+    // The same file again is not a second ticket; nor is it from standard input.
+    let (ok, out) = portal(&path, &["mail", "import", &known]);
+    assert!(ok && out.contains("handled before"), "{out}");
+    let again = Command::new(BIN)
+        .args(["mail", "import", "-", "--db"])
+        .arg(&path)
+        .stdin(std::fs::File::open(&known).unwrap())
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&again.stdout).contains("-: handled before"));
+
+    let pool = db::open(&path).await.unwrap();
+    let by_mail: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM tickets WHERE channel = 'email' AND subject = 'Emissão de nota fiscal travada'",
+    )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(by_mail, 1);
+    let waiting: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM inbound_review WHERE status = 'pending'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(waiting, 1);
+    // A file that is no mail is said so, and the command goes on.
+    let junk = dir.path().join("junk.eml");
+    std::fs::write(&junk, b"\x00\x01 not a mail").unwrap();
+    let (ok, out) = portal(&path, &["mail", "import", junk.to_str().unwrap()]);
+    assert!(ok, "{out}");
+    assert!(out.contains("junk.eml: invalid"), "{out}");
+}

@@ -65,6 +65,7 @@ pub fn Header() -> impl IntoView {
                         <A href="/staff" exact=true>{move || i18n.t("nav.staff")}</A>
                         <A href="/staff/dashboard">{move || i18n.t("nav.dashboard")}</A>
                         <A href="/staff/kb">{move || i18n.t("nav.kb_admin")}</A>
+                        <A href="/staff/inbound">{move || i18n.t("nav.inbound")}</A>
                     </Show>
                 </nav>
                 <div class="header-tools">

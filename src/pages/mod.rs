@@ -6,6 +6,8 @@ pub mod category;
 pub mod dashboard;
 pub mod home;
 #[cfg(feature = "staff")]
+pub mod inbound;
+#[cfg(feature = "staff")]
 pub mod kb_analytics;
 #[cfg(feature = "staff")]
 pub mod kb_editor;

@@ -292,6 +292,7 @@ fn TicketView(id: i64, now: RwSignal<chrono::DateTime<chrono::Utc>>) -> impl Int
                         staff: false,
                         label: None,
                         body_html: Some(t.description_html.clone()),
+                        quoted_text: None,
                         attachments: t.attachments.clone(),
                         at: t.created_at,
                     };
@@ -327,6 +328,8 @@ struct TimelineEntry {
     staff: bool,
     label: Option<String>,
     body_html: Option<String>,
+    /// The history quoted in a reply by e-mail, cut from its text (staff only).
+    quoted_text: Option<String>,
     attachments: Vec<Attachment>,
     at: chrono::DateTime<chrono::Utc>,
 }
@@ -397,6 +400,10 @@ impl TimelineEntry {
             staff,
             label,
             body_html: e.body_html.clone(),
+            quoted_text: e
+                .quoted_text
+                .clone()
+                .filter(|_| crate::session::STAFF_BUILD),
             attachments: e.attachments.clone(),
             at: e.created_at,
         }
@@ -419,6 +426,12 @@ fn Entry(entry: TimelineEntry, now: RwSignal<chrono::DateTime<chrono::Utc>>) -> 
             </p>
             {entry.label.map(|l| view! { <p class="event-label">{l}</p> })}
             {entry.body_html.map(|html| view! { <div class="event-body" inner_html=html></div> })}
+            {entry.quoted_text.map(|text| view! {
+                <details class="quoted-text">
+                    <summary>{move || i18n.t("ticket.quoted_text")}</summary>
+                    <pre>{text}</pre>
+                </details>
+            })}
             <AttachmentList files=entry.attachments/>
         </li>
     }

@@ -49,6 +49,9 @@ export async function startServer(extraArgs = []) {
   }
   return {
     url,
+    /** The server's database, for `portal-api` commands run beside it. */
+    db: join(dir, 'portal.db'),
+    bin,
     async stop() {
       child.kill('SIGTERM');
       await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
