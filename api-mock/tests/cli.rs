@@ -23,14 +23,20 @@ fn portal(db: &Path, args: &[&str]) -> (bool, String) {
     (out.status.success(), text)
 }
 
-#[tokio::test]
-async fn the_command_line_opens_and_answers_tickets_under_the_portals_rules() {
+/// A database with the demo data, in a temporary directory (kept while the answer lives).
+async fn demo_database() -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("portal.db");
     let pool = db::open(&path).await.unwrap();
     let repo = Repo::new(pool.clone());
     assert!(demo::seed(&repo).await.unwrap());
     pool.close().await;
+    (dir, path)
+}
+
+#[tokio::test]
+async fn the_command_line_opens_and_answers_tickets_under_the_portals_rules() {
+    let (_dir, path) = demo_database().await;
 
     // A client opens their own ticket.
     let (ok, out) = portal(
@@ -177,12 +183,7 @@ async fn the_command_line_opens_and_answers_tickets_under_the_portals_rules() {
 
 #[tokio::test]
 async fn mail_files_are_imported_once_each_under_the_rules_of_the_mailbox() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("portal.db");
-    let pool = db::open(&path).await.unwrap();
-    let repo = Repo::new(pool.clone());
-    assert!(demo::seed(&repo).await.unwrap());
-    pool.close().await;
+    let (dir, path) = demo_database().await;
     let corpus = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/corpus");
     let known = format!("{corpus}/gmail_new.eml");
     let unknown = format!("{corpus}/unknown.eml");

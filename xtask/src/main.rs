@@ -955,14 +955,6 @@ fn bench_reads(args: &[String]) -> Result {
             &["install", "oha", "--version", OHA_VERSION, "--locked"],
         )?;
     }
-    if !app_is_fresh() {
-        ensure_build_tools()?;
-        build_app()?;
-    }
-    run(
-        "cargo",
-        &["build", "--release", "--quiet", "--package", "portal-api"],
-    )?;
     let server = DemoServer::start("reads")?;
     let addr = server.addr.clone();
     let result = (|| -> Result {
@@ -979,14 +971,7 @@ fn bench_reads(args: &[String]) -> Result {
             .ok()
             .and_then(|v| v.pointer("/items/0/id").and_then(serde_json::Value::as_i64))
             .ok_or("the demo client has no ticket to read")?;
-        let (_, _, body) = http_once(&addr, "GET", "/api/v1/kb/articles?per_page=1", &[], "")?;
-        let slug = serde_json::from_str::<serde_json::Value>(&body)
-            .ok()
-            .and_then(|v| {
-                v.pointer("/items/0/slug")
-                    .and_then(|s| s.as_str().map(str::to_string))
-            })
-            .ok_or("the demo has no article")?;
+        let slug = server.first_article_slug()?;
         let asset = |ext: &str| {
             dist_assets("dist").ok().and_then(|files| {
                 files
@@ -1163,30 +1148,9 @@ fn bench_lighthouse(args: &[String]) -> Result {
         )?;
     }
     ensure_browser_tools()?;
-    if !app_is_fresh() {
-        ensure_build_tools()?;
-        build_app()?;
-    }
-    run(
-        "cargo",
-        &["build", "--release", "--quiet", "--package", "portal-api"],
-    )?;
     let server = DemoServer::start("lighthouse")?;
     let base = format!("http://{}", server.addr);
-    let (_, _, body) = http_once(
-        &server.addr,
-        "GET",
-        "/api/v1/kb/articles?per_page=1",
-        &[],
-        "",
-    )?;
-    let slug = serde_json::from_str::<serde_json::Value>(&body)
-        .ok()
-        .and_then(|v| {
-            v.pointer("/items/0/slug")
-                .and_then(|s| s.as_str().map(str::to_string))
-        })
-        .ok_or("the demo has no article")?;
+    let slug = server.first_article_slug()?;
     let client = server.sign_in("rui@mercadobompreco.demo")?;
     let pages = [
         ("home", format!("{base}/"), None),
@@ -1266,7 +1230,16 @@ struct DemoServer {
 }
 
 impl DemoServer {
+    /// Builds what is stale (the app, the release server) first.
     fn start(name: &str) -> Result<Self> {
+        if !app_is_fresh() {
+            ensure_build_tools()?;
+            build_app()?;
+        }
+        run(
+            "cargo",
+            &["build", "--release", "--quiet", "--package", "portal-api"],
+        )?;
         let dir = env::temp_dir().join(format!("portal-bench-{name}-{}", std::process::id()));
         fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
         let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -1293,6 +1266,18 @@ impl DemoServer {
             std::thread::sleep(std::time::Duration::from_millis(50));
         }
         Ok(server)
+    }
+
+    /// The slug of the first published article.
+    fn first_article_slug(&self) -> Result<String> {
+        let (_, _, body) = http_once(&self.addr, "GET", "/api/v1/kb/articles?per_page=1", &[], "")?;
+        serde_json::from_str::<serde_json::Value>(&body)
+            .ok()
+            .and_then(|v| {
+                v.pointer("/items/0/slug")
+                    .and_then(|s| s.as_str().map(str::to_string))
+            })
+            .ok_or_else(|| "the demo has no article".to_string())
     }
 
     /// Signs a demo user in; answers the session cookie (`name=value`).
