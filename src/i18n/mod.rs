@@ -250,7 +250,7 @@ mod tests {
             .iter()
             .filter(|(_, k, in_staff)| {
                 (0..2)
-                    .any(|l| !client[l].contains_key(k) && !(*in_staff && staff[l].contains_key(k)))
+                    .any(|l| !(client[l].contains_key(k) || *in_staff && staff[l].contains_key(k)))
             })
             .collect();
         assert!(
