@@ -3,13 +3,13 @@
 //! Nothing from an unknown sender reaches an organization without a person deciding it.
 
 use api_types::{AcceptInbound, InboundReview, InboundReviewStatus, Page, Problem};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
     AppState, Result,
     auth::Staff,
-    extract::{Json, Query},
+    extract::{Json, Path, Query},
     inbound,
     routes::Paging,
 };
@@ -26,12 +26,17 @@ pub fn router() -> OpenApiRouter<AppState> {
 struct ReviewQuery {
     /// Only these; all by default (pending first, newest first).
     status: Option<InboundReviewStatus>,
+    /// From 1.
+    #[param(minimum = 1, maximum = 1_000_000)]
     page: Option<u32>,
+    /// 1 to 100 (20 by default); outside that, 422.
+    #[param(minimum = 1, maximum = 100)]
     per_page: Option<u32>,
 }
 
 #[utoipa::path(get, path = "/inbound/review", tag = "inbound", params(ReviewQuery),
-    responses((status = 200, body = Page<InboundReview>), (status = 401, body = Problem), (status = 403, body = Problem)))]
+    responses((status = 200, body = Page<InboundReview>), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 422, body = Problem)))]
 async fn list(
     State(state): State<AppState>,
     _staff: Staff,
