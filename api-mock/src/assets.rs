@@ -27,6 +27,16 @@ struct Snapshot {
     signature: u64,
 }
 
+impl Snapshot {
+    /// The app's page for `staff` (the staff build's when there is one) or for anyone else.
+    fn page(&self, staff: bool) -> Option<&Representation> {
+        staff
+            .then(|| self.files.get(STAFF_INDEX))
+            .flatten()
+            .or_else(|| self.files.get("index.html"))
+    }
+}
+
 /// The app in memory, and where it came from.
 pub struct Assets {
     dist: PathBuf,
@@ -125,12 +135,7 @@ impl Assets {
 
     /// The page of the build for `staff` (see `respond`), as it is on disk.
     pub fn page_html(&self, staff: bool) -> Option<Bytes> {
-        let snapshot = self.snapshot();
-        let page = staff
-            .then(|| snapshot.files.get(STAFF_INDEX))
-            .flatten()
-            .or_else(|| snapshot.files.get("index.html"))?;
-        Some(page.identity().clone())
+        Some(self.snapshot().page(staff)?.identity().clone())
     }
 
     /// Whether `path` names a file of the app (anything else is one of the app's pages).
@@ -163,24 +168,21 @@ impl Assets {
             return asset.respond(headers, head);
         }
         // Not a file: the app's own route, in the build for the reader's role.
-        let page = staff
-            .then(|| snapshot.files.get(STAFF_INDEX))
-            .flatten()
-            .or_else(|| snapshot.files.get("index.html"));
-        match page {
+        match snapshot.page(staff) {
             Some(index) => {
                 let mut response = index.respond(headers, head);
-                // The same address is another build for another session: no shared cache may mix them.
-                response.headers_mut().insert(
-                    header::VARY,
-                    HeaderValue::from_static("accept-encoding, cookie"),
-                );
+                response
+                    .headers_mut()
+                    .insert(header::VARY, HeaderValue::from_static(PAGE_VARY));
                 response
             }
             None => Error::NotFound.into_response(),
         }
     }
 }
+
+/// A page's `Vary`: the same address is another build for another session, so no shared cache may mix them.
+pub const PAGE_VARY: &str = "accept-encoding, cookie";
 
 /// The staff build's page, beside the client build's `index.html` (`cargo xtask build` makes both).
 pub const STAFF_INDEX: &str = "staff-app/index.html";

@@ -131,7 +131,7 @@ async fn prerendered(
                 ),
                 (
                     header::VARY,
-                    HeaderValue::from_static("accept-encoding, cookie"),
+                    HeaderValue::from_static(crate::assets::PAGE_VARY),
                 ),
             ],
             html,
