@@ -600,19 +600,7 @@ pub async fn accept_review(
                 .value
         }
     };
-    if !state
-        .repo
-        .decide_inbound_review(id, true, staff.id, Some(ticket), now_ms())
-        .await?
-    {
-        return Err(already_decided());
-    }
-    Ok(state
-        .repo
-        .inbound_review(id)
-        .await?
-        .ok_or(Error::NotFound)?
-        .0)
+    decide(state, staff, id, Some(ticket)).await
 }
 
 /// Discards a mail of the review list: nothing is made of it.
@@ -626,9 +614,20 @@ pub async fn discard_review(
         .inbound_review(id)
         .await?
         .ok_or(Error::NotFound)?;
+    decide(state, staff, id, None).await
+}
+
+/// Records `staff`'s decision on review entry `id` (accepted as `ticket`, or discarded) unless another
+/// decision came first (409), and answers the entry as it now is.
+async fn decide(
+    state: &AppState,
+    staff: &User,
+    id: i64,
+    ticket: Option<i64>,
+) -> Result<api_types::InboundReview> {
     if !state
         .repo
-        .decide_inbound_review(id, false, staff.id, None, now_ms())
+        .decide_inbound_review(id, ticket.is_some(), staff.id, ticket, now_ms())
         .await?
     {
         return Err(already_decided());
