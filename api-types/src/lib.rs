@@ -191,6 +191,9 @@ pub struct User {
     pub locale: String,
     #[serde(default)]
     pub disabled: bool,
+    /// Invited and not yet in: the account's owner has not chosen a password from the invitation's link.
+    #[serde(default)]
+    pub invited: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -249,6 +252,52 @@ pub struct UserChange {
     pub org_role: Option<OrgRole>,
     #[serde(default)]
     pub disabled: Option<bool>,
+}
+
+/// `POST /users/invitations`: an account whose owner chooses the password from the link e-mailed to
+/// them (valid 7 days, once). Admins invite anyone; agents invite clients only (a client added while a
+/// ticket is logged by phone).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewInvitation {
+    #[cfg_attr(feature = "openapi", schema(max_length = 254))]
+    pub email: String,
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 120, pattern = r"\S")
+    )]
+    pub name: String,
+    pub role: Role,
+    #[serde(default)]
+    pub organization_id: Option<i64>,
+    #[serde(default)]
+    pub org_role: Option<OrgRole>,
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<LocaleTag>))]
+    pub locale: Option<String>,
+}
+
+/// `GET` and `PUT /me/notifications`: which e-mails the signed-in user gets. Mails about the account
+/// itself (a reset, a sign-in link, an invitation) always go. A field that does not apply to the user's
+/// role is `null` (and must be `null` in a `PUT`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NotificationPrefs {
+    /// The tickets the user opened or that were opened for them: created, answered, status changed,
+    /// resolved (with the request for a rating).
+    pub own_tickets: bool,
+    /// Managers of an organization: the other tickets of the organization.
+    #[serde(default)]
+    pub organization_tickets: Option<bool>,
+    /// Managers of an organization: one mail a day summing up the organization's tickets.
+    #[serde(default)]
+    pub daily_digest: Option<bool>,
+    /// Staff: the tickets assigned to them (client replies, escalations, service targets about to be
+    /// missed).
+    #[serde(default)]
+    pub assigned_tickets: Option<bool>,
 }
 
 // ---------------------------------------------------------------------------------------------------------

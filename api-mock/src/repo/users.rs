@@ -61,6 +61,8 @@ pub(crate) fn account_from_row(row: &sqlx::sqlite::SqliteRow) -> Account {
             }),
             locale: row.get("locale"),
             disabled: row.get::<i64, _>("disabled") != 0,
+            // Invitations come with issue 14's admin pages; until then every account chose its password.
+            invited: false,
         },
         password_hash: row.get("password_hash"),
     }
