@@ -170,6 +170,69 @@ pub async fn reset_password(locale: Locale, body: &api_types::PasswordReset) -> 
     send(Request::post(&url("/auth/reset-password")), locale, body).await
 }
 
+/// Which notification e-mails the signed-in user gets.
+pub async fn notification_prefs(locale: Locale) -> ApiResult<api_types::NotificationPrefs> {
+    get("/me/notifications", locale).await
+}
+
+pub async fn save_notification_prefs(
+    locale: Locale,
+    body: &api_types::NotificationPrefs,
+) -> ApiResult<api_types::NotificationPrefs> {
+    send(Request::put(&url("/me/notifications")), locale, body).await
+}
+
+// People (staff; most for admins)
+
+/// A role as the API writes it.
+#[cfg(feature = "staff")]
+pub fn role_tag(role: api_types::Role) -> &'static str {
+    match role {
+        api_types::Role::Client => "client",
+        api_types::Role::Agent => "agent",
+        api_types::Role::Admin => "admin",
+    }
+}
+
+/// Admins: every account, or those of one role (`role`: a role's tag, or empty for all).
+#[cfg(feature = "staff")]
+pub async fn users(locale: Locale, role: &str) -> ApiResult<Vec<User>> {
+    if role.is_empty() {
+        get("/users", locale).await
+    } else {
+        get(&format!("/users?role={}", enc(role)), locale).await
+    }
+}
+
+/// An account whose owner chooses a password from the e-mailed link (agents: clients only).
+#[cfg(feature = "staff")]
+pub async fn invite(locale: Locale, body: &api_types::NewInvitation) -> ApiResult<User> {
+    send(Request::post(&url("/users/invitations")), locale, body).await
+}
+
+#[cfg(feature = "staff")]
+pub async fn resend_invitation(locale: Locale, id: i64) -> ApiResult<User> {
+    send(
+        Request::post(&url(&format!("/users/{id}/invitation"))),
+        locale,
+        &serde_json::json!({}),
+    )
+    .await
+}
+
+#[cfg(feature = "staff")]
+pub async fn update_user(locale: Locale, id: i64, body: &api_types::UserChange) -> ApiResult<User> {
+    send(Request::patch(&url(&format!("/users/{id}"))), locale, body).await
+}
+
+#[cfg(feature = "staff")]
+pub async fn create_organization(
+    locale: Locale,
+    body: &api_types::NewOrganization,
+) -> ApiResult<api_types::Organization> {
+    send(Request::post(&url("/organizations")), locale, body).await
+}
+
 // Announcements
 
 pub async fn announcements(locale: Locale) -> ApiResult<Vec<Announcement>> {

@@ -12,11 +12,12 @@ use crate::{
     },
     i18n::provide_i18n,
     pages::{
+        account::NotificationsPage,
         article::ArticlePage,
         category::CategoryPage,
         home::Home,
         login::Login,
-        mail_links::{ForgotPassword, ResetPassword, SignInLink},
+        mail_links::{AcceptInvitation, ForgotPassword, ResetPassword, SignInLink},
         not_found::NotFound,
         password::ChangePassword,
         ticket::TicketPage,
@@ -49,6 +50,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/login/link") view=SignInLink/>
                     <Route path=path!("/account/reset") view=ResetPassword/>
                     <Route path=path!("/account/password") view=ChangePassword/>
+                    <Route path=path!("/account/invite") view=AcceptInvitation/>
+                    <Route path=path!("/account/notifications") view=NotificationsPage/>
                     <StaffRoutes/>
                 </Routes>
             </main>
@@ -66,7 +69,7 @@ fn StaffRoutes() -> impl leptos_router::MatchNestedRoutes + Clone {
     use crate::pages::{
         dashboard::Dashboard, inbound::InboundReviewPage, kb_analytics::KbAnalyticsPage,
         kb_editor::ArticleEditor, kb_history::ArticleHistory, kb_settings::KbSettings,
-        staff::StaffHome, staff_kb::StaffArticles,
+        staff::StaffHome, staff_kb::StaffArticles, users::UsersPage,
     };
     view! {
         <ParentRoute path=path!("/staff") view=Outlet>
@@ -79,6 +82,7 @@ fn StaffRoutes() -> impl leptos_router::MatchNestedRoutes + Clone {
             <Route path=path!("kb/articles/:slug/history") view=ArticleHistory/>
             <Route path=path!("kb/categories") view=KbSettings/>
             <Route path=path!("kb/analytics") view=KbAnalyticsPage/>
+            <Route path=path!("users") view=UsersPage/>
         </ParentRoute>
     }
     .into_inner()

@@ -66,6 +66,9 @@ pub fn Header() -> impl IntoView {
                         <A href="/staff/dashboard">{move || i18n.t("nav.dashboard")}</A>
                         <A href="/staff/kb">{move || i18n.t("nav.kb_admin")}</A>
                         <A href="/staff/inbound">{move || i18n.t("nav.inbound")}</A>
+                        <Show when=move || session.current().is_some_and(|u| u.role == api_types::Role::Admin)>
+                            <A href="/staff/users">{move || i18n.t("nav.users")}</A>
+                        </Show>
                     </Show>
                 </nav>
                 <div class="header-tools">
@@ -82,6 +85,7 @@ pub fn Header() -> impl IntoView {
                                 " "
                                 <span class="badge">{role_label}</span>
                             </span>
+                            <A href="/account/notifications" attr:class="button-link">{move || i18n.t("nav.notifications")}</A>
                             <A href="/account/password" attr:class="button-link">{move || i18n.t("nav.password")}</A>
                             <button type="button" class="secondary"
                                 disabled=move || sign_out.pending().get()

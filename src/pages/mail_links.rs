@@ -105,6 +105,17 @@ fn AskForLink(ask: Ask) -> impl IntoView {
 /// The page of a reset link: a new password (twice), then signed in with it.
 #[component]
 pub fn ResetPassword() -> impl IntoView {
+    view! { <ChoosePassword invitation=false/> }
+}
+
+/// The page of an invitation's link: the new user chooses a password, then is signed in.
+#[component]
+pub fn AcceptInvitation() -> impl IntoView {
+    view! { <ChoosePassword invitation=true/> }
+}
+
+#[component]
+fn ChoosePassword(invitation: bool) -> impl IntoView {
     let i18n = use_i18n();
     let session = use_session();
     let query = use_query_map();
@@ -128,7 +139,8 @@ pub fn ResetPassword() -> impl IntoView {
     let field = move |name: &'static str| move || failed().and_then(|e| e.field(name));
     view! {
         <section class="page narrow">
-            <h1>{move || i18n.t("mail_link.new_password_title")}</h1>
+            <h1>{move || i18n.t(if invitation { "mail_link.invite_title" } else { "mail_link.new_password_title" })}</h1>
+            {invitation.then(|| view! { <p class="lead">{move || i18n.t("mail_link.invite_intro")}</p> })}
             <form class="form" on:submit=move |ev| {
                 ev.prevent_default();
                 if password.get_untracked() != confirm.get_untracked() {
@@ -161,7 +173,7 @@ pub fn ResetPassword() -> impl IntoView {
                     </p>
                 </div>
                 <button type="submit" class="primary" disabled=move || submit.pending().try_get().unwrap_or(false)>
-                    {move || i18n.t("mail_link.save_password")}
+                    {move || i18n.t(if invitation { "mail_link.invite_save" } else { "mail_link.save_password" })}
                 </button>
             </form>
         </section>

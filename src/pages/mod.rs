@@ -1,5 +1,6 @@
 //! One module per route. The staff pages are in the staff build only (`--features staff`).
 
+pub mod account;
 pub mod article;
 pub mod category;
 #[cfg(feature = "staff")]
@@ -26,3 +27,5 @@ pub mod staff_kb;
 pub mod ticket;
 pub mod ticket_new;
 pub mod tickets;
+#[cfg(feature = "staff")]
+pub mod users;

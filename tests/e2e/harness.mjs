@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
@@ -23,15 +24,77 @@ function freePort() {
   });
 }
 
-/** Starts portal-api with the demo data; `stop()` ends it and removes its database. */
-export async function startServer(extraArgs = []) {
+/**
+ * A real SMTP server for the tests: MailDev (npm, pinned in package-lock.json) on loopback ports, its
+ * REST API read back for the mails it received. `stop()` ends it.
+ */
+export async function startMailCatcher() {
+  const smtp = await freePort();
+  const web = await freePort();
+  const bin = fileURLToPath(new URL('../node_modules/.bin/maildev', import.meta.url));
+  const child = spawn(bin, ['--ip', '127.0.0.1', '--smtp', String(smtp), '--web', String(web), '--silent'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let log = '';
+  child.stderr.on('data', (d) => { log += d; });
+  const api = `http://127.0.0.1:${web}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`maildev exited: ${log}`);
+    try {
+      const r = await fetch(`${api}/email`);
+      if (r.ok) break;
+    } catch { /* not listening yet */ }
+    if (Date.now() > deadline) throw new Error(`maildev did not start: ${log}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const all = async () => (await (await fetch(`${api}/email`)).json());
+  return {
+    smtpUrl: `smtp://127.0.0.1:${smtp}?tls=none`,
+    /** Every mail received so far: `{ subject, text, html, headers, to: [{ address }] }`. */
+    all,
+    /** The first mail to `address` whose subject matches `subject` (a RegExp), waiting up to 20 s. */
+    async waitFor(address, subject, timeout = 20_000) {
+      const until = Date.now() + timeout;
+      for (;;) {
+        const found = (await all()).find((m) => m.to.some((t) => t.address.toLowerCase() === address.toLowerCase())
+          && subject.test(m.subject));
+        if (found) return found;
+        if (Date.now() > until) {
+          const seen = (await all()).map((m) => `${m.to.map((t) => t.address).join(',')}: ${m.subject}`);
+          throw new Error(`no mail to ${address} matching ${subject}; received: ${seen.join('; ') || 'none'}`);
+        }
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    },
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
+    },
+  };
+}
+
+/** The link of a mail's text that starts with `prefix` (e.g. `${url}/account/reset?token=`). */
+export function linkIn(mail, prefix) {
+  const at = mail.text.indexOf(prefix);
+  assert.ok(at >= 0, `no link ${prefix} in the mail: ${mail.text}`);
+  return mail.text.slice(at).split(/\s/)[0];
+}
+
+/**
+ * Starts portal-api with the demo data; `stop()` ends it and removes its database. With `mail: true`,
+ * its e-mails go to a MailDev of its own (`server.mail`), with links to its address.
+ */
+export async function startServer(extraArgs = [], { mail = false } = {}) {
   const bin = process.env.PORTAL_API_BIN;
   const dist = process.env.PORTAL_DIST;
   assert.ok(bin && dist, 'PORTAL_API_BIN and PORTAL_DIST must be set (cargo xtask test sets them)');
   const dir = mkdtempSync(join(tmpdir(), 'portal-e2e-'));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(bin, ['serve', '--addr', `127.0.0.1:${port}`, '--db', join(dir, 'portal.db'), '--dist', dist, '--demo', ...extraArgs], {
+  const catcher = mail ? await startMailCatcher() : null;
+  const mailArgs = catcher ? ['--smtp-url', catcher.smtpUrl, '--public-url', url, '--mail-poll-ms', '100'] : [];
+  const child = spawn(bin, ['serve', '--addr', `127.0.0.1:${port}`, '--db', join(dir, 'portal.db'), '--dist', dist, '--demo', ...mailArgs, ...extraArgs], {
     stdio: ['ignore', 'inherit', 'pipe'],
     env: { ...process.env, RUST_LOG: 'warn' },
   });
@@ -52,9 +115,11 @@ export async function startServer(extraArgs = []) {
     /** The server's database, for `portal-api` commands run beside it. */
     db: join(dir, 'portal.db'),
     bin,
+    mail: catcher,
     async stop() {
       child.kill('SIGTERM');
       await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
+      await catcher?.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -10,8 +10,8 @@ use std::{
     fs,
     io::Write,
     path::{Path, PathBuf},
-    process::{Command, ExitCode, Stdio},
-    time::{Instant, SystemTime},
+    process::{Child, Command, ExitCode, Stdio},
+    time::{Duration, Instant, SystemTime},
 };
 
 const TRUNK_VERSION: &str = "0.21.14";
@@ -502,9 +502,25 @@ fn serve(args: &[String]) -> Result {
         &["build", "--release", "--quiet", "--package", "portal-api"],
     )?;
     let addr = env::var("PORTAL_ADDR").unwrap_or_else(|_| "127.0.0.1:8080".into());
+    // With no mail server given, the portal's e-mails go to a local catcher (MailDev) whose page shows
+    // them: a new user sees the notifications, resets and invitations and can follow their links.
+    let smtp_given = env::var_os("PORTAL_SMTP_URL").is_some()
+        || args.iter().any(|a| a.starts_with("--smtp-url"));
+    let catcher = if smtp_given {
+        None
+    } else {
+        Some(MailCatcher::start()?)
+    };
     println!();
     println!("  Portal: http://{addr}/");
     println!("  Data:   data/portal.db (kept between runs)");
+    match &catcher {
+        Some(c) => println!(
+            "  Mail:   http://{}/ shows every e-mail the portal sends (MailDev; give --smtp-url for a real server)",
+            c.web
+        ),
+        None => println!("  Mail:   sent through the --smtp-url given"),
+    }
     println!("  Demo accounts, all with the password demo-portal-2026:");
     for (email, what) in [
         (
@@ -535,9 +551,84 @@ fn serve(args: &[String]) -> Result {
         "dist",
         "--demo",
     ];
+    let public_url = format!("http://{addr}");
+    let smtp_url;
+    if let Some(c) = &catcher {
+        smtp_url = format!("smtp://{}?tls=none", c.smtp);
+        cmd_args.extend(["--smtp-url", &smtp_url]);
+        if !args.iter().any(|a| a.starts_with("--public-url"))
+            && env::var_os("PORTAL_PUBLIC_URL").is_none()
+        {
+            cmd_args.extend(["--public-url", &public_url]);
+        }
+    }
     let extra: Vec<&str> = args.iter().map(String::as_str).collect();
     cmd_args.extend(extra);
-    run(&bin.to_string_lossy(), &cmd_args)
+    let served = run(&bin.to_string_lossy(), &cmd_args);
+    drop(catcher);
+    served
+}
+
+/// MailDev (npm, pinned), the local mail catcher of `cargo xtask serve`: SMTP and its web page on
+/// loopback (ports 1025 and 1080, or `PORTAL_MAIL_CATCHER_SMTP` and `PORTAL_MAIL_CATCHER_WEB`), the mails
+/// kept in `data/mail/`. Stopped with `serve`.
+struct MailCatcher {
+    child: Child,
+    smtp: String,
+    web: String,
+}
+
+const MAILDEV_VERSION: &str = "2.2.1";
+
+impl MailCatcher {
+    fn start() -> Result<Self> {
+        let bin = npm_tool("maildev", MAILDEV_VERSION, "maildev")?;
+        let smtp_port = env::var("PORTAL_MAIL_CATCHER_SMTP").unwrap_or_else(|_| "1025".into());
+        let web_port = env::var("PORTAL_MAIL_CATCHER_WEB").unwrap_or_else(|_| "1080".into());
+        let dir = root().join("data/mail");
+        fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+        let smtp = format!("127.0.0.1:{smtp_port}");
+        let web = format!("127.0.0.1:{web_port}");
+        for taken in [&smtp, &web] {
+            if std::net::TcpStream::connect(taken).is_ok() {
+                return Err(format!(
+                    "{taken} is in use: stop what listens there, or choose other ports with \
+                     PORTAL_MAIL_CATCHER_SMTP and PORTAL_MAIL_CATCHER_WEB (or give --smtp-url)"
+                ));
+            }
+        }
+        let child = Command::new(&bin)
+            .args([
+                "--ip",
+                "127.0.0.1",
+                "--smtp",
+                &smtp_port,
+                "--web",
+                &web_port,
+                "--silent",
+            ])
+            .arg("--mail-directory")
+            .arg(&dir)
+            .stdin(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("starting maildev: {e}"))?;
+        let catcher = MailCatcher { child, smtp, web };
+        let until = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(&catcher.smtp).is_err() {
+            if Instant::now() > until {
+                return Err("maildev did not listen within 20 s".into());
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Ok(catcher)
+    }
+}
+
+impl Drop for MailCatcher {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 fn test(args: &[String]) -> Result {
@@ -1116,21 +1207,14 @@ fn bench_reads(args: &[String]) -> Result {
 /// Lighthouse from npm, pinned; installed into `.tools/` on first use. It drives Debian's Chromium.
 const LIGHTHOUSE_VERSION: &str = "12.8.2";
 
-/// Lighthouse in its default mobile mode (a mid-range phone on a slow 4G link, simulated) against the
-/// release server on a fresh demo database: the home page and an article as a reader who is not signed
-/// in, the new-ticket page as a signed-in client; `--runs` each (3), the medians printed.
-fn bench_lighthouse(args: &[String]) -> Result {
-    let runs: usize = flag(args, "--runs")
-        .unwrap_or("3")
-        .parse()
-        .ok()
-        .filter(|&n| n > 0)
-        .ok_or("--runs wants a number above 0")?;
-    let tools = root().join(format!(".tools/lighthouse-{LIGHTHOUSE_VERSION}"));
-    let bin = tools.join("node_modules/.bin/lighthouse");
-    if !bin.exists() {
+/// A command-line tool from npm at a pinned version, installed once into `.tools/<package>-<version>/`;
+/// answers the path of its `bin`.
+fn npm_tool(package: &str, version: &str, bin: &str) -> Result<PathBuf> {
+    let tools = root().join(format!(".tools/{package}-{version}"));
+    let path = tools.join("node_modules/.bin").join(bin);
+    if !path.exists() {
         say(&format!(
-            "installing lighthouse {LIGHTHOUSE_VERSION} from npm into {}",
+            "installing {package} {version} from npm into {}",
             tools.display()
         ));
         fs::create_dir_all(&tools).map_err(|e| e.to_string())?;
@@ -1142,11 +1226,25 @@ fn bench_lighthouse(args: &[String]) -> Result {
                 "--no-audit",
                 "--no-fund",
                 "--no-save",
-                &format!("lighthouse@{LIGHTHOUSE_VERSION}"),
+                &format!("{package}@{version}"),
             ],
             &[],
         )?;
     }
+    Ok(path)
+}
+
+/// Lighthouse in its default mobile mode (a mid-range phone on a slow 4G link, simulated) against the
+/// release server on a fresh demo database: the home page and an article as a reader who is not signed
+/// in, the new-ticket page as a signed-in client; `--runs` each (3), the medians printed.
+fn bench_lighthouse(args: &[String]) -> Result {
+    let runs: usize = flag(args, "--runs")
+        .unwrap_or("3")
+        .parse()
+        .ok()
+        .filter(|&n| n > 0)
+        .ok_or("--runs wants a number above 0")?;
+    let bin = npm_tool("lighthouse", LIGHTHOUSE_VERSION, "lighthouse")?;
     ensure_browser_tools()?;
     let server = DemoServer::start("lighthouse")?;
     let base = format!("http://{}", server.addr);
