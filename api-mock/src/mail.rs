@@ -345,9 +345,10 @@ impl Sender {
 /// in one click; a sign-in or reset mail is its link. (Staff open tickets with their password: a
 /// forwarded mail must not open a ticket's internal notes.)
 fn link_for(mail: &OutboxMail) -> Option<(&'static str, Option<i64>, i64)> {
-    use crate::routes::links::{ACCOUNT_LINK_MS, TICKET_LINK_MS};
+    use crate::routes::links::{ACCOUNT_LINK_MS, INVITE_LINK_MS, TICKET_LINK_MS};
     match (mail.notice, mail.ticket_id) {
         (Notice::SignIn, _) => Some(("sign_in", None, ACCOUNT_LINK_MS)),
+        (Notice::Invitation, _) => Some(("invite", None, INVITE_LINK_MS)),
         (Notice::PasswordReset, _) => Some(("reset", None, ACCOUNT_LINK_MS)),
         (_, Some(ticket)) if !mail.recipient_staff => {
             Some(("ticket", Some(ticket), TICKET_LINK_MS))
@@ -398,6 +399,7 @@ pub fn render(mail: &OutboxMail, public_url: &str, link: Option<&str>) -> Conten
     let ticket_url = match (mail.notice, link) {
         (Notice::SignIn, _) => format!("{public_url}/?link={token}"),
         (Notice::PasswordReset, _) => format!("{public_url}/account/reset?token={token}"),
+        (Notice::Invitation, _) => format!("{public_url}/account/invite?token={token}"),
         (Notice::MailTooLarge, _) => format!("{public_url}/tickets/new"),
         (_, Some(token)) => format!("{public_url}/tickets/{id}?link={token}"),
         (_, None) => format!("{public_url}/tickets/{id}"),
@@ -518,6 +520,26 @@ pub fn render(mail: &OutboxMail, public_url: &str, link: Option<&str>) -> Conten
              If it was not you, ignore this e-mail: your password stays as it is."
                 .to_string(),
             "Choose a new password",
+        ),
+        (Notice::Invitation, true) => (
+            "Convite para o Portal de Suporte".to_string(),
+            format!(
+                "Criamos uma conta para você no Portal de Suporte, com o e-mail {}. Nele você abre \
+                 chamados, acompanha as respostas e consulta a base de conhecimento. Escolha a sua \
+                 senha pelo botão abaixo: o link vale por 7 dias e uma única vez.",
+                mail.address
+            ),
+            "Criar minha senha",
+        ),
+        (Notice::Invitation, false) => (
+            "Your invitation to the Support Portal".to_string(),
+            format!(
+                "We made you an account on the Support Portal, with the e-mail {}. There you open \
+                 tickets, follow the answers and read the knowledge base. Choose your password with \
+                 the button below: the link works once, within 7 days.",
+                mail.address
+            ),
+            "Choose my password",
         ),
         (Notice::Resolved, false) => (
             format!("[#{id}] Ticket resolved: {subject_line}"),

@@ -1,6 +1,6 @@
 //! The ticket rules, in one place: who may open a ticket, see it, answer it, change it and rate it, and
-//! the operations that apply them. The HTTP routes, incoming e-mail and the command line all call these
-//! with the acting user; none of them decides a rule itself.
+//! the operations that apply them; and who may invite whom. The HTTP routes, incoming e-mail and the
+//! command line all call these with the acting user; none of them decides a rule itself.
 //!
 //! The status rules:
 //! - A client's message on a `pending` or `resolved` ticket moves it back to `open`; on a `closed` ticket it
@@ -130,6 +130,40 @@ pub fn list_scope(u: &User, mine: bool) -> Viewer {
         (Some(org), Some(OrgRole::Manager)) if !mine => Viewer::Organization(org.id),
         _ => Viewer::Requester(u.id),
     }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Invitations
+
+/// Whether `actor` may invite an account of `role` (or invite it again): admins anyone, agents clients
+/// only (a client added while a ticket taken by phone is logged), clients nobody.
+pub fn may_invite(actor: &User, role: Role) -> bool {
+    match actor.role {
+        Role::Admin => true,
+        Role::Agent => role == Role::Client,
+        Role::Client => false,
+    }
+}
+
+/// Whether `actor` may send `target` a new invitation: 403 when they may not invite that role, 409
+/// when the account is no longer invited (its owner chose a password) or is disabled.
+pub fn reinvite(actor: &User, target: &User) -> Result<()> {
+    if !may_invite(actor, target.role) {
+        return Err(Error::Forbidden);
+    }
+    if target.disabled {
+        return Err(conflict(
+            "Esta conta está desativada: reative-a antes de convidar de novo.",
+            "This account is disabled: enable it before inviting again.",
+        ));
+    }
+    if !target.invited {
+        return Err(conflict(
+            "Esta pessoa já aceitou o convite e escolheu a sua senha; se a esqueceu, ela pode usar \"Esqueci minha senha\".",
+            "This person accepted the invitation and chose a password already; if it is lost, they can use \"Forgot my password\".",
+        ));
+    }
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -138,6 +138,30 @@ async fn every_route_has_a_row_and_answers_as_expected() {
         .await;
     assert_eq!(attached.status, StatusCode::CREATED, "{}", attached.body);
     let admins_upload = upload(&app, ADMIN).await;
+    // An invited client, to invite again (agents may, for clients).
+    let org_a = app
+        .repo
+        .account_by_email(MEMBER_A)
+        .await
+        .unwrap()
+        .unwrap()
+        .user
+        .organization
+        .unwrap()
+        .id;
+    let invited = app
+        .call(
+            Method::POST,
+            "/api/v1/users/invitations",
+            Some(&app.session_for(ADMIN).await),
+            Some(
+                json!({"email": "convidado@mercadobompreco.demo", "name": "Convidado",
+                "role": "client", "organization_id": org_a}),
+            ),
+        )
+        .await;
+    assert_eq!(invited.status, StatusCode::CREATED, "{}", invited.body);
+    let invited = invited.body["id"].as_i64().unwrap();
 
     let rows = vec![
         row(
@@ -241,6 +265,22 @@ async fn every_route_has_a_row_and_answers_as_expected() {
             format!("/users/{rui}"),
             Some(json!({"name": "Rui Almeida"})),
             [401, 403, 403, 403, 403, 200],
+        ),
+        row(
+            Method::POST,
+            "/users/invitations",
+            "/users/invitations",
+            Some(
+                json!({"email": "{unique}@mercadobompreco.demo", "name": "Novo", "role": "client", "organization_id": org_a}),
+            ),
+            [401, 403, 403, 403, 201, 201],
+        ),
+        row(
+            Method::POST,
+            "/users/{id}/invitation",
+            format!("/users/{invited}/invitation"),
+            Some(json!({})),
+            [401, 403, 403, 403, 200, 200],
         ),
         row(
             Method::GET,

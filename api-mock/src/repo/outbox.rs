@@ -23,6 +23,8 @@ pub enum Notice {
     Resolved,
     /// A mail to the support address too large to take: its sender is told so, politely.
     MailTooLarge,
+    /// An account made for someone, who chooses the password from the mail's link (7 days, once).
+    Invitation,
 }
 
 impl Notice {
@@ -35,6 +37,7 @@ impl Notice {
             Notice::SignIn => "sign_in",
             Notice::PasswordReset => "password_reset",
             Notice::MailTooLarge => "mail_too_large",
+            Notice::Invitation => "invitation",
         }
     }
 
@@ -47,6 +50,7 @@ impl Notice {
             "sign_in" => Notice::SignIn,
             "password_reset" => Notice::PasswordReset,
             "mail_too_large" => Notice::MailTooLarge,
+            "invitation" => Notice::Invitation,
             _ => return None,
         })
     }
@@ -175,6 +179,17 @@ pub async fn enqueue_account_mail(
     notice: Notice,
     now: i64,
 ) -> sqlx::Result<bool> {
+    let mut conn = repo.pool.acquire().await?;
+    enqueue_account_mail_in(&mut conn, user_id, notice, now).await
+}
+
+/// [`enqueue_account_mail`] on the caller's connection (a transaction of theirs).
+pub(crate) async fn enqueue_account_mail_in(
+    conn: &mut SqliteConnection,
+    user_id: i64,
+    notice: Notice,
+    now: i64,
+) -> sqlx::Result<bool> {
     let (token, _) = crate::auth::new_token();
     let done = sqlx::query(
         "INSERT INTO outbox (kind, recipient_id, address, locale, message_id, next_attempt_at, created_at) \
@@ -186,9 +201,25 @@ pub async fn enqueue_account_mail(
     .bind(now)
     .bind(now)
     .bind(user_id)
-    .execute(&repo.pool)
+    .execute(&mut *conn)
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// Ends the unused invitation links of a user: only the newest invitation's link works.
+pub(crate) async fn forget_invite_links(
+    conn: &mut SqliteConnection,
+    user_id: i64,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE mail_links SET used_at = ? WHERE user_id = ? AND purpose = 'invite' AND used_at IS NULL",
+    )
+    .bind(now)
+    .bind(user_id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 impl Repo {
@@ -318,6 +349,10 @@ impl Repo {
         }
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         for r in rows {
+            // A newer invitation's link replaces the older ones.
+            if r.purpose == "invite" {
+                forget_invite_links(&mut tx, r.user_id, r.created_at).await?;
+            }
             sqlx::query(
                 "INSERT INTO mail_links (token_hash, user_id, purpose, ticket_id, created_at, expires_at) \
                  VALUES (?, ?, ?, ?, ?, ?)",
@@ -360,7 +395,7 @@ pub struct MailLinkRow {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UsedLink {
     pub user_id: i64,
-    /// `ticket`, `sign_in` or `reset`.
+    /// `ticket`, `sign_in`, `reset` or `invite`.
     pub purpose: String,
     pub ticket_id: Option<i64>,
 }

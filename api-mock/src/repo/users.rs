@@ -43,7 +43,7 @@ fn parse_org_role(s: Option<String>) -> Option<OrgRole> {
     }
 }
 
-pub(crate) const USER_COLUMNS: &str = "u.id, u.name, u.email, u.role, u.org_role, u.locale, u.disabled, u.password_hash, \
+pub(crate) const USER_COLUMNS: &str = "u.id, u.name, u.email, u.role, u.org_role, u.locale, u.disabled, u.invited, u.password_hash, \
      o.id AS org_id, o.name AS org_name";
 
 pub(crate) fn account_from_row(row: &sqlx::sqlite::SqliteRow) -> Account {
@@ -61,8 +61,7 @@ pub(crate) fn account_from_row(row: &sqlx::sqlite::SqliteRow) -> Account {
             }),
             locale: row.get("locale"),
             disabled: row.get::<i64, _>("disabled") != 0,
-            // Invitations come with issue 14's admin pages; until then every account chose its password.
-            invited: false,
+            invited: row.get::<i64, _>("invited") != 0,
         },
         password_hash: row.get("password_hash"),
     }
@@ -77,7 +76,12 @@ pub struct UserRecord<'a> {
     pub org_role: Option<OrgRole>,
     pub password_hash: &'a str,
     pub locale: &'a str,
+    /// Invited: no usable password until its owner chooses one from the invitation's link.
+    pub invited: bool,
 }
+
+/// The password hash of an invited account: no Argon2 hash, so no password ever matches it.
+pub const NO_PASSWORD: &str = "!invited";
 
 /// A live session joined with its user.
 pub struct SessionRow {
@@ -170,8 +174,8 @@ impl Repo {
     /// Creates a user; `None` when the e-mail is taken.
     pub async fn create_user(&self, new: &UserRecord<'_>) -> sqlx::Result<Option<User>> {
         let id: Option<i64> = sqlx::query_scalar(
-            "INSERT INTO users (email, name, role, organization_id, org_role, password_hash, locale, created_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(email) DO NOTHING RETURNING id",
+            "INSERT INTO users (email, name, role, organization_id, org_role, password_hash, locale, invited, \
+             created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(email) DO NOTHING RETURNING id",
         )
         .bind(new.email.trim())
         .bind(new.name.trim())
@@ -180,6 +184,7 @@ impl Repo {
         .bind(new.org_role.map(org_role_str))
         .bind(new.password_hash)
         .bind(new.locale)
+        .bind(new.invited)
         .bind(now_ms())
         .fetch_optional(&self.pool)
         .await?;
@@ -223,7 +228,62 @@ impl Repo {
         Ok(self.account_by_id(id).await?.map(|a| a.user))
     }
 
+    /// Creates an invited user and writes their invitation in the same transaction; `None` when the
+    /// e-mail is taken.
+    pub async fn create_invited_user(&self, new: &UserRecord<'_>) -> sqlx::Result<Option<User>> {
+        let now = now_ms();
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let id: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO users (email, name, role, organization_id, org_role, password_hash, locale, invited, \
+             created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?) ON CONFLICT(email) DO NOTHING RETURNING id",
+        )
+        .bind(new.email.trim())
+        .bind(new.name.trim())
+        .bind(role_str(new.role))
+        .bind(new.organization_id)
+        .bind(new.org_role.map(org_role_str))
+        .bind(NO_PASSWORD)
+        .bind(new.locale)
+        .bind(now)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(id) = id else {
+            return Ok(None);
+        };
+        super::outbox::enqueue_account_mail_in(&mut tx, id, super::outbox::Notice::Invitation, now)
+            .await?;
+        tx.commit().await?;
+        Ok(self.account_by_id(id).await?.map(|a| a.user))
+    }
+
+    /// Writes a fresh invitation to an invited user: the links of the earlier ones stop working at once.
+    /// Answers whether a mail was written (not to a disabled account, nor one no longer invited).
+    pub async fn reinvite(&self, user_id: i64) -> sqlx::Result<bool> {
+        let now = now_ms();
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let invited: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM users WHERE id = ? AND invited = 1 AND disabled = 0)",
+        )
+        .bind(user_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        if !invited {
+            return Ok(false);
+        }
+        super::outbox::forget_invite_links(&mut tx, user_id, now).await?;
+        let done = super::outbox::enqueue_account_mail_in(
+            &mut tx,
+            user_id,
+            super::outbox::Notice::Invitation,
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(done)
+    }
+
     /// Sets a new password hash and ends every session of the user but `keep` (the hash of the caller's).
+    /// A password chosen ends an invitation: the account is no longer `invited`.
     pub async fn set_password(
         &self,
         user_id: i64,
@@ -231,7 +291,7 @@ impl Repo {
         keep: Option<&[u8]>,
     ) -> sqlx::Result<()> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?")
+        sqlx::query("UPDATE users SET password_hash = ?, invited = 0 WHERE id = ?")
             .bind(hash)
             .bind(user_id)
             .execute(&mut *tx)

@@ -1,8 +1,8 @@
 //! Sign-in, sign-out, the signed-in user, and the admin's organizations and users.
 
 use api_types::{
-    Login, NewOrganization, NewUser, OrgRole, Organization, PasswordChange, Problem, Role,
-    SessionInfo, User, UserChange,
+    Login, NewInvitation, NewOrganization, NewUser, OrgRole, Organization, PasswordChange, Problem,
+    Role, SessionInfo, User, UserChange,
 };
 use axum::{
     extract::State,
@@ -29,6 +29,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_organizations, create_organization))
         .routes(routes!(list_users, create_user))
         .routes(routes!(update_user))
+        .routes(routes!(invite))
+        .routes(routes!(invite_again))
         .routes(routes!(list_clients))
         .routes(routes!(list_agents))
 }
@@ -50,8 +52,10 @@ async fn login(
     let attempt = auth::SignIn::reserve(&state, &body.email, address).await?;
     let account = state.repo.account_by_email(&body.email).await?;
     // Unknown e-mail or not: one Argon2 verification either way, so the answer takes the same time.
+    // An invited account has no password yet: it is verified against the dummy as an unknown one.
     let hash = account
         .as_ref()
+        .filter(|a| !a.user.invited)
         .map_or_else(|| state.dummy_hash.to_string(), |a| a.password_hash.clone());
     let password_ok = match auth::verify_password_limited(body.password.clone(), hash).await {
         Ok(ok) => ok,
@@ -62,7 +66,7 @@ async fn login(
     };
     let account = match account {
         // The attempt stays counted as a failure.
-        Some(a) if password_ok && !a.user.disabled => a,
+        Some(a) if password_ok && !a.user.disabled && !a.user.invited => a,
         _ => return Err(Error::InvalidCredentials),
     };
     attempt.succeeded().await?;
@@ -242,17 +246,30 @@ async fn list_agents(State(state): State<AppState>, _staff: Staff) -> Result<Jso
     Ok(Json(staff))
 }
 
-/// Validates and stores a new user; shared by the admin endpoint, the command line and the demo data.
-pub async fn add_user(state_repo: &crate::repo::Repo, body: NewUser) -> Result<User> {
-    let mut v = Validator::new();
-    v.email("email", &body.email);
-    v.text("name", &body.name, NAME_MAX);
-    check_password(&mut v, "password", &body.password);
-    v.locale("locale", body.locale.as_deref());
-    let client = body.role == Role::Client;
-    match (client, body.organization_id) {
+/// The checks of a new account, shared by `add_user` and invitations: the address and name, the password
+/// (none for an invitation), the locale, and that clients (only) belong to an existing organization.
+async fn check_new_account(
+    repo: &crate::repo::Repo,
+    v: &mut Validator,
+    a: AccountFields<'_>,
+) -> Result<()> {
+    let AccountFields {
+        email,
+        name,
+        password,
+        role,
+        organization_id,
+        locale,
+    } = a;
+    v.email("email", email);
+    v.text("name", name, NAME_MAX);
+    if let Some(password) = password {
+        check_password(v, "password", password);
+    }
+    v.locale("locale", locale);
+    match (role == Role::Client, organization_id) {
         (true, None) => v.add("organization_id", Invalid::Required),
-        (true, Some(id)) if !state_repo.organization_exists(id).await? => {
+        (true, Some(id)) if !repo.organization_exists(id).await? => {
             v.add("organization_id", Invalid::NotFound)
         }
         (false, Some(_)) => v.add(
@@ -264,7 +281,37 @@ pub async fn add_user(state_repo: &crate::repo::Repo, body: NewUser) -> Result<U
         ),
         _ => {}
     }
+    Ok(())
+}
+
+/// What `check_new_account` checks.
+struct AccountFields<'a> {
+    email: &'a str,
+    name: &'a str,
+    password: Option<&'a str>,
+    role: Role,
+    organization_id: Option<i64>,
+    locale: Option<&'a str>,
+}
+
+/// Validates and stores a new user; shared by the admin endpoint, the command line and the demo data.
+pub async fn add_user(state_repo: &crate::repo::Repo, body: NewUser) -> Result<User> {
+    let mut v = Validator::new();
+    check_new_account(
+        state_repo,
+        &mut v,
+        AccountFields {
+            email: &body.email,
+            name: &body.name,
+            password: Some(&body.password),
+            role: body.role,
+            organization_id: body.organization_id,
+            locale: body.locale.as_deref(),
+        },
+    )
+    .await?;
     v.finish()?;
+    let client = body.role == Role::Client;
     let org_role = client.then(|| body.org_role.unwrap_or(OrgRole::Member));
     let hash = auth::hash_password_blocking(body.password).await?;
     let record = UserRecord {
@@ -275,11 +322,98 @@ pub async fn add_user(state_repo: &crate::repo::Repo, body: NewUser) -> Result<U
         org_role,
         password_hash: &hash,
         locale: body.locale.as_deref().unwrap_or(crate::LOCALES[0]),
+        invited: false,
     };
     state_repo
         .create_user(&record)
         .await?
         .ok_or_else(|| Error::invalid("email", Invalid::Taken))
+}
+
+/// Validates and stores an invited user (no password) and writes their invitation, in one transaction;
+/// `inviter` may invite that role (`policy::may_invite`), else 403. Shared by the route and the command
+/// line (`inviter` is then an admin).
+pub async fn invite_user(
+    repo: &crate::repo::Repo,
+    inviter: &User,
+    body: NewInvitation,
+) -> Result<User> {
+    if !crate::policy::may_invite(inviter, body.role) {
+        return Err(Error::Forbidden);
+    }
+    let mut v = Validator::new();
+    check_new_account(
+        repo,
+        &mut v,
+        AccountFields {
+            email: &body.email,
+            name: &body.name,
+            password: None,
+            role: body.role,
+            organization_id: body.organization_id,
+            locale: body.locale.as_deref(),
+        },
+    )
+    .await?;
+    v.finish()?;
+    let client = body.role == Role::Client;
+    let record = UserRecord {
+        email: &body.email,
+        name: &body.name,
+        role: body.role,
+        organization_id: body.organization_id,
+        org_role: client.then(|| body.org_role.unwrap_or(OrgRole::Member)),
+        password_hash: crate::repo::users::NO_PASSWORD,
+        locale: body.locale.as_deref().unwrap_or(crate::LOCALES[0]),
+        invited: true,
+    };
+    repo.create_invited_user(&record)
+        .await?
+        .ok_or_else(|| Error::invalid("email", Invalid::Taken))
+}
+
+/// Invites someone: an account without a password, and a mail whose link (7 days, once) opens
+/// `/account/invite?token=...`, where its owner chooses one (`POST /auth/reset-password`). Admins invite
+/// anyone; agents clients only (403 otherwise). The same checks as `POST /users` (422).
+#[utoipa::path(post, path = "/users/invitations", tag = "admin", request_body = NewInvitation,
+    responses((status = 201, body = User, description = "Invited (`invited: true`); the mail is on its way"),
+        (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
+async fn invite(
+    State(state): State<AppState>,
+    Staff(staff): Staff,
+    Json(body): Json<NewInvitation>,
+) -> Result<(StatusCode, Json<User>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(invite_user(&state.repo, &staff.user, body).await?),
+    ))
+}
+
+/// Sends a still-invited user a new invitation; the earlier invitations' links stop working. Admins for
+/// anyone, agents for clients (403 otherwise); 409 when the account is no longer invited or is disabled.
+#[utoipa::path(post, path = "/users/{id}/invitation", tag = "admin",
+    params(("id" = i64, Path, description = "User id")),
+    responses((status = 200, body = User, description = "A new invitation is on its way"),
+        (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem)))]
+async fn invite_again(
+    State(state): State<AppState>,
+    Staff(staff): Staff,
+    Path(id): Path<i64>,
+) -> Result<Json<User>> {
+    let target = state
+        .repo
+        .account_by_id(id)
+        .await?
+        .ok_or(Error::NotFound)?
+        .user;
+    crate::policy::reinvite(&staff.user, &target)?;
+    if !state.repo.reinvite(id).await? {
+        // Accepted or disabled in the meantime: said as if it had been so already.
+        let now = state.repo.account_by_id(id).await?.ok_or(Error::NotFound)?;
+        crate::policy::reinvite(&staff.user, &now.user)?;
+    }
+    Ok(Json(target))
 }
 
 #[utoipa::path(post, path = "/users", tag = "admin", request_body = NewUser,

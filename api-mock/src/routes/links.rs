@@ -32,6 +32,8 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// How long a notification's link opens its ticket.
 pub const TICKET_LINK_MS: i64 = 7 * 24 * 3600 * 1000;
+/// How long an invitation's link works (once).
+pub const INVITE_LINK_MS: i64 = 7 * 24 * 3600 * 1000;
 /// How long a sign-in or password-reset link works.
 pub const ACCOUNT_LINK_MS: i64 = 30 * 60 * 1000;
 /// Links asked for one address in an hour, and from one client address for every address.
@@ -92,8 +94,16 @@ async fn send_account_link(
             retry_after_secs: (wait_ms as u64).div_ceil(1000).max(1),
         });
     }
-    if let Some(account) = state.repo.account_by_email(&email).await? {
-        enqueue_account_mail(&state.repo, account.user.id, notice, now_ms()).await?;
+    match state.repo.account_by_email(&email).await? {
+        // An invited account has no password to reset nor to skip: a fresh invitation is sent instead
+        // (its earlier links stop working), so that a lost invitation can be had again.
+        Some(account) if account.user.invited => {
+            state.repo.reinvite(account.user.id).await?;
+        }
+        Some(account) => {
+            enqueue_account_mail(&state.repo, account.user.id, notice, now_ms()).await?;
+        }
+        None => {}
     }
     Ok(StatusCode::ACCEPTED)
 }
@@ -124,8 +134,9 @@ async fn sign_in_link(
     send_account_link(&state, address, &body.email, Notice::SignIn).await
 }
 
-/// Sets a new password from a reset link (once, within 30 minutes): every session of the account ends,
-/// and this browser gets a new one.
+/// Sets a new password from a reset link (once, within 30 minutes) or an invitation's link (once,
+/// within 7 days; the account is no longer `invited`): every session of the account ends, and this
+/// browser gets a new one.
 #[utoipa::path(post, path = "/auth/reset-password", tag = "accounts", request_body = PasswordReset,
     responses((status = 200, body = User, description = "Signed in with the new password; Set-Cookie"),
         (status = 422, body = Problem, description = "A short password, or a used, expired or unknown link")))]
@@ -144,10 +155,10 @@ async fn reset_password(
     let now = now_ms();
     let link = state
         .repo
-        .use_mail_link(&auth::token_hash(token), &["reset"], now)
+        .use_mail_link(&auth::token_hash(token), &["reset", "invite"], now)
         .await?
         .ok_or_else(link_gone)?;
-    let account = state
+    let mut account = state
         .repo
         .account_by_id(link.user_id)
         .await?
@@ -159,6 +170,7 @@ async fn reset_password(
         .repo
         .set_password(account.user.id, &hash, None)
         .await?;
+    account.user.invited = false;
     let (session, session_hash) = auth::new_token();
     state
         .repo

@@ -1,0 +1,354 @@
+//! Issue 14, second part, against a real SMTP server (aiosmtpd, `support/smtp.rs`): invitations and
+//! their links, each user's choice of notifications, staff's escalation and service-target warnings.
+
+mod common;
+#[path = "support/smtp.rs"]
+mod smtp;
+
+use std::time::Duration;
+
+use axum::http::{Method, StatusCode};
+use common::*;
+use portal_api::{Config, mail::MailConfig};
+use serde_json::{Value, json};
+use smtp::{Rules, SmtpSink};
+
+const PUBLIC: &str = "https://suporte.example.com";
+const WAIT: Duration = Duration::from_secs(10);
+
+fn config(sink: &SmtpSink) -> Config {
+    Config {
+        public_url: Some(PUBLIC.into()),
+        mail: MailConfig {
+            smtp_url: Some(sink.url()),
+            from: Some("Suporte <suporte@example.com>".into()),
+            backoff: vec![Duration::from_millis(100); 4],
+            poll: Duration::from_millis(30),
+            ..MailConfig::default()
+        },
+        ..Config::default()
+    }
+}
+
+/// Waits for `n` mails, then a little more to be sure no other comes.
+async fn exactly(sink: &SmtpSink, n: usize) -> Vec<smtp::Mail> {
+    sink.wait_for(n, WAIT).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mails = sink.mails();
+    assert_eq!(mails.len(), n, "{mails:#?}");
+    mails
+}
+
+/// The token in a mail's link `…?{param}=TOKEN`.
+fn token_after(mail: &smtp::Mail, param: &str) -> String {
+    let key = format!("?{param}=");
+    let at = mail.text.find(&key).expect("a link");
+    mail.text[at + key.len()..]
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+async fn org_of(app: &TestApp, email: &str) -> i64 {
+    app.repo
+        .account_by_email(email)
+        .await
+        .unwrap()
+        .unwrap()
+        .user
+        .organization
+        .unwrap()
+        .id
+}
+
+async fn accept(app: &TestApp, token: &str, password: &str) -> Answer {
+    app.call(
+        Method::POST,
+        "/api/v1/auth/reset-password",
+        None,
+        Some(json!({"token": token, "password": password})),
+    )
+    .await
+}
+
+async fn login_status(app: &TestApp, email: &str, password: &str) -> StatusCode {
+    app.call(
+        Method::POST,
+        "/api/v1/auth/login",
+        None,
+        Some(json!({"email": email, "password": password})),
+    )
+    .await
+    .status
+}
+
+#[tokio::test]
+async fn an_invitation_mails_a_link_that_chooses_the_password_once_and_signs_in() {
+    let sink = SmtpSink::start(Rules::default());
+    let app = TestApp::with_config(config(&sink)).await;
+    let admin = app.session_for(ADMIN).await;
+    let a = app
+        .call(
+            Method::POST,
+            "/api/v1/users/invitations",
+            Some(&admin),
+            Some(
+                json!({"email": "nova@suporte.demo", "name": "Nova Agente", "role": "agent",
+                "locale": "en"}),
+            ),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{:?}", a.body);
+    assert_eq!(a.body["invited"], true);
+    let id = a.body["id"].as_i64().unwrap();
+    let list = app
+        .call(Method::GET, "/api/v1/users?role=agent", Some(&admin), None)
+        .await;
+    let listed = list.body.as_array().unwrap().iter().find(|u| u["id"] == id);
+    assert_eq!(listed.unwrap()["invited"], true);
+
+    let mails = exactly(&sink, 1).await;
+    let m = &mails[0];
+    assert!(m.to().contains("nova@suporte.demo"), "{}", m.to());
+    assert!(m.subject().contains("invitation"), "{}", m.subject());
+    assert!(m.text.starts_with("Hello Nova Agente"), "{}", m.text);
+    assert!(m.html.contains("Choose my password"), "{}", m.html);
+    assert!(m.html.contains("<html lang=\"en\">"));
+    let token = token_after(m, "token");
+    assert!(
+        m.html.contains(&format!(
+            "href=\"https://suporte.example.com/account/invite?token={token}\""
+        )),
+        "{}",
+        m.html
+    );
+    // Only its hash is stored, as an `invite` link of 7 days.
+    let (purpose, ttl): (String, i64) = sqlx::query_as(
+        "SELECT purpose, expires_at - created_at FROM mail_links WHERE token_hash = ?",
+    )
+    .bind(portal_api::auth::token_hash(&token))
+    .fetch_one(&app.repo.pool)
+    .await
+    .unwrap();
+    assert_eq!(purpose, "invite");
+    assert_eq!(ttl, 7 * 24 * 3600 * 1000);
+
+    // No password signs in before the invitation is accepted, the dummy one included.
+    assert_eq!(
+        login_status(&app, "nova@suporte.demo", "!invited").await,
+        StatusCode::UNAUTHORIZED
+    );
+    let ok = accept(&app, &token, "senha-da-nova-agente").await;
+    assert_eq!(ok.status, StatusCode::OK, "{:?}", ok.body);
+    assert_eq!(ok.body["invited"], false);
+    assert_eq!(ok.body["email"], "nova@suporte.demo");
+    let cookie = ok.headers["set-cookie"].to_str().unwrap();
+    let cookie = cookie.split(';').next().unwrap().to_string();
+    let me = app
+        .call(Method::GET, "/api/v1/me", Some(&cookie), None)
+        .await;
+    assert_eq!(me.status, StatusCode::OK);
+    assert_eq!(me.body["invited"], false);
+    // Once only.
+    let again = accept(&app, &token, "outra-senha-qualquer").await;
+    assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(again.body["errors"][0]["field"], "token");
+    assert_eq!(
+        login_status(&app, "nova@suporte.demo", "senha-da-nova-agente").await,
+        StatusCode::OK
+    );
+    // In, the account is invited no more: a new invitation is a conflict.
+    let resend = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/users/{id}/invitation"),
+            Some(&admin),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(resend.status, StatusCode::CONFLICT, "{:?}", resend.body);
+    assert_eq!(
+        resend.headers["content-type"], "application/problem+json",
+        "{:?}",
+        resend.headers
+    );
+}
+
+#[tokio::test]
+async fn agents_invite_clients_only_and_a_lost_invitation_is_sent_again() {
+    let sink = SmtpSink::start(Rules::default());
+    let app = TestApp::with_config(config(&sink)).await;
+    let agent = app.session_for(AGENT).await;
+    let admin = app.session_for(ADMIN).await;
+    let org = org_of(&app, MEMBER_A).await;
+    let invite = |body: Value, cookie: String| {
+        let app = &app;
+        async move {
+            app.call(
+                Method::POST,
+                "/api/v1/users/invitations",
+                Some(&cookie),
+                Some(body),
+            )
+            .await
+        }
+    };
+    let staff = invite(
+        json!({"email": "outro@suporte.demo", "name": "Outro", "role": "agent"}),
+        agent.clone(),
+    )
+    .await;
+    assert_eq!(staff.status, StatusCode::FORBIDDEN, "{:?}", staff.body);
+    let admin_by_agent = invite(
+        json!({"email": "chefe@suporte.demo", "name": "Chefe", "role": "admin"}),
+        agent.clone(),
+    )
+    .await;
+    assert_eq!(admin_by_agent.status, StatusCode::FORBIDDEN);
+    let client = app.session_for(MANAGER_A).await;
+    let by_client = invite(
+        json!({"email": "x@mercadobompreco.demo", "name": "X", "role": "client", "organization_id": org}),
+        client,
+    )
+    .await;
+    assert_eq!(by_client.status, StatusCode::FORBIDDEN);
+    // The same checks as an account made with a password.
+    let no_org = invite(
+        json!({"email": "joao@mercadobompreco.demo", "name": "João", "role": "client"}),
+        agent.clone(),
+    )
+    .await;
+    assert_eq!(no_org.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(no_org.body["errors"][0]["field"], "organization_id");
+    let taken = invite(
+        json!({"email": MEMBER_A, "name": "Rui", "role": "client", "organization_id": org}),
+        agent.clone(),
+    )
+    .await;
+    assert_eq!(taken.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(taken.body["errors"][0]["field"], "email");
+    // Nothing refused sent anything.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(sink.mails().is_empty());
+
+    let joao = invite(
+        json!({"email": "joao@mercadobompreco.demo", "name": "João", "role": "client", "organization_id": org}),
+        agent.clone(),
+    )
+    .await;
+    assert_eq!(joao.status, StatusCode::CREATED, "{:?}", joao.body);
+    assert_eq!(joao.body["invited"], true);
+    assert_eq!(joao.body["org_role"], "member");
+    let id = joao.body["id"].as_i64().unwrap();
+    let mails = exactly(&sink, 1).await;
+    assert!(
+        mails[0].subject().contains("Convite"),
+        "{}",
+        mails[0].subject()
+    );
+    assert!(mails[0].text.starts_with("Olá, João"), "{}", mails[0].text);
+    assert!(mails[0].html.contains("Criar minha senha"));
+    let first = token_after(&mails[0], "token");
+
+    // The agent sends it again: the first link works no more.
+    let resend = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/users/{id}/invitation"),
+            Some(&agent),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(resend.status, StatusCode::OK, "{:?}", resend.body);
+    assert_eq!(resend.body["invited"], true);
+    let mails = exactly(&sink, 2).await;
+    let second = token_after(&mails[1], "token");
+    assert_ne!(first, second);
+    assert_eq!(
+        accept(&app, &first, "senha-do-joao-123").await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    // An agent may not invite staff again either.
+    let carla = app.user_id(AGENT).await;
+    let staff_again = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/users/{carla}/invitation"),
+            Some(&agent),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(staff_again.status, StatusCode::FORBIDDEN);
+
+    // "Esqueci minha senha" on an invited account sends a new invitation, not a reset.
+    let forgot = app
+        .call(
+            Method::POST,
+            "/api/v1/auth/forgot-password",
+            None,
+            Some(json!({"email": "joao@mercadobompreco.demo"})),
+        )
+        .await;
+    assert_eq!(forgot.status, StatusCode::ACCEPTED);
+    let mails = exactly(&sink, 3).await;
+    assert!(
+        mails[2].subject().contains("Convite"),
+        "{}",
+        mails[2].subject()
+    );
+    assert!(mails[2].text.contains("/account/invite?token="));
+    let third = token_after(&mails[2], "token");
+    assert_eq!(
+        accept(&app, &second, "senha-do-joao-123").await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+
+    // A disabled invited account gets nothing: not a new invitation, not one asked for.
+    let off = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/users/{id}"),
+            Some(&admin),
+            Some(json!({"disabled": true})),
+        )
+        .await;
+    assert_eq!(off.status, StatusCode::OK);
+    let refused = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/users/{id}/invitation"),
+            Some(&admin),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::CONFLICT);
+    app.call(
+        Method::POST,
+        "/api/v1/auth/forgot-password",
+        None,
+        Some(json!({"email": "joao@mercadobompreco.demo"})),
+    )
+    .await;
+    assert_eq!(
+        accept(&app, &third, "senha-do-joao-123").await.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a disabled account's link opens nothing"
+    );
+    exactly(&sink, 3).await;
+}
+
+#[tokio::test]
+async fn the_openapi_document_describes_invitations_and_preferences() {
+    let app = TestApp::new().await;
+    let doc = app
+        .call(Method::GET, "/api/v1/openapi.json", None, None)
+        .await
+        .body;
+    for path in ["/users/invitations", "/users/{id}/invitation"] {
+        assert!(doc["paths"][path]["post"].is_object(), "{path}");
+    }
+    let schemas = &doc["components"]["schemas"];
+    assert!(schemas["User"]["properties"]["invited"].is_object());
+    assert!(schemas["NewInvitation"]["properties"]["email"].is_object());
+}
