@@ -19,9 +19,11 @@ const BINARYEN_VERSION: &str = "132";
 /// First-visit transfer budgets (wasm + js + css, brotli), one per build: the client build that every
 /// client downloads, and the staff build, each today's size with headroom: 343 960 B and 494 416 B when
 /// the staff pages and controls left the client build (one bundle of 491 853 B before). The goal for the
-/// client build is 150 KB (see the README's benchmark section); these only stop a silent growth.
+/// client build is 150 KB (see the README's benchmark section); these only stop a silent growth. The
+/// staff build grew to 526 564 B with the people page and the phone ticket's new client (issue 14): its
+/// budget is 560 KiB (staff sign in at a desk, once a day; clients are the ones on phones).
 const BUDGET_CLIENT_BROTLI_BYTES: u64 = 350 * 1024;
-const BUDGET_STAFF_BROTLI_BYTES: u64 = 500 * 1024;
+const BUDGET_STAFF_BROTLI_BYTES: u64 = 560 * 1024;
 
 /// Schemathesis from PyPI, pinned; its virtual environment is kept in `.tools/` (named by the version, so a
 /// new pin makes a new one).
@@ -677,7 +679,12 @@ fn test(args: &[String]) -> Result {
     check_budget()?;
     if !quick {
         let st = ensure_schemathesis()?;
-        run("cargo", &["build", "--quiet", "--package", "portal-api"])?;
+        // The tests above built target/debug/portal-api (the integration tests run it) with the
+        // workspace's features and the dev-dependencies' ones: a `cargo build -p portal-api` here would
+        // unify features differently and compile it and part of its dependencies again (3 minutes).
+        if !root().join("target/debug/portal-api").is_file() {
+            return Err("the tests did not build target/debug/portal-api".into());
+        }
         // Schemathesis (one Python process, about one core, with its own server, port and database)
         // runs beside the browser tests, which mostly wait on the browser: it adds little to their time.
         let roles: Vec<&str> = SCHEMATHESIS_ROLES.iter().map(|(r, _)| *r).collect();
