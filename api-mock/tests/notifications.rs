@@ -348,7 +348,235 @@ async fn the_openapi_document_describes_invitations_and_preferences() {
     for path in ["/users/invitations", "/users/{id}/invitation"] {
         assert!(doc["paths"][path]["post"].is_object(), "{path}");
     }
+    assert!(doc["paths"]["/me/notifications"]["get"].is_object());
+    assert!(doc["paths"]["/me/notifications"]["put"].is_object());
+    assert!(schemas_have(&doc, "NotificationPrefs", "daily_digest"));
     let schemas = &doc["components"]["schemas"];
     assert!(schemas["User"]["properties"]["invited"].is_object());
     assert!(schemas["NewInvitation"]["properties"]["email"].is_object());
+}
+
+async fn prefs(app: &TestApp, cookie: &str) -> Answer {
+    app.call(Method::GET, "/api/v1/me/notifications", Some(cookie), None)
+        .await
+}
+
+async fn set_prefs(app: &TestApp, cookie: &str, body: Value) -> Answer {
+    app.call(
+        Method::PUT,
+        "/api/v1/me/notifications",
+        Some(cookie),
+        Some(body),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn preferences_default_by_role_and_refuse_the_fields_of_other_roles() {
+    let app = TestApp::new().await;
+    let member = app.session_for(MEMBER_A).await;
+    let manager = app.session_for(MANAGER_A).await;
+    let agent = app.session_for(AGENT).await;
+    let m = prefs(&app, &member).await;
+    assert_eq!(m.status, StatusCode::OK);
+    assert_eq!(
+        m.body,
+        json!({"own_tickets": true, "organization_tickets": null, "daily_digest": null,
+            "assigned_tickets": null})
+    );
+    assert_eq!(m.headers["cache-control"], "no-store");
+    assert_eq!(
+        prefs(&app, &manager).await.body,
+        json!({"own_tickets": true, "organization_tickets": false, "daily_digest": false,
+            "assigned_tickets": null})
+    );
+    assert_eq!(
+        prefs(&app, &agent).await.body,
+        json!({"own_tickets": true, "organization_tickets": null, "daily_digest": null,
+            "assigned_tickets": true})
+    );
+    // A field of another role: 422 on it, nothing changed.
+    let wrong = set_prefs(
+        &app,
+        &member,
+        json!({"own_tickets": false, "assigned_tickets": true, "daily_digest": false}),
+    )
+    .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Vec<&str> = wrong.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["assigned_tickets", "daily_digest"]);
+    assert_eq!(prefs(&app, &member).await.body["own_tickets"], true);
+    let agent_org = set_prefs(
+        &app,
+        &agent,
+        json!({"own_tickets": true, "organization_tickets": true}),
+    )
+    .await;
+    assert_eq!(agent_org.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(agent_org.body["errors"][0]["field"], "organization_tickets");
+    // A manager's own; a null that applies stays as it was.
+    let ok = set_prefs(
+        &app,
+        &manager,
+        json!({"own_tickets": false, "organization_tickets": true, "daily_digest": true}),
+    )
+    .await;
+    assert_eq!(ok.status, StatusCode::OK, "{:?}", ok.body);
+    assert_eq!(
+        ok.body,
+        json!({"own_tickets": false, "organization_tickets": true, "daily_digest": true,
+            "assigned_tickets": null})
+    );
+    let kept = set_prefs(&app, &manager, json!({"own_tickets": true})).await;
+    assert_eq!(
+        kept.body,
+        json!({"own_tickets": true, "organization_tickets": true, "daily_digest": true,
+            "assigned_tickets": null})
+    );
+    // Unknown fields are refused, as everywhere.
+    assert_eq!(
+        set_prefs(&app, &member, json!({"own_tickets": true, "sms": true}))
+            .await
+            .status,
+        StatusCode::BAD_REQUEST
+    );
+    // Without a session, or with a one-click session (one ticket only): 401, as other account routes.
+    assert_eq!(
+        app.call(Method::GET, "/api/v1/me/notifications", None, None)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    let ticket = app
+        .call(
+            Method::POST,
+            "/api/v1/tickets",
+            Some(&member),
+            Some(json!({"subject": "Gaveta do caixa", "description": "Não abre."})),
+        )
+        .await
+        .body["id"]
+        .as_i64()
+        .unwrap();
+    let (token, hash) = portal_api::auth::new_token();
+    app.repo
+        .create_scoped_session(
+            &hash,
+            app.user_id(MEMBER_A).await,
+            portal_api::db::now_ms() + 3_600_000,
+            Some(ticket),
+        )
+        .await
+        .unwrap();
+    let one_click = format!("{}={token}", portal_api::auth::COOKIE);
+    assert_eq!(
+        prefs(&app, &one_click).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        set_prefs(&app, &one_click, json!({"own_tickets": false}))
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+async fn post(app: &TestApp, cookie: &str, ticket: i64, body: Value) {
+    let a = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/tickets/{ticket}/messages"),
+            Some(cookie),
+            Some(body),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{:?}", a.body);
+}
+
+async fn patch(app: &TestApp, cookie: &str, ticket: i64, body: Value) {
+    let a = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/tickets/{ticket}"),
+            Some(cookie),
+            Some(body),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+}
+
+async fn open_ticket(app: &TestApp, cookie: &str, subject: &str) -> i64 {
+    let a = app
+        .call(
+            Method::POST,
+            "/api/v1/tickets",
+            Some(cookie),
+            Some(json!({"subject": subject, "description": "A balança não pesa."})),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{:?}", a.body);
+    a.body["id"].as_i64().unwrap()
+}
+
+#[tokio::test]
+async fn a_preference_off_stops_ticket_mails_but_never_account_mails() {
+    let sink = SmtpSink::start(Rules::default());
+    let app = TestApp::with_config(config(&sink)).await;
+    let rui = app.session_for(MEMBER_A).await;
+    let agent = app.session_for(AGENT).await;
+    let carla = app.user_id(AGENT).await;
+    let off = set_prefs(&app, &rui, json!({"own_tickets": false})).await;
+    assert_eq!(off.status, StatusCode::OK);
+    let off = set_prefs(
+        &app,
+        &agent,
+        json!({"own_tickets": true, "assigned_tickets": false}),
+    )
+    .await;
+    assert_eq!(off.status, StatusCode::OK);
+
+    let id = open_ticket(&app, &rui, "Balança do caixa 2").await;
+    patch(&app, &agent, id, json!({"assignee_id": carla})).await;
+    // The agent's answer and resolution would go to the requester; the client's reply to the assignee.
+    post(&app, &agent, id, json!({"body": "Reinicie a balança."})).await;
+    post(&app, &rui, id, json!({"body": "Continua igual."})).await;
+    patch(&app, &agent, id, json!({"status": "resolved"})).await;
+    // A mail about the account goes whatever the choices.
+    let forgot = app
+        .call(
+            Method::POST,
+            "/api/v1/auth/forgot-password",
+            None,
+            Some(json!({"email": MEMBER_A})),
+        )
+        .await;
+    assert_eq!(forgot.status, StatusCode::ACCEPTED);
+    let mails = exactly(&sink, 1).await;
+    assert!(mails[0].to().contains(MEMBER_A));
+    assert!(
+        mails[0].text.contains("/account/reset?token="),
+        "{}",
+        mails[0].text
+    );
+    assert!(!mails[0].subject().contains(&format!("[#{id}]")));
+
+    // On again, the next answer comes.
+    set_prefs(&app, &rui, json!({"own_tickets": true})).await;
+    post(&app, &agent, id, json!({"body": "Mais alguma coisa?"})).await;
+    let mails = exactly(&sink, 2).await;
+    assert!(mails[1].to().contains(MEMBER_A));
+    assert!(
+        mails[1].subject().contains(&format!("[#{id}]")),
+        "{}",
+        mails[1].subject()
+    );
+}
+
+fn schemas_have(doc: &Value, schema: &str, field: &str) -> bool {
+    doc["components"]["schemas"][schema]["properties"][field].is_object()
 }

@@ -60,7 +60,9 @@ impl Notice {
 /// creation) by `author_id`, on the transaction's connection. Recipients: the requester, and the
 /// assignee (but for `Resolved`, which asks the requester for a rating); never the author, a disabled
 /// account, an address that answered a permanent failure, nor anyone the ticket rules (`can_see`) do not
-/// let see the ticket. A status change that comes with a reply in the same request is told by the reply.
+/// let see the ticket, nor anyone who chose not to get them (`/me/notifications`: `own_tickets` for the
+/// requester, `assigned_tickets` for the assignee). A status change that comes with a reply in the
+/// same request is told by the reply.
 pub(crate) async fn enqueue(
     conn: &mut SqliteConnection,
     ticket_id: i64,
@@ -78,7 +80,8 @@ pub(crate) async fn enqueue(
         .await?;
     let assignee = assignee.filter(|_| notice != Notice::Resolved);
     let rows = sqlx::query(&format!(
-        "SELECT {USER_COLUMNS} FROM users u LEFT JOIN organizations o ON o.id = u.organization_id \
+        "SELECT {USER_COLUMNS}, u.notify_own, u.notify_assigned FROM users u \
+         LEFT JOIN organizations o ON o.id = u.organization_id \
          WHERE u.id IN (?, ?) AND u.id <> ? AND u.disabled = 0 \
          AND NOT EXISTS (SELECT 1 FROM mail_suppressions s WHERE s.address = u.email) ORDER BY u.id"
     ))
@@ -90,6 +93,14 @@ pub(crate) async fn enqueue(
     for row in rows {
         let reader = account_from_row(&row);
         if !crate::policy::can_see(&reader.user, &ticket) {
+            continue;
+        }
+        // The reader's choice (`/me/notifications`): their own tickets, the ones assigned to them.
+        let requester = reader.user.id == ticket.requester_id;
+        if requester && !row.get::<bool, _>("notify_own") {
+            continue;
+        }
+        if !requester && reader.user.role.is_staff() && !row.get::<bool, _>("notify_assigned") {
             continue;
         }
         if notice == Notice::StatusChange {
