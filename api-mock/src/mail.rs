@@ -390,6 +390,16 @@ fn status_label(status: &str, pt: bool) -> &'static str {
     }
 }
 
+/// A due time as the mail says it (UTC: the sender does not know the reader's time zone).
+fn when(ms: Option<i64>, pt: bool) -> String {
+    let t = crate::db::to_time(ms.unwrap_or_default());
+    if pt {
+        t.format("%d/%m/%Y %H:%M UTC").to_string()
+    } else {
+        t.format("%Y-%m-%d %H:%M UTC").to_string()
+    }
+}
+
 /// The texts of `mail`, with links under `public_url`; `link`: the one-click token that opens the
 /// ticket signed in.
 pub fn render(mail: &OutboxMail, public_url: &str, link: Option<&str>) -> Content {
@@ -408,6 +418,7 @@ pub fn render(mail: &OutboxMail, public_url: &str, link: Option<&str>) -> Conten
     let subject_line = mail.subject.trim();
     let author = mail.author_name.as_str();
     let status = mail.to_status.as_deref().unwrap_or("");
+    let ahead = crate::repo::outbox::SLA_WARNING_AHEAD_MS / 60_000;
     let (subject, intro, button) = match (mail.notice, pt) {
         (Notice::TicketCreated, true) if mail.self_opened => (
             format!("[#{id}] Chamado recebido: {subject_line}"),
@@ -521,6 +532,72 @@ pub fn render(mail: &OutboxMail, public_url: &str, link: Option<&str>) -> Conten
                 .to_string(),
             "Choose a new password",
         ),
+        (Notice::Escalation, true) => (
+            format!(
+                "[#{id}] Escalado: nota {} — {subject_line}",
+                mail.score.unwrap_or_default()
+            ),
+            format!(
+                "{} deu nota {} de 5 ao atendimento do chamado #{id}, que foi escalado para \
+                 acompanhamento (prazo de resolução: {}).",
+                mail.requester_name,
+                mail.score.unwrap_or_default(),
+                when(mail.due_at, true)
+            ),
+            "Abrir o chamado",
+        ),
+        (Notice::Escalation, false) => (
+            format!(
+                "[#{id}] Escalated: rated {} — {subject_line}",
+                mail.score.unwrap_or_default()
+            ),
+            format!(
+                "{} rated the service on ticket #{id} {} out of 5, and the ticket was escalated for \
+                 a follow-up (resolution due: {}).",
+                mail.requester_name,
+                mail.score.unwrap_or_default(),
+                when(mail.due_at, false)
+            ),
+            "Open the ticket",
+        ),
+        (Notice::SlaWarning, true) => {
+            let target = if mail.target.as_deref() == Some("first_response") {
+                "primeira resposta"
+            } else {
+                "resolução"
+            };
+            (
+                format!(
+                    "[#{id}] Prazo de {target} vence {}: {subject_line}",
+                    when(mail.due_at, true)
+                ),
+                format!(
+                    "O prazo de {target} do chamado #{id}, de {}, vence em {} (em menos de {ahead} minutos).",
+                    mail.requester_name,
+                    when(mail.due_at, true)
+                ),
+                "Abrir o chamado",
+            )
+        }
+        (Notice::SlaWarning, false) => {
+            let target = if mail.target.as_deref() == Some("first_response") {
+                "First response"
+            } else {
+                "Resolution"
+            };
+            (
+                format!(
+                    "[#{id}] {target} due {}: {subject_line}",
+                    when(mail.due_at, false)
+                ),
+                format!(
+                    "{target} on ticket #{id}, from {}, is due at {} (in less than {ahead} minutes).",
+                    mail.requester_name,
+                    when(mail.due_at, false)
+                ),
+                "Open the ticket",
+            )
+        }
         (Notice::Invitation, true) => (
             "Convite para o Portal de Suporte".to_string(),
             format!(

@@ -422,6 +422,20 @@ async fn serve(args: Serve) -> AnyResult {
         );
     }
     let state = AppState::new(pool, config).await?;
+    // Every minute: the service targets falling due soon get one warning each (to the assignee, or
+    // the admins), written to the outbox in one transaction.
+    let sla = repo.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            every.tick().await;
+            match sla.warn_sla(portal_api::db::now_ms()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(targets = n, "service-target warnings written"),
+                Err(e) => tracing::warn!(error = %e, "writing the service-target warnings"),
+            }
+        }
+    });
     let purge = repo.clone();
     let uploads = state.clone();
     tokio::spawn(async move {

@@ -231,6 +231,20 @@ async fn every_route_has_a_row_and_answers_as_expected() {
         ),
         row(
             Method::GET,
+            "/me/notifications",
+            "/me/notifications",
+            None,
+            [401, 200, 200, 200, 200, 200],
+        ),
+        row(
+            Method::PUT,
+            "/me/notifications",
+            "/me/notifications",
+            Some(json!({"own_tickets": true})),
+            [401, 200, 200, 200, 200, 200],
+        ),
+        row(
+            Method::GET,
             "/organizations",
             "/organizations",
             None,

@@ -348,7 +348,459 @@ async fn the_openapi_document_describes_invitations_and_preferences() {
     for path in ["/users/invitations", "/users/{id}/invitation"] {
         assert!(doc["paths"][path]["post"].is_object(), "{path}");
     }
+    assert!(doc["paths"]["/me/notifications"]["get"].is_object());
+    assert!(doc["paths"]["/me/notifications"]["put"].is_object());
+    assert!(schemas_have(&doc, "NotificationPrefs", "daily_digest"));
     let schemas = &doc["components"]["schemas"];
     assert!(schemas["User"]["properties"]["invited"].is_object());
     assert!(schemas["NewInvitation"]["properties"]["email"].is_object());
+}
+
+async fn prefs(app: &TestApp, cookie: &str) -> Answer {
+    app.call(Method::GET, "/api/v1/me/notifications", Some(cookie), None)
+        .await
+}
+
+async fn set_prefs(app: &TestApp, cookie: &str, body: Value) -> Answer {
+    app.call(
+        Method::PUT,
+        "/api/v1/me/notifications",
+        Some(cookie),
+        Some(body),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn preferences_default_by_role_and_refuse_the_fields_of_other_roles() {
+    let app = TestApp::new().await;
+    let member = app.session_for(MEMBER_A).await;
+    let manager = app.session_for(MANAGER_A).await;
+    let agent = app.session_for(AGENT).await;
+    let m = prefs(&app, &member).await;
+    assert_eq!(m.status, StatusCode::OK);
+    assert_eq!(
+        m.body,
+        json!({"own_tickets": true, "organization_tickets": null, "daily_digest": null,
+            "assigned_tickets": null})
+    );
+    assert_eq!(m.headers["cache-control"], "no-store");
+    assert_eq!(
+        prefs(&app, &manager).await.body,
+        json!({"own_tickets": true, "organization_tickets": false, "daily_digest": false,
+            "assigned_tickets": null})
+    );
+    assert_eq!(
+        prefs(&app, &agent).await.body,
+        json!({"own_tickets": true, "organization_tickets": null, "daily_digest": null,
+            "assigned_tickets": true})
+    );
+    // A field of another role: 422 on it, nothing changed.
+    let wrong = set_prefs(
+        &app,
+        &member,
+        json!({"own_tickets": false, "assigned_tickets": true, "daily_digest": false}),
+    )
+    .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Vec<&str> = wrong.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["assigned_tickets", "daily_digest"]);
+    assert_eq!(prefs(&app, &member).await.body["own_tickets"], true);
+    let agent_org = set_prefs(
+        &app,
+        &agent,
+        json!({"own_tickets": true, "organization_tickets": true}),
+    )
+    .await;
+    assert_eq!(agent_org.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(agent_org.body["errors"][0]["field"], "organization_tickets");
+    // A manager's own; a null that applies stays as it was.
+    let ok = set_prefs(
+        &app,
+        &manager,
+        json!({"own_tickets": false, "organization_tickets": true, "daily_digest": true}),
+    )
+    .await;
+    assert_eq!(ok.status, StatusCode::OK, "{:?}", ok.body);
+    assert_eq!(
+        ok.body,
+        json!({"own_tickets": false, "organization_tickets": true, "daily_digest": true,
+            "assigned_tickets": null})
+    );
+    let kept = set_prefs(&app, &manager, json!({"own_tickets": true})).await;
+    assert_eq!(
+        kept.body,
+        json!({"own_tickets": true, "organization_tickets": true, "daily_digest": true,
+            "assigned_tickets": null})
+    );
+    // Unknown fields are refused, as everywhere.
+    assert_eq!(
+        set_prefs(&app, &member, json!({"own_tickets": true, "sms": true}))
+            .await
+            .status,
+        StatusCode::BAD_REQUEST
+    );
+    // Without a session, or with a one-click session (one ticket only): 401, as other account routes.
+    assert_eq!(
+        app.call(Method::GET, "/api/v1/me/notifications", None, None)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    let ticket = app
+        .call(
+            Method::POST,
+            "/api/v1/tickets",
+            Some(&member),
+            Some(json!({"subject": "Gaveta do caixa", "description": "Não abre."})),
+        )
+        .await
+        .body["id"]
+        .as_i64()
+        .unwrap();
+    let (token, hash) = portal_api::auth::new_token();
+    app.repo
+        .create_scoped_session(
+            &hash,
+            app.user_id(MEMBER_A).await,
+            portal_api::db::now_ms() + 3_600_000,
+            Some(ticket),
+        )
+        .await
+        .unwrap();
+    let one_click = format!("{}={token}", portal_api::auth::COOKIE);
+    assert_eq!(
+        prefs(&app, &one_click).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        set_prefs(&app, &one_click, json!({"own_tickets": false}))
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+async fn post(app: &TestApp, cookie: &str, ticket: i64, body: Value) {
+    let a = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/tickets/{ticket}/messages"),
+            Some(cookie),
+            Some(body),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{:?}", a.body);
+}
+
+async fn patch(app: &TestApp, cookie: &str, ticket: i64, body: Value) {
+    let a = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/tickets/{ticket}"),
+            Some(cookie),
+            Some(body),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+}
+
+async fn open_ticket(app: &TestApp, cookie: &str, subject: &str) -> i64 {
+    let a = app
+        .call(
+            Method::POST,
+            "/api/v1/tickets",
+            Some(cookie),
+            Some(json!({"subject": subject, "description": "A balança não pesa."})),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{:?}", a.body);
+    a.body["id"].as_i64().unwrap()
+}
+
+#[tokio::test]
+async fn a_preference_off_stops_ticket_mails_but_never_account_mails() {
+    let sink = SmtpSink::start(Rules::default());
+    let app = TestApp::with_config(config(&sink)).await;
+    let rui = app.session_for(MEMBER_A).await;
+    let agent = app.session_for(AGENT).await;
+    let carla = app.user_id(AGENT).await;
+    let off = set_prefs(&app, &rui, json!({"own_tickets": false})).await;
+    assert_eq!(off.status, StatusCode::OK);
+    let off = set_prefs(
+        &app,
+        &agent,
+        json!({"own_tickets": true, "assigned_tickets": false}),
+    )
+    .await;
+    assert_eq!(off.status, StatusCode::OK);
+
+    let id = open_ticket(&app, &rui, "Balança do caixa 2").await;
+    patch(&app, &agent, id, json!({"assignee_id": carla})).await;
+    // The agent's answer and resolution would go to the requester; the client's reply to the assignee.
+    post(&app, &agent, id, json!({"body": "Reinicie a balança."})).await;
+    post(&app, &rui, id, json!({"body": "Continua igual."})).await;
+    patch(&app, &agent, id, json!({"status": "resolved"})).await;
+    // A mail about the account goes whatever the choices.
+    let forgot = app
+        .call(
+            Method::POST,
+            "/api/v1/auth/forgot-password",
+            None,
+            Some(json!({"email": MEMBER_A})),
+        )
+        .await;
+    assert_eq!(forgot.status, StatusCode::ACCEPTED);
+    let mails = exactly(&sink, 1).await;
+    assert!(mails[0].to().contains(MEMBER_A));
+    assert!(
+        mails[0].text.contains("/account/reset?token="),
+        "{}",
+        mails[0].text
+    );
+    assert!(!mails[0].subject().contains(&format!("[#{id}]")));
+
+    // On again, the next answer comes.
+    set_prefs(&app, &rui, json!({"own_tickets": true})).await;
+    post(&app, &agent, id, json!({"body": "Mais alguma coisa?"})).await;
+    let mails = exactly(&sink, 2).await;
+    assert!(mails[1].to().contains(MEMBER_A));
+    assert!(
+        mails[1].subject().contains(&format!("[#{id}]")),
+        "{}",
+        mails[1].subject()
+    );
+}
+
+fn schemas_have(doc: &Value, schema: &str, field: &str) -> bool {
+    doc["components"]["schemas"][schema]["properties"][field].is_object()
+}
+
+async fn resolve_and_rate(app: &TestApp, agent: &str, rui: &str, id: i64, score: u8) {
+    patch(app, agent, id, json!({"status": "resolved"})).await;
+    let a = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/tickets/{id}/rating"),
+            Some(rui),
+            Some(json!({"score": score, "comment": "Demorou demais."})),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{:?}", a.body);
+}
+
+/// A member of staff made by the admin: its id.
+async fn add_admin(app: &TestApp, admin: &str, email: &str) -> i64 {
+    let a = app
+        .call(
+            Method::POST,
+            "/api/v1/users",
+            Some(admin),
+            Some(
+                json!({"email": email, "name": "Outra Admin", "role": "admin",
+                "password": "senha-bem-longa-1", "locale": "en"}),
+            ),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{:?}", a.body);
+    a.body["id"].as_i64().unwrap()
+}
+
+#[tokio::test]
+async fn a_low_rating_tells_the_assignee_or_every_active_admin_once() {
+    let sink = SmtpSink::start(Rules::default());
+    let app = TestApp::with_config(config(&sink)).await;
+    let rui = app.session_for(MEMBER_A).await;
+    let agent = app.session_for(AGENT).await;
+    let admin = app.session_for(ADMIN).await;
+    let carla = app.user_id(AGENT).await;
+    // The requester's own mails (the resolution's) are not what this test counts.
+    set_prefs(&app, &rui, json!({"own_tickets": false})).await;
+    add_admin(&app, &admin, "outra@suporte.demo").await;
+    let gone = add_admin(&app, &admin, "antiga@suporte.demo").await;
+    let off = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/users/{gone}"),
+            Some(&admin),
+            Some(json!({"disabled": true})),
+        )
+        .await;
+    assert_eq!(off.status, StatusCode::OK);
+
+    let assigned = open_ticket(&app, &rui, "Impressora fiscal travada").await;
+    patch(&app, &agent, assigned, json!({"assignee_id": carla})).await;
+    resolve_and_rate(&app, &agent, &rui, assigned, 2).await;
+    let mails = exactly(&sink, 1).await;
+    let m = &mails[0];
+    assert!(m.to().contains(AGENT), "{}", m.to());
+    let subject = m.subject();
+    assert!(
+        subject.contains(&format!("[#{assigned}] Escalado: nota 2")),
+        "{subject}"
+    );
+    assert!(subject.contains("Impressora fiscal travada"), "{subject}");
+    assert!(m.text.contains("prazo de resolução"), "{}", m.text);
+    assert!(m.text.contains("Demorou demais."), "{}", m.text);
+    // The staff page of the ticket, without a one-click link (staff sign in).
+    assert!(
+        m.html.contains(&format!(
+            "href=\"https://suporte.example.com/tickets/{assigned}\""
+        )),
+        "{}",
+        m.html
+    );
+    assert!(!m.text.contains("?link="));
+    // A changed rating of an escalated ticket escalates nothing more.
+    let changed = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/tickets/{assigned}/rating"),
+            Some(&rui),
+            Some(json!({"score": 1})),
+        )
+        .await;
+    assert_eq!(changed.status, StatusCode::CREATED, "{:?}", changed.body);
+
+    // Nobody assigned: every active admin, each in their language.
+    let unassigned = open_ticket(&app, &rui, "Etiquetas saem tortas").await;
+    resolve_and_rate(&app, &agent, &rui, unassigned, 1).await;
+    let mails = exactly(&sink, 3).await;
+    let to_admins: Vec<&smtp::Mail> = mails[1..].iter().collect();
+    let mut addresses: Vec<String> = to_admins.iter().map(|m| m.to()).collect();
+    addresses.sort();
+    assert!(addresses[0].contains(ADMIN), "{addresses:?}");
+    assert!(addresses[1].contains("outra@suporte.demo"), "{addresses:?}");
+    let english = to_admins
+        .iter()
+        .find(|m| m.to().contains("outra@"))
+        .unwrap();
+    assert!(
+        english
+            .subject()
+            .contains(&format!("[#{unassigned}] Escalated: rated 1")),
+        "{}",
+        english.subject()
+    );
+    // A good rating escalates nothing.
+    let fine = open_ticket(&app, &rui, "Tudo certo").await;
+    resolve_and_rate(&app, &agent, &rui, fine, 5).await;
+    exactly(&sink, 3).await;
+}
+
+/// Every ticket already there (the demo's) counts as warned: the tests count only their own.
+async fn forget_demo_targets(app: &TestApp) {
+    sqlx::query(
+        "INSERT INTO sla_warnings (ticket_id, target, due_at, created_at) \
+         SELECT id, 'first_response', 0, 0 FROM tickets UNION ALL \
+         SELECT id, 'resolution', 0, 0 FROM tickets",
+    )
+    .execute(&app.repo.pool)
+    .await
+    .unwrap();
+}
+
+async fn due_in(app: &TestApp, id: i64, first_min: i64, resolution_min: i64, now: i64) {
+    sqlx::query("UPDATE tickets SET first_response_due_at = ?, resolution_due_at = ? WHERE id = ?")
+        .bind(now + first_min * 60_000)
+        .bind(now + resolution_min * 60_000)
+        .bind(id)
+        .execute(&app.repo.pool)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_service_target_falling_due_is_warned_once_across_runs() {
+    let sink = SmtpSink::start(Rules::default());
+    let app = TestApp::with_config(config(&sink)).await;
+    forget_demo_targets(&app).await;
+    let rui = app.session_for(MEMBER_A).await;
+    let agent = app.session_for(AGENT).await;
+    let carla = app.user_id(AGENT).await;
+    let now = portal_api::db::now_ms();
+
+    let soon = open_ticket(&app, &rui, "Caixa 4 sem rede").await;
+    patch(&app, &agent, soon, json!({"assignee_id": carla})).await;
+    due_in(&app, soon, 10, 25, now).await;
+    // Due in 40 minutes, nobody assigned: not yet.
+    let later = open_ticket(&app, &rui, "Relatório de vendas vazio").await;
+    due_in(&app, later, 40, 600, now).await;
+    // Answered already: its first response is no target any more, and its resolution is far.
+    let answered = open_ticket(&app, &rui, "Senha do gerente").await;
+    post(&app, &agent, answered, json!({"body": "Qual usuário?"})).await;
+    due_in(&app, answered, 5, 600, now).await;
+
+    assert_eq!(app.repo.warn_sla(now).await.unwrap(), 2);
+    assert_eq!(app.repo.warn_sla(now).await.unwrap(), 0, "never twice");
+    assert_eq!(app.repo.warn_sla(now + 60_000).await.unwrap(), 0);
+    let mails = exactly(&sink, 3).await;
+    // (The third is the agent's answer, to the requester.)
+    let warnings: Vec<&smtp::Mail> = mails.iter().filter(|m| m.to().contains(AGENT)).collect();
+    assert_eq!(warnings.len(), 2, "{mails:#?}");
+    let first = warnings
+        .iter()
+        .find(|m| m.subject().contains("primeira resposta"))
+        .expect("the first response's warning");
+    assert!(
+        first
+            .subject()
+            .contains(&format!("[#{soon}] Prazo de primeira resposta vence")),
+        "{}",
+        first.subject()
+    );
+    assert!(first.subject().contains("Caixa 4 sem rede"));
+    assert!(first.text.contains("UTC"), "{}", first.text);
+    assert!(first.html.contains(&format!(
+        "href=\"https://suporte.example.com/tickets/{soon}\""
+    )));
+    let subjects: Vec<String> = warnings.iter().map(|m| m.subject()).collect();
+    assert!(
+        subjects
+            .iter()
+            // (The test's decoder of encoded words drops the space before one.)
+            .any(|s| s.starts_with(&format!("[#{soon}] Prazo de")) && s.contains("resolução vence")),
+        "{subjects:?}"
+    );
+
+    // Its priority raised, the other falls in the window: nobody is assigned, so the admin is told.
+    set_locale_of(&app, ADMIN, "en").await;
+    due_in(&app, later, 25, 600, now).await;
+    assert_eq!(app.repo.warn_sla(now).await.unwrap(), 1);
+    let mails = exactly(&sink, 4).await;
+    let m = &mails[3];
+    assert!(m.to().contains(ADMIN), "{}", m.to());
+    assert!(
+        m.subject()
+            .contains(&format!("[#{later}] First response due")),
+        "{}",
+        m.subject()
+    );
+
+    // An assignee who turned assigned_tickets off gets no warning.
+    set_prefs(
+        &app,
+        &agent,
+        json!({"own_tickets": true, "assigned_tickets": false}),
+    )
+    .await;
+    let quiet = open_ticket(&app, &rui, "Gaveta não abre").await;
+    patch(&app, &agent, quiet, json!({"assignee_id": carla})).await;
+    due_in(&app, quiet, 10, 600, now).await;
+    assert_eq!(app.repo.warn_sla(now).await.unwrap(), 1, "recorded anyway");
+    exactly(&sink, 4).await;
+}
+
+async fn set_locale_of(app: &TestApp, email: &str, locale: &str) {
+    sqlx::query("UPDATE users SET locale = ? WHERE email = ?")
+        .bind(locale)
+        .bind(email)
+        .execute(&app.repo.pool)
+        .await
+        .unwrap();
 }

@@ -25,6 +25,10 @@ pub enum Notice {
     MailTooLarge,
     /// An account made for someone, who chooses the password from the mail's link (7 days, once).
     Invitation,
+    /// To staff: a rating of 1 or 2 escalated the ticket.
+    Escalation,
+    /// To staff: a service target (`detail`: `first_response` or `resolution`) falls due soon.
+    SlaWarning,
 }
 
 impl Notice {
@@ -38,6 +42,8 @@ impl Notice {
             Notice::PasswordReset => "password_reset",
             Notice::MailTooLarge => "mail_too_large",
             Notice::Invitation => "invitation",
+            Notice::Escalation => "escalation",
+            Notice::SlaWarning => "sla_warning",
         }
     }
 
@@ -51,6 +57,8 @@ impl Notice {
             "password_reset" => Notice::PasswordReset,
             "mail_too_large" => Notice::MailTooLarge,
             "invitation" => Notice::Invitation,
+            "escalation" => Notice::Escalation,
+            "sla_warning" => Notice::SlaWarning,
             _ => return None,
         })
     }
@@ -60,7 +68,9 @@ impl Notice {
 /// creation) by `author_id`, on the transaction's connection. Recipients: the requester, and the
 /// assignee (but for `Resolved`, which asks the requester for a rating); never the author, a disabled
 /// account, an address that answered a permanent failure, nor anyone the ticket rules (`can_see`) do not
-/// let see the ticket. A status change that comes with a reply in the same request is told by the reply.
+/// let see the ticket, nor anyone who chose not to get them (`/me/notifications`: `own_tickets` for the
+/// requester, `assigned_tickets` for the assignee). A status change that comes with a reply in the
+/// same request is told by the reply.
 pub(crate) async fn enqueue(
     conn: &mut SqliteConnection,
     ticket_id: i64,
@@ -78,7 +88,8 @@ pub(crate) async fn enqueue(
         .await?;
     let assignee = assignee.filter(|_| notice != Notice::Resolved);
     let rows = sqlx::query(&format!(
-        "SELECT {USER_COLUMNS} FROM users u LEFT JOIN organizations o ON o.id = u.organization_id \
+        "SELECT {USER_COLUMNS}, u.notify_own, u.notify_assigned FROM users u \
+         LEFT JOIN organizations o ON o.id = u.organization_id \
          WHERE u.id IN (?, ?) AND u.id <> ? AND u.disabled = 0 \
          AND NOT EXISTS (SELECT 1 FROM mail_suppressions s WHERE s.address = u.email) ORDER BY u.id"
     ))
@@ -90,6 +101,14 @@ pub(crate) async fn enqueue(
     for row in rows {
         let reader = account_from_row(&row);
         if !crate::policy::can_see(&reader.user, &ticket) {
+            continue;
+        }
+        // The reader's choice (`/me/notifications`): their own tickets, the ones assigned to them.
+        let requester = reader.user.id == ticket.requester_id;
+        if requester && !row.get::<bool, _>("notify_own") {
+            continue;
+        }
+        if !requester && reader.user.role.is_staff() && !row.get::<bool, _>("notify_assigned") {
             continue;
         }
         if notice == Notice::StatusChange {
@@ -127,6 +146,102 @@ pub(crate) async fn enqueue(
     Ok(())
 }
 
+/// Writes a notification for staff about ticket `ticket_id` (an escalation, a service-target warning
+/// with its `target`): to the assignee, or, when nobody active is assigned, to every active admin; never
+/// to one who turned `assigned_tickets` off, nor to an address that answered a permanent failure.
+/// Answers how many were written.
+pub(crate) async fn enqueue_for_staff(
+    conn: &mut SqliteConnection,
+    ticket_id: i64,
+    notice: Notice,
+    target: Option<&str>,
+    now: i64,
+) -> sqlx::Result<u64> {
+    let recipients: Vec<(i64, String, String)> = sqlx::query_as(
+        "WITH assignee AS (SELECT a.id FROM tickets t JOIN users a ON a.id = t.assignee_id \
+           WHERE t.id = ?1 AND a.disabled = 0 AND a.role IN ('agent', 'admin')) \
+         SELECT u.id, u.email, u.locale FROM users u \
+         WHERE (u.id IN (SELECT id FROM assignee) \
+                OR (NOT EXISTS (SELECT 1 FROM assignee) AND u.role = 'admin')) \
+         AND u.disabled = 0 AND u.notify_assigned = 1 \
+         AND NOT EXISTS (SELECT 1 FROM mail_suppressions s WHERE s.address = u.email) ORDER BY u.id",
+    )
+    .bind(ticket_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut written = 0;
+    for (user_id, address, locale) in recipients {
+        let (token, _) = crate::auth::new_token();
+        sqlx::query(
+            "INSERT INTO outbox (kind, ticket_id, recipient_id, address, locale, message_id, \
+             next_attempt_at, created_at, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(notice.as_str())
+        .bind(ticket_id)
+        .bind(user_id)
+        .bind(address)
+        .bind(locale)
+        .bind(format!("t{ticket_id}.{}", &token[..22]))
+        .bind(now)
+        .bind(now)
+        .bind(target)
+        .execute(&mut *conn)
+        .await?;
+        written += 1;
+    }
+    Ok(written)
+}
+
+/// How far ahead a service target is warned of: a target due within this much gets one warning.
+pub const SLA_WARNING_AHEAD_MS: i64 = 30 * 60 * 1000;
+
+impl Repo {
+    /// One run of the service-target job, in one transaction: every active ticket whose first response
+    /// (while none was given) or resolution falls due in the next [`SLA_WARNING_AHEAD_MS`] gets one
+    /// `sla_warning` to its assignee (or the admins), once per ticket and target ever (`sla_warnings`).
+    /// Answers how many warnings (targets) were recorded.
+    pub async fn warn_sla(&self, now: i64) -> sqlx::Result<u64> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let due: Vec<(i64, String, i64)> = sqlx::query_as(
+            "SELECT t.id, 'first_response', t.first_response_due_at FROM tickets t \
+             WHERE t.status IN ('open', 'pending') AND t.first_responded_at IS NULL \
+             AND t.first_response_due_at > ?1 AND t.first_response_due_at <= ?1 + ?2 \
+             AND NOT EXISTS (SELECT 1 FROM sla_warnings w WHERE w.ticket_id = t.id AND w.target = 'first_response') \
+             UNION ALL \
+             SELECT t.id, 'resolution', t.resolution_due_at FROM tickets t \
+             WHERE t.status IN ('open', 'pending') \
+             AND t.resolution_due_at > ?1 AND t.resolution_due_at <= ?1 + ?2 \
+             AND NOT EXISTS (SELECT 1 FROM sla_warnings w WHERE w.ticket_id = t.id AND w.target = 'resolution') \
+             ORDER BY 1, 2",
+        )
+        .bind(now)
+        .bind(SLA_WARNING_AHEAD_MS)
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut warned = 0;
+        for (ticket, target, due_at) in due {
+            let fresh = sqlx::query(
+                "INSERT INTO sla_warnings (ticket_id, target, due_at, created_at) VALUES (?, ?, ?, ?) \
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(ticket)
+            .bind(&target)
+            .bind(due_at)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+                == 1;
+            if fresh {
+                enqueue_for_staff(&mut tx, ticket, Notice::SlaWarning, Some(&target), now).await?;
+                warned += 1;
+            }
+        }
+        tx.commit().await?;
+        Ok(warned)
+    }
+}
+
 /// A notification claimed for sending, with what its mail says.
 #[derive(Debug, Clone)]
 pub struct OutboxMail {
@@ -154,6 +269,14 @@ pub struct OutboxMail {
     pub to_status: Option<String>,
     /// A new ticket the recipient opened themselves (by e-mail): the mail says it was received.
     pub self_opened: bool,
+    /// The ticket's requester.
+    pub requester_name: String,
+    /// A service-target warning's target (`first_response` or `resolution`) and its due time.
+    pub target: Option<String>,
+    pub due_at: Option<i64>,
+    /// An escalation's rating: its score and comment.
+    pub score: Option<i64>,
+    pub rating_comment: Option<String>,
 }
 
 /// How an attempt ended.
@@ -263,8 +386,14 @@ impl Repo {
                 "SELECT ob.id, ob.kind, ob.ticket_id, ob.recipient_id, ob.address, ob.locale, ob.message_id, \
                  ob.attempts, COALESCE(t.subject, '') AS subject, t.description_md, t.description_html, e.kind AS event_kind, \
                  e.body_md, e.body_html, e.to_status, au.name AS author_name, u.name AS recipient_name, \
-                 u.role AS recipient_role, (t.created_by = ob.recipient_id) AS self_opened \
+                 u.role AS recipient_role, (t.created_by = ob.recipient_id) AS self_opened, \
+                 COALESCE(rq.name, '') AS requester_name, ob.detail, \
+                 CASE WHEN ob.detail = 'first_response' THEN t.first_response_due_at \
+                 WHEN ob.detail = 'resolution' OR ob.kind = 'escalation' THEN t.resolution_due_at END AS due_at, \
+                 rt.score AS score, rt.comment AS rating_comment \
                  FROM outbox ob LEFT JOIN tickets t ON t.id = ob.ticket_id \
+                 LEFT JOIN users rq ON rq.id = t.requester_id \
+                 LEFT JOIN ticket_ratings rt ON rt.ticket_id = ob.ticket_id \
                  LEFT JOIN ticket_events e ON e.id = ob.event_id \
                  JOIN users au ON au.id = COALESCE(e.author_id, t.created_by, ob.recipient_id) \
                  JOIN users u ON u.id = ob.recipient_id WHERE ob.id = ?",
@@ -293,6 +422,14 @@ impl Repo {
                     .await?;
                     continue;
                 }
+                // An escalation quotes the rating's comment.
+                Notice::Escalation => {
+                    let comment: Option<String> = row.get("rating_comment");
+                    let html = comment
+                        .as_deref()
+                        .map(|c| format!("<p>{}</p>", crate::markdown::escape(c)));
+                    (comment, html)
+                }
                 _ => (None, None),
             };
             mails.push(OutboxMail {
@@ -312,6 +449,11 @@ impl Repo {
                 body_html,
                 to_status: row.get("to_status"),
                 self_opened: row.get::<Option<bool>, _>("self_opened").unwrap_or(false),
+                requester_name: row.get("requester_name"),
+                target: row.get("detail"),
+                due_at: row.get("due_at"),
+                score: row.get("score"),
+                rating_comment: row.get("rating_comment"),
             });
         }
         Ok(mails)

@@ -62,7 +62,8 @@ impl Repo {
         fetch(&mut conn, ticket_id).await
     }
 
-    /// Gives or changes a rating. A score of 1 or 2 marks the ticket escalated; a retry of the same rating
+    /// Gives or changes a rating. A score of 1 or 2 marks the ticket escalated (and, when it was not,
+    /// writes an `escalation` mail to its assignee or the admins); a retry of the same rating
     /// changes nothing (so it does not escalate again a ticket that staff have cleared).
     pub async fn rate_ticket(&self, r: &RatingRecord<'_>) -> sqlx::Result<RateOutcome> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
@@ -89,6 +90,23 @@ impl Repo {
         .rows_affected()
             == 1;
         if saved {
+            // Becoming escalated (not staying so) tells staff, in this transaction.
+            let escalates: bool =
+                sqlx::query_scalar("SELECT ?1 <= 2 AND escalated = 0 FROM tickets WHERE id = ?2")
+                    .bind(i64::from(r.score))
+                    .bind(r.ticket_id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            if escalates {
+                super::outbox::enqueue_for_staff(
+                    &mut tx,
+                    r.ticket_id,
+                    super::outbox::Notice::Escalation,
+                    None,
+                    r.now,
+                )
+                .await?;
+            }
             sqlx::query(
                 "UPDATE tickets SET escalated = CASE WHEN ?1 <= 2 THEN 1 ELSE escalated END, \
                  updated_at = ?2, staff_updated_at = ?2 WHERE id = ?3",

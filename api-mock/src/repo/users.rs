@@ -384,6 +384,52 @@ impl Repo {
         Ok(done.rows_affected())
     }
 
+    /// The user's choice of notifications: (own tickets, assigned tickets, organization tickets, daily
+    /// digest), whatever the role; the caller shows the ones that apply.
+    pub async fn notification_prefs(
+        &self,
+        user_id: i64,
+    ) -> sqlx::Result<Option<(bool, bool, bool, bool)>> {
+        let row = sqlx::query(
+            "SELECT notify_own, notify_assigned, notify_org, notify_digest FROM users WHERE id = ?",
+        )
+        .bind(user_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|r| {
+            (
+                r.get("notify_own"),
+                r.get("notify_assigned"),
+                r.get("notify_org"),
+                r.get("notify_digest"),
+            )
+        }))
+    }
+
+    /// Sets the choices given (`None`: unchanged).
+    pub async fn set_notification_prefs(
+        &self,
+        user_id: i64,
+        own: Option<bool>,
+        assigned: Option<bool>,
+        org: Option<bool>,
+        digest: Option<bool>,
+    ) -> sqlx::Result<()> {
+        sqlx::query(
+            "UPDATE users SET notify_own = COALESCE(?, notify_own), \
+             notify_assigned = COALESCE(?, notify_assigned), notify_org = COALESCE(?, notify_org), \
+             notify_digest = COALESCE(?, notify_digest) WHERE id = ?",
+        )
+        .bind(own)
+        .bind(assigned)
+        .bind(org)
+        .bind(digest)
+        .bind(user_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     pub async fn user_count(&self) -> sqlx::Result<i64> {
         sqlx::query_scalar("SELECT COUNT(*) FROM users")
             .fetch_one(&self.pool)

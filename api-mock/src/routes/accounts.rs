@@ -1,8 +1,8 @@
 //! Sign-in, sign-out, the signed-in user, and the admin's organizations and users.
 
 use api_types::{
-    Login, NewInvitation, NewOrganization, NewUser, OrgRole, Organization, PasswordChange, Problem,
-    Role, SessionInfo, User, UserChange,
+    Login, NewInvitation, NewOrganization, NewUser, NotificationPrefs, OrgRole, Organization,
+    PasswordChange, Problem, Role, SessionInfo, User, UserChange,
 };
 use axum::{
     extract::State,
@@ -26,6 +26,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(me))
         .routes(routes!(session))
         .routes(routes!(change_password))
+        .routes(routes!(notifications, set_notifications))
         .routes(routes!(list_organizations, create_organization))
         .routes(routes!(list_users, create_user))
         .routes(routes!(update_user))
@@ -162,6 +163,81 @@ async fn change_password(
         .set_password(user.user.id, &hash, Some(&user.session_hash))
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Which of the preferences apply to `user`: (assigned tickets: staff; organization tickets and the
+/// daily digest: an organization's managers).
+fn prefs_apply(user: &User) -> (bool, bool) {
+    (
+        user.role.is_staff(),
+        user.org_role == Some(OrgRole::Manager),
+    )
+}
+
+async fn prefs_of(state: &AppState, user: &User) -> Result<NotificationPrefs> {
+    let (own, assigned, org, digest) = state
+        .repo
+        .notification_prefs(user.id)
+        .await?
+        .ok_or(Error::Unauthorized)?;
+    let (staff, manager) = prefs_apply(user);
+    Ok(NotificationPrefs {
+        own_tickets: own,
+        assigned_tickets: staff.then_some(assigned),
+        organization_tickets: manager.then_some(org),
+        daily_digest: manager.then_some(digest),
+    })
+}
+
+/// Which e-mails the signed-in user gets. The fields that do not apply to the role are `null`. Account
+/// mails (reset, sign-in link, invitation) always go. A one-click session (`ticket_only`) is no session
+/// here (401).
+#[utoipa::path(get, path = "/me/notifications", tag = "accounts",
+    responses((status = 200, body = NotificationPrefs), (status = 401, body = Problem)))]
+async fn notifications(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> Result<NoStore<Json<NotificationPrefs>>> {
+    Ok(NoStore(Json(prefs_of(&state, &user.user).await?)))
+}
+
+/// Sets which e-mails the signed-in user gets. A field that does not apply to the role must be `null`
+/// (422 on it otherwise); a `null` field that applies is left as it is. Answers the choices now.
+#[utoipa::path(put, path = "/me/notifications", tag = "accounts", request_body = NotificationPrefs,
+    responses((status = 200, body = NotificationPrefs), (status = 401, body = Problem),
+        (status = 422, body = Problem)))]
+async fn set_notifications(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Json(body): Json<NotificationPrefs>,
+) -> Result<Json<NotificationPrefs>> {
+    let (staff, manager) = prefs_apply(&user.user);
+    let mut v = Validator::new();
+    let not_yours = || Invalid::Custom {
+        pt: "Esta opção não se aplica à sua conta: envie null.".into(),
+        en: "This option does not apply to your account: send null.".into(),
+    };
+    if body.assigned_tickets.is_some() && !staff {
+        v.add("assigned_tickets", not_yours());
+    }
+    if body.organization_tickets.is_some() && !manager {
+        v.add("organization_tickets", not_yours());
+    }
+    if body.daily_digest.is_some() && !manager {
+        v.add("daily_digest", not_yours());
+    }
+    v.finish()?;
+    state
+        .repo
+        .set_notification_prefs(
+            user.user.id,
+            Some(body.own_tickets),
+            body.assigned_tickets,
+            body.organization_tickets,
+            body.daily_digest,
+        )
+        .await?;
+    Ok(Json(prefs_of(&state, &user.user).await?))
 }
 
 pub(crate) fn check_password(v: &mut Validator, field: &str, password: &str) {
