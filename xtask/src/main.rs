@@ -675,22 +675,44 @@ fn test(args: &[String]) -> Result {
         app_build.abort();
         return Err(e);
     }
-    app_build.finish()?;
-    check_budget()?;
-    if !quick {
-        let st = ensure_schemathesis()?;
+    // Schemathesis needs only the server, not the app: it starts now, beside the rest of the app's
+    // release build (often a long LTO step on one core), and goes on beside the browser tests.
+    let fuzz = if quick {
+        None
+    } else {
         // The tests above built target/debug/portal-api (the integration tests run it) with the
         // workspace's features and the dev-dependencies' ones: a `cargo build -p portal-api` here would
         // unify features differently and compile it and part of its dependencies again (3 minutes).
         if !root().join("target/debug/portal-api").is_file() {
+            app_build.abort();
             return Err("the tests did not build target/debug/portal-api".into());
         }
-        // Schemathesis (one Python process, about one core, with its own server, port and database)
-        // runs beside the browser tests, which mostly wait on the browser: it adds little to their time.
+        let st = match ensure_schemathesis() {
+            Ok(st) => st,
+            Err(e) => {
+                app_build.abort();
+                return Err(e);
+            }
+        };
+        // One Python process, about one core, with its own server, port and database.
         let roles: Vec<&str> = SCHEMATHESIS_ROLES.iter().map(|(r, _)| *r).collect();
-        let fuzz = std::thread::spawn(move || run_schemathesis(&st, &roles, &[], true));
+        Some(std::thread::spawn(move || {
+            run_schemathesis(&st, &roles, &[], true)
+        }))
+    };
+    let join_fuzz = |fuzz: Option<std::thread::JoinHandle<Result>>| match fuzz {
+        Some(f) => f
+            .join()
+            .unwrap_or_else(|_| Err("schemathesis panicked".into())),
+        None => Ok(()),
+    };
+    if let Err(e) = app_build.finish().and_then(|()| check_budget()) {
+        let _ = join_fuzz(fuzz);
+        return Err(e);
+    }
+    if let Some(fuzz) = fuzz {
         if let Err(e) = ensure_browser_tools() {
-            let _ = fuzz.join();
+            let _ = join_fuzz(Some(fuzz));
             return Err(e);
         }
         let bin = root().join("target/debug/portal-api");
@@ -705,9 +727,7 @@ fn test(args: &[String]) -> Result {
                 ("PORTAL_DIST", &dist.to_string_lossy()),
             ],
         );
-        let fuzz = fuzz
-            .join()
-            .unwrap_or_else(|_| Err("schemathesis panicked".into()));
+        let fuzz = join_fuzz(Some(fuzz));
         match (browser, fuzz) {
             (Ok(()), Ok(())) => {}
             (Err(b), Err(f)) => return Err(format!("{b}; {f}")),
