@@ -410,6 +410,7 @@ pub fn render(mail: &OutboxMail, public_url: &str, link: Option<&str>) -> Conten
         (Notice::SignIn, _) => format!("{public_url}/?link={token}"),
         (Notice::PasswordReset, _) => format!("{public_url}/account/reset?token={token}"),
         (Notice::Invitation, _) => format!("{public_url}/account/invite?token={token}"),
+        (Notice::Digest, _) => format!("{public_url}/tickets"),
         (Notice::MailTooLarge, _) => format!("{public_url}/tickets/new"),
         (_, Some(token)) => format!("{public_url}/tickets/{id}?link={token}"),
         (_, None) => format!("{public_url}/tickets/{id}"),
@@ -419,6 +420,14 @@ pub fn render(mail: &OutboxMail, public_url: &str, link: Option<&str>) -> Conten
     let author = mail.author_name.as_str();
     let status = mail.to_status.as_deref().unwrap_or("");
     let ahead = crate::repo::outbox::SLA_WARNING_AHEAD_MS / 60_000;
+    let digest: crate::repo::outbox::Digest = match mail.notice {
+        Notice::Digest => mail
+            .detail
+            .as_deref()
+            .and_then(|d| serde_json::from_str(d).ok())
+            .unwrap_or_default(),
+        _ => Default::default(),
+    };
     let (subject, intro, button) = match (mail.notice, pt) {
         (Notice::TicketCreated, true) if mail.self_opened => (
             format!("[#{id}] Chamado recebido: {subject_line}"),
@@ -451,6 +460,38 @@ pub fn render(mail: &OutboxMail, public_url: &str, link: Option<&str>) -> Conten
              in the portal and attach the files there."
                 .to_string(),
             "Open the portal",
+        ),
+        (Notice::TicketCreated, true) if mail.org_copy => (
+            format!("[#{id}] Chamado aberto: {subject_line}"),
+            format!(
+                "{author} abriu o chamado #{id} da sua organização, em nome de {}:",
+                mail.requester_name
+            ),
+            "Ver o chamado",
+        ),
+        (Notice::TicketCreated, false) if mail.org_copy => (
+            format!("[#{id}] Ticket opened: {subject_line}"),
+            format!(
+                "{author} opened ticket #{id} of your organization, for {}:",
+                mail.requester_name
+            ),
+            "View the ticket",
+        ),
+        (Notice::Resolved, true) if mail.org_copy => (
+            format!("[#{id}] Chamado resolvido: {subject_line}"),
+            format!(
+                "{author} marcou como resolvido o chamado #{id} de {}, da sua organização.",
+                mail.requester_name
+            ),
+            "Ver o chamado",
+        ),
+        (Notice::Resolved, false) if mail.org_copy => (
+            format!("[#{id}] Ticket resolved: {subject_line}"),
+            format!(
+                "{author} marked ticket #{id} of {}, of your organization, as resolved.",
+                mail.requester_name
+            ),
+            "View the ticket",
         ),
         (Notice::TicketCreated, true) => (
             format!("[#{id}] Chamado aberto: {subject_line}"),
@@ -561,7 +602,7 @@ pub fn render(mail: &OutboxMail, public_url: &str, link: Option<&str>) -> Conten
             "Open the ticket",
         ),
         (Notice::SlaWarning, true) => {
-            let target = if mail.target.as_deref() == Some("first_response") {
+            let target = if mail.detail.as_deref() == Some("first_response") {
                 "primeira resposta"
             } else {
                 "resolução"
@@ -580,7 +621,7 @@ pub fn render(mail: &OutboxMail, public_url: &str, link: Option<&str>) -> Conten
             )
         }
         (Notice::SlaWarning, false) => {
-            let target = if mail.target.as_deref() == Some("first_response") {
+            let target = if mail.detail.as_deref() == Some("first_response") {
                 "First response"
             } else {
                 "Resolution"
@@ -598,6 +639,22 @@ pub fn render(mail: &OutboxMail, public_url: &str, link: Option<&str>) -> Conten
                 "Open the ticket",
             )
         }
+        (Notice::Digest, true) => (
+            format!("Resumo diário dos chamados — {}", digest.organization),
+            format!(
+                "Os chamados da {} nas últimas 24 horas, e os que continuam em aberto:",
+                digest.organization
+            ),
+            "Ver os chamados",
+        ),
+        (Notice::Digest, false) => (
+            format!("Daily summary of tickets — {}", digest.organization),
+            format!(
+                "The tickets of {} in the last 24 hours, and the ones still open:",
+                digest.organization
+            ),
+            "View the tickets",
+        ),
         (Notice::Invitation, true) => (
             "Convite para o Portal de Suporte".to_string(),
             format!(
@@ -641,6 +698,52 @@ pub fn render(mail: &OutboxMail, public_url: &str, link: Option<&str>) -> Conten
         )
     };
     let mut text = format!("{hello}\n\n{intro}\n\n");
+    let mut digest_html = String::new();
+    if mail.notice == Notice::Digest {
+        let sections = [
+            (
+                if pt {
+                    "Abertos nas últimas 24 horas"
+                } else {
+                    "Opened in the last 24 hours"
+                },
+                &digest.opened,
+            ),
+            (
+                if pt {
+                    "Alterados nas últimas 24 horas"
+                } else {
+                    "Changed in the last 24 hours"
+                },
+                &digest.changed,
+            ),
+            (
+                if pt { "Ainda em aberto" } else { "Still open" },
+                &digest.active,
+            ),
+        ];
+        for (title, items) in sections {
+            if items.is_empty() {
+                continue;
+            }
+            text.push_str(&format!("{title}:\n"));
+            digest_html.push_str(&format!("<h3>{}</h3><ul>", escape(title)));
+            for t in items {
+                let url = format!("{public_url}/tickets/{}", t.id);
+                let status = status_label(&t.status, pt);
+                text.push_str(&format!("- [#{}] {} ({status}): {url}\n", t.id, t.subject));
+                digest_html.push_str(&format!(
+                    "<li><a href=\"{}\">[#{}] {}</a> ({})</li>",
+                    escape(&url),
+                    t.id,
+                    escape(&t.subject),
+                    escape(status)
+                ));
+            }
+            text.push('\n');
+            digest_html.push_str("</ul>");
+        }
+    }
     if let Some(body) = &mail.body_md {
         for line in body.lines() {
             text.push_str("> ");
@@ -664,7 +767,7 @@ pub fn render(mail: &OutboxMail, public_url: &str, link: Option<&str>) -> Conten
     let html = format!(
         "<!DOCTYPE html><html lang=\"{lang}\"><head><meta charset=\"utf-8\"><title>{title}</title></head>\
          <body style=\"font-family:system-ui,sans-serif;line-height:1.5;color:#1f2937;\">\
-         <p>{hello}</p><p>{intro}</p>{body_html}\
+         <p>{hello}</p><p>{intro}</p>{body_html}{digest_html}\
          <p><a href=\"{url}\" style=\"display:inline-block;padding:10px 18px;background:#1d4ed8;color:#ffffff;\
          text-decoration:none;border-radius:6px;\">{button}</a></p>\
          <hr><p style=\"font-size:12px;color:#6b7280;\">{footer} <a href=\"{prefs}\">{prefs}</a></p></body></html>",

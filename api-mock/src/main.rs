@@ -424,7 +424,9 @@ async fn serve(args: Serve) -> AnyResult {
     let state = AppState::new(pool, config).await?;
     // Every minute: the service targets falling due soon get one warning each (to the assignee, or
     // the admins), written to the outbox in one transaction.
+    // And the managers' daily digests, at 08:00 in the business hours' offset or the first run after.
     let sla = repo.clone();
+    let offset = state.config.sla.hours.utc_offset_minutes;
     tokio::spawn(async move {
         let mut every = tokio::time::interval(Duration::from_secs(60));
         loop {
@@ -433,6 +435,11 @@ async fn serve(args: Serve) -> AnyResult {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(targets = n, "service-target warnings written"),
                 Err(e) => tracing::warn!(error = %e, "writing the service-target warnings"),
+            }
+            match sla.write_digests(portal_api::db::now_ms(), offset).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(managers = n, "daily digests written"),
+                Err(e) => tracing::warn!(error = %e, "writing the daily digests"),
             }
         }
     });

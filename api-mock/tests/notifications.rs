@@ -804,3 +804,169 @@ async fn set_locale_of(app: &TestApp, email: &str, locale: &str) {
         .await
         .unwrap();
 }
+
+#[tokio::test]
+async fn a_manager_with_organization_tickets_on_gets_the_other_tickets_mails() {
+    let sink = SmtpSink::start(Rules::default());
+    let app = TestApp::with_config(config(&sink)).await;
+    let rui = app.session_for(MEMBER_A).await;
+    let ana = app.session_for(MANAGER_A).await;
+    let bruno = app.session_for(CLIENT_B).await;
+    let agent = app.session_for(AGENT).await;
+    for manager in [&ana, &bruno] {
+        let on = set_prefs(
+            &app,
+            manager,
+            json!({"own_tickets": true, "organization_tickets": true, "daily_digest": false}),
+        )
+        .await;
+        assert_eq!(on.status, StatusCode::OK, "{:?}", on.body);
+    }
+    let id = open_ticket(&app, &rui, "Leitor de cartão").await;
+    let mails = exactly(&sink, 1).await;
+    assert!(mails[0].to().contains(MANAGER_A), "{}", mails[0].to());
+    assert!(
+        mails[0]
+            .subject()
+            .contains(&format!("[#{id}] Chamado aberto")),
+        "{}",
+        mails[0].subject()
+    );
+    assert!(
+        mails[0].text.contains("da sua organização, em nome de Rui"),
+        "{}",
+        mails[0].text
+    );
+    post(
+        &app,
+        &agent,
+        id,
+        json!({"body": "Qual o modelo do leitor?"}),
+    )
+    .await;
+    let mails = exactly(&sink, 3).await;
+    let mut to: Vec<String> = mails[1..].iter().map(|m| m.to()).collect();
+    to.sort();
+    assert!(
+        to[0].contains(MANAGER_A) && to[1].contains(MEMBER_A),
+        "{to:?}"
+    );
+    assert!(
+        mails[1..]
+            .iter()
+            .all(|m| m.subject().contains(&format!("[#{id}] Nova resposta")))
+    );
+    patch(&app, &agent, id, json!({"status": "resolved"})).await;
+    let mails = exactly(&sink, 5).await;
+    let to_ana = mails[3..]
+        .iter()
+        .find(|m| m.to().contains(MANAGER_A))
+        .expect("the manager's copy of the resolution");
+    assert!(
+        to_ana
+            .subject()
+            .contains(&format!("[#{id}] Chamado resolvido"))
+    );
+    // Not the requester: not asked for a rating.
+    assert!(!to_ana.text.contains("nota de 1 a 5"), "{}", to_ana.text);
+    // Off again (the default), the manager gets the organization's mails no more; the other
+    // organization's manager never got any.
+    set_prefs(
+        &app,
+        &ana,
+        json!({"own_tickets": true, "organization_tickets": false}),
+    )
+    .await;
+    patch(&app, &agent, id, json!({"status": "open"})).await;
+    let mails = exactly(&sink, 6).await;
+    assert!(mails[5].to().contains(MEMBER_A), "{}", mails[5].to());
+    assert!(sink.mails().iter().all(|m| !m.to().contains(CLIENT_B)));
+}
+
+#[tokio::test]
+async fn a_daily_digest_lists_the_organizations_tickets_once_a_day() {
+    const DAY: i64 = 86_400_000;
+    let sink = SmtpSink::start(Rules::default());
+    let app = TestApp::with_config(config(&sink)).await;
+    let rui = app.session_for(MEMBER_A).await;
+    let ana = app.session_for(MANAGER_A).await;
+    let bruno = app.session_for(CLIENT_B).await;
+    for manager in [&ana, &bruno] {
+        let on = set_prefs(
+            &app,
+            manager,
+            json!({"own_tickets": true, "daily_digest": true}),
+        )
+        .await;
+        assert_eq!(on.status, StatusCode::OK, "{:?}", on.body);
+    }
+    // Nothing happened at Pet Feliz in the last day: Bruno gets no digest.
+    let org_b = org_of(&app, CLIENT_B).await;
+    sqlx::query("UPDATE tickets SET created_at = 0, updated_at = 0 WHERE organization_id = ?")
+        .bind(org_b)
+        .execute(&app.repo.pool)
+        .await
+        .unwrap();
+    let id = open_ticket(&app, &rui, "Cupom fiscal não sai").await;
+
+    // The latest 08:30 in São Paulo (the business hours' offset, -03:00) that is past.
+    let offset = -180 * 60_000;
+    let local = portal_api::db::now_ms() + offset;
+    let mut at = local - local.rem_euclid(DAY) + 8 * 3_600_000 + 30 * 60_000;
+    if at > local {
+        at -= DAY;
+    }
+    let at = at - offset;
+    assert_eq!(
+        app.repo
+            .write_digests(at - 31 * 60_000, -180)
+            .await
+            .unwrap(),
+        0,
+        "not before 08:00"
+    );
+    assert_eq!(app.repo.write_digests(at, -180).await.unwrap(), 1);
+    assert_eq!(
+        app.repo
+            .write_digests(at + 15 * 60_000, -180)
+            .await
+            .unwrap(),
+        0,
+        "never twice a day"
+    );
+    let mails = exactly(&sink, 1).await;
+    let m = &mails[0];
+    assert!(m.to().contains(MANAGER_A), "{}", m.to());
+    assert!(
+        m.subject().contains("diário dos chamados"),
+        "{}",
+        m.subject()
+    );
+    assert!(
+        m.text.contains(&format!(
+            "[#{id}] Cupom fiscal não sai (Aberto): https://suporte.example.com/tickets/{id}"
+        )),
+        "{}",
+        m.text
+    );
+    assert!(
+        m.text.contains("Abertos nas últimas 24 horas"),
+        "{}",
+        m.text
+    );
+    assert!(m.text.contains("Ainda em aberto"), "{}", m.text);
+    assert!(
+        m.html.contains(&format!(
+            "href=\"https://suporte.example.com/tickets/{id}\""
+        )),
+        "{}",
+        m.html
+    );
+    // Bruno's day is counted too: nothing happened, and nothing is sent later that day either.
+    let day: Option<String> = sqlx::query_scalar("SELECT digest_day FROM users WHERE email = ?")
+        .bind(CLIENT_B)
+        .fetch_one(&app.repo.pool)
+        .await
+        .unwrap();
+    assert!(day.is_some());
+}

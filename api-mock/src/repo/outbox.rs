@@ -29,6 +29,8 @@ pub enum Notice {
     Escalation,
     /// To staff: a service target (`detail`: `first_response` or `resolution`) falls due soon.
     SlaWarning,
+    /// To a manager: the day's summary of the organization's tickets (`detail`: its JSON).
+    Digest,
 }
 
 impl Notice {
@@ -44,6 +46,7 @@ impl Notice {
             Notice::Invitation => "invitation",
             Notice::Escalation => "escalation",
             Notice::SlaWarning => "sla_warning",
+            Notice::Digest => "digest",
         }
     }
 
@@ -59,6 +62,7 @@ impl Notice {
             "invitation" => Notice::Invitation,
             "escalation" => Notice::Escalation,
             "sla_warning" => Notice::SlaWarning,
+            "digest" => Notice::Digest,
             _ => return None,
         })
     }
@@ -70,7 +74,8 @@ impl Notice {
 /// account, an address that answered a permanent failure, nor anyone the ticket rules (`can_see`) do not
 /// let see the ticket, nor anyone who chose not to get them (`/me/notifications`: `own_tickets` for the
 /// requester, `assigned_tickets` for the assignee). A status change that comes with a reply in the
-/// same request is told by the reply.
+/// same request is told by the reply. An organization's managers who turned `organization_tickets` on
+/// get the mails of its other tickets too (when `can_see` lets them).
 pub(crate) async fn enqueue(
     conn: &mut SqliteConnection,
     ticket_id: i64,
@@ -90,12 +95,15 @@ pub(crate) async fn enqueue(
     let rows = sqlx::query(&format!(
         "SELECT {USER_COLUMNS}, u.notify_own, u.notify_assigned FROM users u \
          LEFT JOIN organizations o ON o.id = u.organization_id \
-         WHERE u.id IN (?, ?) AND u.id <> ? AND u.disabled = 0 \
+         WHERE (u.id IN (?1, ?2) OR (u.role = 'client' AND u.org_role = 'manager' AND u.notify_org = 1 \
+                AND u.organization_id = ?4)) \
+         AND u.id <> ?3 AND u.disabled = 0 \
          AND NOT EXISTS (SELECT 1 FROM mail_suppressions s WHERE s.address = u.email) ORDER BY u.id"
     ))
     .bind(ticket.requester_id)
     .bind(assignee.unwrap_or(ticket.requester_id))
     .bind(author_id)
+    .bind(ticket.organization_id)
     .fetch_all(&mut *conn)
     .await?;
     for row in rows {
@@ -242,6 +250,127 @@ impl Repo {
     }
 }
 
+/// When managers get their digest: this minute of the day (08:00) in the business hours' offset, or the
+/// first run after it.
+pub const DIGEST_MINUTE: i64 = 8 * 60;
+const DAY_MS: i64 = 86_400_000;
+
+/// What a digest lists, chosen when it is written (a resend after a crash says the same).
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct Digest {
+    pub organization: String,
+    /// Opened in the last 24 hours; changed in them (opened before); still open (or pending).
+    pub opened: Vec<DigestTicket>,
+    pub changed: Vec<DigestTicket>,
+    pub active: Vec<DigestTicket>,
+}
+
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct DigestTicket {
+    pub id: i64,
+    pub subject: String,
+    pub status: String,
+}
+
+impl Repo {
+    /// One run of the digest job, in one transaction: at or after [`DIGEST_MINUTE`] of the local day
+    /// (`utc_offset_minutes` east of UTC), every active manager with `daily_digest` on who has not had
+    /// that day's gets one `digest` of the organization's tickets, unless nothing was opened or changed
+    /// in the last 24 hours. The day is recorded either way (`users.digest_day`): never two a day.
+    /// Answers how many were written.
+    pub async fn write_digests(&self, now: i64, utc_offset_minutes: i32) -> sqlx::Result<u64> {
+        let local = now + i64::from(utc_offset_minutes) * 60_000;
+        if local.rem_euclid(DAY_MS) / 60_000 < DIGEST_MINUTE {
+            return Ok(0);
+        }
+        let day = crate::db::to_time(local).format("%Y-%m-%d").to_string();
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let managers: Vec<(i64, i64, String, String, String)> = sqlx::query_as(
+            "SELECT u.id, u.organization_id, o.name, u.email, u.locale FROM users u \
+             JOIN organizations o ON o.id = u.organization_id \
+             WHERE u.role = 'client' AND u.org_role = 'manager' AND u.notify_digest = 1 \
+             AND u.disabled = 0 AND u.invited = 0 AND (u.digest_day IS NULL OR u.digest_day <> ?) \
+             AND NOT EXISTS (SELECT 1 FROM mail_suppressions s WHERE s.address = u.email) ORDER BY u.id",
+        )
+        .bind(&day)
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut written = 0;
+        for (user_id, org, org_name, address, locale) in managers {
+            sqlx::query("UPDATE users SET digest_day = ? WHERE id = ?")
+                .bind(&day)
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+            let list = |sql: &'static str| {
+                sqlx::query_as::<_, (i64, String, String)>(sql)
+                    .bind(org)
+                    .bind(now - DAY_MS)
+            };
+            let to_items = |rows: Vec<(i64, String, String)>| {
+                rows.into_iter()
+                    .map(|(id, subject, status)| DigestTicket {
+                        id,
+                        subject,
+                        status,
+                    })
+                    .collect::<Vec<_>>()
+            };
+            let opened = to_items(
+                list(
+                    "SELECT id, subject, status FROM tickets WHERE organization_id = ? AND created_at > ? \
+                     ORDER BY id",
+                )
+                .fetch_all(&mut *tx)
+                .await?,
+            );
+            let changed = to_items(
+                list(
+                    "SELECT id, subject, status FROM tickets WHERE organization_id = ?1 \
+                     AND created_at <= ?2 AND updated_at > ?2 ORDER BY id",
+                )
+                .fetch_all(&mut *tx)
+                .await?,
+            );
+            if opened.is_empty() && changed.is_empty() {
+                continue;
+            }
+            let active = to_items(
+                sqlx::query_as(
+                    "SELECT id, subject, status FROM tickets WHERE organization_id = ? \
+                     AND status IN ('open', 'pending') ORDER BY id LIMIT 100",
+                )
+                .bind(org)
+                .fetch_all(&mut *tx)
+                .await?,
+            );
+            let digest = Digest {
+                organization: org_name,
+                opened,
+                changed,
+                active,
+            };
+            let (token, _) = crate::auth::new_token();
+            sqlx::query(
+                "INSERT INTO outbox (kind, recipient_id, address, locale, message_id, next_attempt_at, \
+                 created_at, detail) VALUES ('digest', ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(user_id)
+            .bind(address)
+            .bind(locale)
+            .bind(format!("d{user_id}.{}", &token[..22]))
+            .bind(now)
+            .bind(now)
+            .bind(serde_json::to_string(&digest).unwrap_or_default())
+            .execute(&mut *tx)
+            .await?;
+            written += 1;
+        }
+        tx.commit().await?;
+        Ok(written)
+    }
+}
+
 /// A notification claimed for sending, with what its mail says.
 #[derive(Debug, Clone)]
 pub struct OutboxMail {
@@ -271,8 +400,12 @@ pub struct OutboxMail {
     pub self_opened: bool,
     /// The ticket's requester.
     pub requester_name: String,
-    /// A service-target warning's target (`first_response` or `resolution`) and its due time.
-    pub target: Option<String>,
+    /// A manager's copy of another's ticket of the organization (`organization_tickets`).
+    pub org_copy: bool,
+    /// A service-target warning's target (`first_response` or `resolution`); a digest's content (JSON,
+    /// [`Digest`]).
+    pub detail: Option<String>,
+    /// A service-target warning's or an escalation's due time.
     pub due_at: Option<i64>,
     /// An escalation's rating: its score and comment.
     pub score: Option<i64>,
@@ -388,6 +521,7 @@ impl Repo {
                  e.body_md, e.body_html, e.to_status, au.name AS author_name, u.name AS recipient_name, \
                  u.role AS recipient_role, (t.created_by = ob.recipient_id) AS self_opened, \
                  COALESCE(rq.name, '') AS requester_name, ob.detail, \
+                 (u.role = 'client' AND t.requester_id <> ob.recipient_id) AS org_copy, \
                  CASE WHEN ob.detail = 'first_response' THEN t.first_response_due_at \
                  WHEN ob.detail = 'resolution' OR ob.kind = 'escalation' THEN t.resolution_due_at END AS due_at, \
                  rt.score AS score, rt.comment AS rating_comment \
@@ -450,7 +584,8 @@ impl Repo {
                 to_status: row.get("to_status"),
                 self_opened: row.get::<Option<bool>, _>("self_opened").unwrap_or(false),
                 requester_name: row.get("requester_name"),
-                target: row.get("detail"),
+                org_copy: row.get::<Option<bool>, _>("org_copy").unwrap_or(false),
+                detail: row.get("detail"),
                 due_at: row.get("due_at"),
                 score: row.get("score"),
                 rating_comment: row.get("rating_comment"),
