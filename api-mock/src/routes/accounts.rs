@@ -466,7 +466,8 @@ async fn invite(
 }
 
 /// Sends a still-invited user a new invitation; the earlier invitations' links stop working. Admins for
-/// anyone, agents for clients (403 otherwise); 409 when the account is no longer invited or is disabled.
+/// anyone, agents for clients (403 otherwise); 409 when the account is no longer invited or is disabled,
+/// or its address refused a mail before.
 #[utoipa::path(post, path = "/users/{id}/invitation", tag = "admin",
     params(("id" = i64, Path, description = "User id")),
     responses((status = 200, body = User, description = "A new invitation is on its way"),
@@ -488,6 +489,19 @@ async fn invite_again(
         // Accepted or disabled in the meantime: said as if it had been so already.
         let now = state.repo.account_by_id(id).await?.ok_or(Error::NotFound)?;
         crate::policy::reinvite(&staff.user, &now.user)?;
+        // Else the address refused a mail before (a permanent failure): nothing can be sent to it.
+        return Err(Error::Conflict(match crate::lang::Lang::current() {
+            crate::lang::Lang::PtBr => {
+                "Este endereço recusou um e-mail antes: nada mais é enviado a ele. \
+                 Confira o endereço."
+                    .into()
+            }
+            crate::lang::Lang::En => {
+                "This address refused a mail before: nothing more is sent to it. \
+                 Check the address."
+                    .into()
+            }
+        }));
     }
     Ok(Json(target))
 }
