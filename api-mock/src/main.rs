@@ -6,10 +6,13 @@ use std::{
     time::Duration,
 };
 
-use api_types::{Channel, NewMessage, NewTicket, NewUser, OrgRole, Priority, Role};
+use api_types::{Channel, NewInvitation, NewMessage, NewTicket, NewUser, OrgRole, Priority, Role};
 use clap::{Parser, Subcommand, ValueEnum};
 use portal_api::{
-    AppState, Config, app, backup, db, demo, policy, repo::Repo, routes::accounts::add_user, server,
+    AppState, Config, app, backup, db, demo, policy,
+    repo::Repo,
+    routes::accounts::{add_user, invite_user},
+    server,
 };
 use tracing_subscriber::EnvFilter;
 
@@ -275,7 +278,8 @@ fn data_dir(given: Option<&Path>, db: &Path) -> PathBuf {
 
 #[derive(Subcommand)]
 enum UserCommand {
-    /// Create a user. The password comes from PORTAL_USER_PASSWORD or the first line of standard input.
+    /// Create a user. The password comes from PORTAL_USER_PASSWORD or the first line of standard input
+    /// (none with `--invite`).
     Add {
         #[arg(long, env = "PORTAL_DB", default_value = "data/portal.db")]
         db: PathBuf,
@@ -291,6 +295,10 @@ enum UserCommand {
         /// Make the client their organization's manager.
         #[arg(long)]
         manager: bool,
+        /// Invite instead of setting a password: the user chooses one from the link of an invitation
+        /// mail, sent by `serve` (with `--smtp-url`) from the outbox.
+        #[arg(long)]
+        invite: bool,
     },
     /// List users.
     List {
@@ -588,9 +596,11 @@ async fn user(command: UserCommand) -> AnyResult {
             role,
             organization,
             manager,
+            invite,
         } => {
             let repo = Repo::new(db::open(&path).await?);
             let password = match std::env::var("PORTAL_USER_PASSWORD") {
+                _ if invite => String::new(),
                 Ok(p) => p,
                 Err(_) => {
                     eprintln!("password (at least 10 characters), then Enter:");
@@ -616,16 +626,37 @@ async fn user(command: UserCommand) -> AnyResult {
                         .map(|o| o.id),
                 },
             };
+            let org_role = (role == Role::Client).then_some(if manager {
+                OrgRole::Manager
+            } else {
+                OrgRole::Member
+            });
+            if invite {
+                let invitation = NewInvitation {
+                    email,
+                    name,
+                    role,
+                    organization_id,
+                    org_role,
+                    locale: None,
+                };
+                return match invite_user(&repo, None, invitation).await {
+                    Ok(user) => {
+                        println!(
+                            "invited user {} <{}> ({:?}); the invitation is sent by serve",
+                            user.id, user.email, user.role
+                        );
+                        Ok(())
+                    }
+                    Err(e) => Err(refusal(e)),
+                };
+            }
             let new = NewUser {
                 email,
                 name,
                 role,
                 organization_id,
-                org_role: (role == Role::Client).then_some(if manager {
-                    OrgRole::Manager
-                } else {
-                    OrgRole::Member
-                }),
+                org_role,
                 password,
                 locale: None,
             };
@@ -641,7 +672,11 @@ async fn user(command: UserCommand) -> AnyResult {
             let repo = Repo::new(db::open(&path).await?);
             for u in repo.users(None, None).await? {
                 let org = u.organization.map(|o| o.name).unwrap_or_default();
-                let state = if u.disabled { "disabled" } else { "active" };
+                let state = match (u.disabled, u.invited) {
+                    (true, _) => "disabled",
+                    (false, true) => "invited",
+                    (false, false) => "active",
+                };
                 println!(
                     "{}\t{}\t{}\t{:?}\t{}\t{}",
                     u.id, u.email, u.name, u.role, org, state

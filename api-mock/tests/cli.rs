@@ -223,3 +223,58 @@ async fn mail_files_are_imported_once_each_under_the_rules_of_the_mailbox() {
     assert!(ok, "{out}");
     assert!(out.contains("junk.eml: invalid"), "{out}");
 }
+
+#[tokio::test]
+async fn user_add_invite_makes_an_invited_account_and_writes_its_invitation() {
+    let (_dir, path) = demo_database().await;
+    let (ok, out) = portal(
+        &path,
+        &[
+            "user",
+            "add",
+            "--invite",
+            "--email",
+            "nova@mercadobompreco.demo",
+            "--name",
+            "Nova Cliente",
+            "--role",
+            "client",
+            "--organization",
+            "Mercado Bom Preço",
+        ],
+    );
+    assert!(ok, "{out}");
+    assert!(out.contains("invited user"), "{out}");
+    let (ok, list) = portal(&path, &["user", "list"]);
+    assert!(ok, "{list}");
+    let line = list
+        .lines()
+        .find(|l| l.contains("nova@mercadobompreco.demo"))
+        .unwrap_or_else(|| panic!("{list}"));
+    assert!(line.ends_with("invited"), "{line}");
+    let pool = db::open(&path).await.unwrap();
+    let kinds: Vec<String> = sqlx::query_scalar(
+        "SELECT ob.kind FROM outbox ob JOIN users u ON u.id = ob.recipient_id \
+         WHERE u.email = 'nova@mercadobompreco.demo'",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(kinds, ["invitation"]);
+    // Taken already: refused as the portal refuses it.
+    let (ok, out) = portal(
+        &path,
+        &[
+            "user",
+            "add",
+            "--invite",
+            "--email",
+            "nova@mercadobompreco.demo",
+            "--name",
+            "Nova",
+            "--role",
+            "agent",
+        ],
+    );
+    assert!(!ok, "{out}");
+}

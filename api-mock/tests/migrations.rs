@@ -189,3 +189,78 @@ async fn the_outbox_rebuild_keeps_events_keys_and_attachments_pointing_at_them()
     .await;
     assert!(shapeless.is_err());
 }
+
+#[tokio::test]
+async fn the_0013_rebuilds_keep_the_outbox_and_the_links_and_accounts_get_their_defaults() {
+    let tmp = tempfile::tempdir().unwrap();
+    let old = migrated_before(tmp.path(), 13).await;
+    sqlx::raw_sql(
+        "INSERT INTO organizations (id, name, created_at) VALUES (1, 'Mercado', 0);
+         INSERT INTO users (id, email, name, role, organization_id, org_role, password_hash, locale, created_at)
+           VALUES (1, 'rui@example.com', 'Rui', 'client', 1, 'member', 'x', 'pt-BR', 0);
+         INSERT INTO tickets (id, subject, description_md, description_html, status, priority, channel,
+             requester_id, organization_id, created_by, created_at, updated_at, staff_updated_at,
+             first_response_due_at, resolution_due_at, search_text)
+           VALUES (7, 'Balança', 'd', '<p>d</p>', 'open', 'normal', 'portal', 1, 1, 1, 0, 0, 0, 1, 2, 'balanca');
+         INSERT INTO outbox (id, kind, ticket_id, recipient_id, address, locale, message_id, status,
+             attempts, next_attempt_at, created_at)
+           VALUES (3, 'mail_too_large', NULL, 1, 'rui@example.com', 'pt-BR', 'a1.x', 'sent', 1, 5, 5),
+                  (4, 'reply', 7, 1, 'rui@example.com', 'pt-BR', 't7.y', 'pending', 0, 6, 6);
+         INSERT INTO mail_links (token_hash, user_id, purpose, ticket_id, created_at, expires_at)
+           VALUES (x'01', 1, 'ticket', 7, 1, 99), (x'02', 1, 'reset', NULL, 1, 99);",
+    )
+    .execute(&old)
+    .await
+    .unwrap();
+    old.close().await;
+
+    let pool = db::open(&tmp.path().join("portal.db")).await.unwrap();
+    let outbox: Vec<(i64, String, String, Option<String>)> =
+        sqlx::query_as("SELECT id, kind, message_id, detail FROM outbox ORDER BY id")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        outbox,
+        [
+            (3, "mail_too_large".into(), "a1.x".into(), None),
+            (4, "reply".into(), "t7.y".into(), None)
+        ]
+    );
+    let links: Vec<(Vec<u8>, String)> =
+        sqlx::query_as("SELECT token_hash, purpose FROM mail_links ORDER BY token_hash")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        links,
+        [(vec![1], "ticket".into()), (vec![2], "reset".into())]
+    );
+    let row = sqlx::query(
+        "SELECT invited, notify_own, notify_assigned, notify_org, notify_digest, digest_day FROM users",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(row.get::<i64, _>("invited"), 0);
+    assert_eq!(row.get::<i64, _>("notify_own"), 1);
+    assert_eq!(row.get::<i64, _>("notify_assigned"), 1);
+    assert_eq!(row.get::<i64, _>("notify_org"), 0);
+    assert_eq!(row.get::<i64, _>("notify_digest"), 0);
+    assert_eq!(row.get::<Option<String>, _>("digest_day"), None);
+    // The new kinds and purpose are accepted now.
+    sqlx::raw_sql(
+        "INSERT INTO outbox (kind, recipient_id, address, locale, message_id, next_attempt_at, created_at)
+           VALUES ('invitation', 1, 'rui@example.com', 'pt-BR', 'a1.z', 7, 7);
+         INSERT INTO mail_links (token_hash, user_id, purpose, created_at, expires_at)
+           VALUES (x'03', 1, 'invite', 1, 99);",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    let fk: Vec<(String,)> = sqlx::query_as("SELECT \"table\" FROM pragma_foreign_key_check")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert!(fk.is_empty(), "{fk:?}");
+}

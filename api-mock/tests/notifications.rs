@@ -970,3 +970,48 @@ async fn a_daily_digest_lists_the_organizations_tickets_once_a_day() {
         .unwrap();
     assert!(day.is_some());
 }
+
+#[tokio::test]
+async fn inviting_again_an_unknown_account_or_a_refusing_address_is_said_so() {
+    let app = TestApp::new().await;
+    let admin = app.session_for(ADMIN).await;
+    let a = app
+        .call(
+            Method::POST,
+            "/api/v1/users/invitations",
+            Some(&admin),
+            Some(json!({"email": "recusa@suporte.demo", "name": "Recusa", "role": "agent"})),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{:?}", a.body);
+    let id = a.body["id"].as_i64().unwrap();
+    sqlx::query(
+        "INSERT INTO mail_suppressions (address, reason, created_at) VALUES ('recusa@suporte.demo', '550', 0)",
+    )
+    .execute(&app.repo.pool)
+    .await
+    .unwrap();
+    let again = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/users/{id}/invitation"),
+            Some(&admin),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "{:?}", again.body);
+    assert!(
+        again.body["detail"].as_str().unwrap().contains("recusou"),
+        "{:?}",
+        again.body
+    );
+    let unknown = app
+        .call(
+            Method::POST,
+            "/api/v1/users/999999/invitation",
+            Some(&admin),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+}

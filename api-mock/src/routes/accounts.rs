@@ -408,13 +408,13 @@ pub async fn add_user(state_repo: &crate::repo::Repo, body: NewUser) -> Result<U
 
 /// Validates and stores an invited user (no password) and writes their invitation, in one transaction;
 /// `inviter` may invite that role (`policy::may_invite`), else 403. Shared by the route and the command
-/// line (`inviter` is then an admin).
+/// line (`None`: the server's operator, who may invite anyone).
 pub async fn invite_user(
     repo: &crate::repo::Repo,
-    inviter: &User,
+    inviter: Option<&User>,
     body: NewInvitation,
 ) -> Result<User> {
-    if !crate::policy::may_invite(inviter, body.role) {
+    if inviter.is_some_and(|i| !crate::policy::may_invite(i, body.role)) {
         return Err(Error::Forbidden);
     }
     let mut v = Validator::new();
@@ -461,12 +461,13 @@ async fn invite(
 ) -> Result<(StatusCode, Json<User>)> {
     Ok((
         StatusCode::CREATED,
-        Json(invite_user(&state.repo, &staff.user, body).await?),
+        Json(invite_user(&state.repo, Some(&staff.user), body).await?),
     ))
 }
 
 /// Sends a still-invited user a new invitation; the earlier invitations' links stop working. Admins for
-/// anyone, agents for clients (403 otherwise); 409 when the account is no longer invited or is disabled.
+/// anyone, agents for clients (403 otherwise); 409 when the account is no longer invited or is disabled,
+/// or its address refused a mail before.
 #[utoipa::path(post, path = "/users/{id}/invitation", tag = "admin",
     params(("id" = i64, Path, description = "User id")),
     responses((status = 200, body = User, description = "A new invitation is on its way"),
@@ -488,6 +489,19 @@ async fn invite_again(
         // Accepted or disabled in the meantime: said as if it had been so already.
         let now = state.repo.account_by_id(id).await?.ok_or(Error::NotFound)?;
         crate::policy::reinvite(&staff.user, &now.user)?;
+        // Else the address refused a mail before (a permanent failure): nothing can be sent to it.
+        return Err(Error::Conflict(match crate::lang::Lang::current() {
+            crate::lang::Lang::PtBr => {
+                "Este endereço recusou um e-mail antes: nada mais é enviado a ele. \
+                 Confira o endereço."
+                    .into()
+            }
+            crate::lang::Lang::En => {
+                "This address refused a mail before: nothing more is sent to it. \
+                 Check the address."
+                    .into()
+            }
+        }));
     }
     Ok(Json(target))
 }
