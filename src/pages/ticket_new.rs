@@ -401,6 +401,19 @@ fn Suggestions(
     }
 }
 
+#[cfg(feature = "staff")]
+use crate::pages::users::AddClient;
+
+/// The client build logs no ticket for someone else (`staff` is never true there).
+#[cfg(not(feature = "staff"))]
+#[component]
+fn AddClient(
+    clients: LocalResource<Vec<api_types::User>>,
+    requester: RwSignal<String>,
+) -> impl IntoView {
+    let _ = (clients, requester);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -422,17 +435,4 @@ mod tests {
         let long = "um dois três quatro cinco seis sete oito nove dez";
         assert_eq!(suggestion_query("", long).split(' ').count(), 6);
     }
-}
-
-#[cfg(feature = "staff")]
-use crate::pages::users::AddClient;
-
-/// The client build logs no ticket for someone else (`staff` is never true there).
-#[cfg(not(feature = "staff"))]
-#[component]
-fn AddClient(
-    clients: LocalResource<Vec<api_types::User>>,
-    requester: RwSignal<String>,
-) -> impl IntoView {
-    let _ = (clients, requester);
 }
