@@ -669,56 +669,45 @@ fn test(args: &[String]) -> Result {
             args.extend(["--", "-D", "warnings"]);
             run("cargo", &args)?;
         }
-        run_unit_and_api_tests()
+        // Built, not run yet: the run goes beside the browser tests below.
+        build_unit_and_api_tests()
     })();
     if let Err(e) = checks {
         app_build.abort();
         return Err(e);
     }
-    // Schemathesis needs only the server, not the app: it starts now, beside the rest of the app's
-    // release build (often a long LTO step on one core), and goes on beside the browser tests.
-    let fuzz = if quick {
-        None
-    } else {
-        // The tests above built target/debug/portal-api (the integration tests run it) with the
-        // workspace's features and the dev-dependencies' ones: a `cargo build -p portal-api` here would
-        // unify features differently and compile it and part of its dependencies again (3 minutes).
-        if !root().join("target/debug/portal-api").is_file() {
-            app_build.abort();
-            return Err("the tests did not build target/debug/portal-api".into());
-        }
-        let st = match ensure_schemathesis() {
-            Ok(st) => st,
-            Err(e) => {
-                app_build.abort();
-                return Err(e);
-            }
-        };
-        // One Python process, about one core, with its own server, port and database.
-        let roles: Vec<&str> = SCHEMATHESIS_ROLES.iter().map(|(r, _)| *r).collect();
-        Some(std::thread::spawn(move || {
-            run_schemathesis(&st, &roles, &[], true)
-        }))
-    };
-    let join_fuzz = |fuzz: Option<std::thread::JoinHandle<Result>>| match fuzz {
-        Some(f) => f
-            .join()
-            .unwrap_or_else(|_| Err("schemathesis panicked".into())),
-        None => Ok(()),
-    };
-    if let Err(e) = app_build.finish().and_then(|()| check_budget()) {
-        let _ = join_fuzz(fuzz);
-        return Err(e);
+    // The tests just built target/debug/portal-api (the integration tests run it) with the workspace's
+    // features and the dev-dependencies' ones, and schemathesis and the browser tests use it: a `cargo
+    // build -p portal-api` would unify features differently and compile it and part of its dependencies
+    // again (3 minutes).
+    if !root().join("target/debug/portal-api").is_file() {
+        app_build.abort();
+        return Err("the test build made no target/debug/portal-api".into());
     }
-    if let Some(fuzz) = fuzz {
-        if let Err(e) = ensure_browser_tools() {
-            let _ = join_fuzz(Some(fuzz));
-            return Err(e);
+    // From here on three things share the two cores, each mostly waiting on something else: the unit and
+    // API tests then schemathesis (which needs the server, not the app) on one thread; the end of the
+    // app's release build (often a long LTO step on one core), its budgets, then the browser tests on
+    // this one.
+    let server_tests = std::thread::spawn(move || -> Result {
+        run_unit_and_api_tests()?;
+        if quick {
+            return Ok(());
         }
+        let st = ensure_schemathesis()?;
+        let roles: Vec<&str> = SCHEMATHESIS_ROLES.iter().map(|(r, _)| *r).collect();
+        run_schemathesis(&st, &roles, &[], true)
+    });
+    let browser = (|| -> Result {
+        app_build.finish()?;
+        check_budget()?;
+        if quick {
+            return Ok(());
+        }
+        ensure_browser_tools()?;
         let bin = root().join("target/debug/portal-api");
         let dist = root().join("dist");
         // Each test file starts its own server and database, so two run at once.
-        let browser = run_in(
+        run_in(
             &root().join("tests"),
             "node",
             &["--test", "--test-concurrency=2", "e2e/"],
@@ -726,13 +715,15 @@ fn test(args: &[String]) -> Result {
                 ("PORTAL_API_BIN", &bin.to_string_lossy()),
                 ("PORTAL_DIST", &dist.to_string_lossy()),
             ],
-        );
-        let fuzz = join_fuzz(Some(fuzz));
-        match (browser, fuzz) {
-            (Ok(()), Ok(())) => {}
-            (Err(b), Err(f)) => return Err(format!("{b}; {f}")),
-            (Err(e), Ok(())) | (Ok(()), Err(e)) => return Err(e),
-        }
+        )
+    })();
+    let server = server_tests
+        .join()
+        .unwrap_or_else(|_| Err("the unit and API tests' thread panicked".into()));
+    match (browser, server) {
+        (Ok(()), Ok(())) => {}
+        (Err(b), Err(f)) => return Err(format!("{b}; {f}")),
+        (Err(e), Ok(())) | (Ok(()), Err(e)) => return Err(e),
     }
     say(&format!("every test passed in {:.0?}", started.elapsed()));
     Ok(())
@@ -740,6 +731,33 @@ fn test(args: &[String]) -> Result {
 
 /// Unit and API tests: with cargo-nextest where the machine has it (every test of every binary in one
 /// pool, so the long crash test runs beside the others), else `cargo test`.
+/// Builds what `run_unit_and_api_tests` runs, without running it.
+fn build_unit_and_api_tests() -> Result {
+    if output("cargo", &["nextest", "--version"]).is_some() {
+        run(
+            "cargo",
+            &[
+                "nextest",
+                "run",
+                "--workspace",
+                "--all-features",
+                "--no-run",
+            ],
+        )
+    } else {
+        run(
+            "cargo",
+            &[
+                "test",
+                "--workspace",
+                "--all-features",
+                "--no-run",
+                "--quiet",
+            ],
+        )
+    }
+}
+
 fn run_unit_and_api_tests() -> Result {
     if output("cargo", &["nextest", "--version"]).is_some() {
         run(
