@@ -168,8 +168,12 @@ impl AppState {
         )
         .map_err(|e| Error::Internal(format!("opening the attachments' directory: {e}")))?;
         let attachments = Arc::new(attachments);
-        let sender = mail::Sender::new(&config.mail, config.public_url.as_deref())
-            .map_err(Error::Internal)?;
+        let sender = mail::Sender::new(
+            &config.mail,
+            config.public_url.as_deref(),
+            config.sla.hours.utc_offset_minutes,
+        )
+        .map_err(Error::Internal)?;
         match sender {
             Some(sender) => {
                 tokio::spawn(Arc::new(sender).run(repo.clone()));

@@ -117,6 +117,8 @@ pub struct Sender {
     backoff: Vec<Duration>,
     poll: Duration,
     reply_to: Option<Mailbox>,
+    /// The support desk's offset from UTC (its business hours'), in which mails give times.
+    utc_offset_minutes: i32,
 }
 
 /// The host of a URL (`https://suporte.example.com/x` → `suporte.example.com`).
@@ -130,7 +132,11 @@ pub fn host_of(url: &str) -> Option<&str> {
 
 impl Sender {
     /// A sender for `config`; `None` when no SMTP server is configured.
-    pub fn new(config: &MailConfig, public_url: Option<&str>) -> Result<Option<Self>, String> {
+    pub fn new(
+        config: &MailConfig,
+        public_url: Option<&str>,
+        utc_offset_minutes: i32,
+    ) -> Result<Option<Self>, String> {
         let Some(url) = &config.smtp_url else {
             return Ok(None);
         };
@@ -163,6 +169,7 @@ impl Sender {
             domain,
             backoff: config.backoff.clone(),
             poll: config.poll,
+            utc_offset_minutes,
         }))
     }
 
@@ -295,7 +302,7 @@ impl Sender {
             .parse()
             .or_else(|_| mail.address.parse())
             .map_err(|e| format!("the address {} is not valid: {e}", mail.address))?;
-        let mut content = render(mail, &self.public_url, link);
+        let mut content = render(mail, &self.public_url, link, self.utc_offset_minutes);
         if self.reply_to.is_some() && mail.ticket_id.is_some() {
             // A reply by e-mail is cut at this line (`inbound::parse::strip_quotes`).
             content.text = format!("{REPLY_MARKER}\n\n{}", content.text);
@@ -390,19 +397,28 @@ fn status_label(status: &str, pt: bool) -> &'static str {
     }
 }
 
-/// A due time as the mail says it (UTC: the sender does not know the reader's time zone).
-fn when(ms: Option<i64>, pt: bool) -> String {
+/// A due time as the mail says it: in the support desk's local time (the offset its business hours are
+/// written in, −03:00 by default), the offset named, since the sender does not know the reader's zone.
+fn when(ms: Option<i64>, pt: bool, utc_offset_minutes: i32) -> String {
     let t = crate::db::to_time(ms.unwrap_or_default());
+    let offset = chrono::FixedOffset::east_opt(utc_offset_minutes * 60)
+        .unwrap_or_else(|| chrono::FixedOffset::east_opt(0).expect("UTC is an offset"));
+    let t = t.with_timezone(&offset);
     if pt {
-        t.format("%d/%m/%Y %H:%M UTC").to_string()
+        t.format("%d/%m/%Y %H:%M (UTC%:z)").to_string()
     } else {
-        t.format("%Y-%m-%d %H:%M UTC").to_string()
+        t.format("%Y-%m-%d %H:%M (UTC%:z)").to_string()
     }
 }
 
 /// The texts of `mail`, with links under `public_url`; `link`: the one-click token that opens the
 /// ticket signed in.
-pub fn render(mail: &OutboxMail, public_url: &str, link: Option<&str>) -> Content {
+pub fn render(
+    mail: &OutboxMail,
+    public_url: &str,
+    link: Option<&str>,
+    utc_offset_minutes: i32,
+) -> Content {
     let pt = mail.locale != "en";
     let id = mail.ticket_id.unwrap_or_default();
     let token = link.unwrap_or_default();
@@ -583,7 +599,7 @@ pub fn render(mail: &OutboxMail, public_url: &str, link: Option<&str>) -> Conten
                  acompanhamento (prazo de resolução: {}).",
                 mail.requester_name,
                 mail.score.unwrap_or_default(),
-                when(mail.due_at, true)
+                when(mail.due_at, true, utc_offset_minutes)
             ),
             "Abrir o chamado",
         ),
@@ -597,7 +613,7 @@ pub fn render(mail: &OutboxMail, public_url: &str, link: Option<&str>) -> Conten
                  a follow-up (resolution due: {}).",
                 mail.requester_name,
                 mail.score.unwrap_or_default(),
-                when(mail.due_at, false)
+                when(mail.due_at, false, utc_offset_minutes)
             ),
             "Open the ticket",
         ),
@@ -610,12 +626,12 @@ pub fn render(mail: &OutboxMail, public_url: &str, link: Option<&str>) -> Conten
             (
                 format!(
                     "[#{id}] Prazo de {target} vence {}: {subject_line}",
-                    when(mail.due_at, true)
+                    when(mail.due_at, true, utc_offset_minutes)
                 ),
                 format!(
                     "O prazo de {target} do chamado #{id}, de {}, vence em {} (em menos de {ahead} minutos).",
                     mail.requester_name,
-                    when(mail.due_at, true)
+                    when(mail.due_at, true, utc_offset_minutes)
                 ),
                 "Abrir o chamado",
             )
@@ -629,12 +645,12 @@ pub fn render(mail: &OutboxMail, public_url: &str, link: Option<&str>) -> Conten
             (
                 format!(
                     "[#{id}] {target} due {}: {subject_line}",
-                    when(mail.due_at, false)
+                    when(mail.due_at, false, utc_offset_minutes)
                 ),
                 format!(
                     "{target} on ticket #{id}, from {}, is due at {} (in less than {ahead} minutes).",
                     mail.requester_name,
-                    when(mail.due_at, false)
+                    when(mail.due_at, false, utc_offset_minutes)
                 ),
                 "Open the ticket",
             )
