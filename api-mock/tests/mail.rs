@@ -2,6 +2,8 @@
 //! which language, threaded how, never an internal note; permanent and temporary failures.
 
 mod common;
+#[path = "support/mail_app.rs"]
+mod mail_app;
 #[path = "support/smtp.rs"]
 mod smtp;
 
@@ -9,72 +11,9 @@ use std::time::Duration;
 
 use axum::http::{Method, StatusCode};
 use common::*;
-use portal_api::{Config, mail::MailConfig};
+use mail_app::*;
 use serde_json::{Value, json};
 use smtp::{Rules, SmtpSink};
-
-const PUBLIC: &str = "https://suporte.example.com";
-const WAIT: Duration = Duration::from_secs(10);
-
-fn config(sink: &SmtpSink) -> Config {
-    Config {
-        public_url: Some(PUBLIC.into()),
-        mail: MailConfig {
-            smtp_url: Some(sink.url()),
-            from: Some("Suporte <suporte@example.com>".into()),
-            backoff: vec![Duration::from_millis(100); 4],
-            poll: Duration::from_millis(30),
-            ..MailConfig::default()
-        },
-        ..Config::default()
-    }
-}
-
-async fn open_ticket(app: &TestApp, cookie: &str, subject: &str) -> i64 {
-    let a = app
-        .call(
-            Method::POST,
-            "/api/v1/tickets",
-            Some(cookie),
-            Some(json!({"subject": subject, "description": "A balança não pesa."})),
-        )
-        .await;
-    assert_eq!(a.status, StatusCode::CREATED, "{:?}", a.body);
-    a.body["id"].as_i64().unwrap()
-}
-
-async fn post(app: &TestApp, cookie: &str, ticket: i64, body: Value) {
-    let a = app
-        .call(
-            Method::POST,
-            &format!("/api/v1/tickets/{ticket}/messages"),
-            Some(cookie),
-            Some(body),
-        )
-        .await;
-    assert_eq!(a.status, StatusCode::CREATED, "{:?}", a.body);
-}
-
-async fn patch(app: &TestApp, cookie: &str, ticket: i64, body: Value) {
-    let a = app
-        .call(
-            Method::PATCH,
-            &format!("/api/v1/tickets/{ticket}"),
-            Some(cookie),
-            Some(body),
-        )
-        .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
-}
-
-async fn set_locale(app: &TestApp, email: &str, locale: &str) {
-    sqlx::query("UPDATE users SET locale = ? WHERE email = ?")
-        .bind(locale)
-        .bind(email)
-        .execute(&app.repo.pool)
-        .await
-        .unwrap();
-}
 
 async fn timeline(app: &TestApp, cookie: &str, ticket: i64) -> Vec<Value> {
     let a = app
@@ -531,17 +470,6 @@ async fn ask(app: &TestApp, route: &str, email: &str) -> common::Answer {
         Some(json!({"email": email})),
     )
     .await
-}
-
-/// The token in a mail's link `…?{param}=TOKEN`.
-fn token_after(mail: &smtp::Mail, param: &str) -> String {
-    let key = format!("?{param}=");
-    let at = mail.text.find(&key).expect("a link");
-    mail.text[at + key.len()..]
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .to_string()
 }
 
 #[tokio::test]

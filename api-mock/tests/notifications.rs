@@ -2,6 +2,8 @@
 //! their links, each user's choice of notifications, staff's escalation and service-target warnings.
 
 mod common;
+#[path = "support/mail_app.rs"]
+mod mail_app;
 #[path = "support/smtp.rs"]
 mod smtp;
 
@@ -9,26 +11,9 @@ use std::time::Duration;
 
 use axum::http::{Method, StatusCode};
 use common::*;
-use portal_api::{Config, mail::MailConfig};
+use mail_app::*;
 use serde_json::{Value, json};
 use smtp::{Rules, SmtpSink};
-
-const PUBLIC: &str = "https://suporte.example.com";
-const WAIT: Duration = Duration::from_secs(10);
-
-fn config(sink: &SmtpSink) -> Config {
-    Config {
-        public_url: Some(PUBLIC.into()),
-        mail: MailConfig {
-            smtp_url: Some(sink.url()),
-            from: Some("Suporte <suporte@example.com>".into()),
-            backoff: vec![Duration::from_millis(100); 4],
-            poll: Duration::from_millis(30),
-            ..MailConfig::default()
-        },
-        ..Config::default()
-    }
-}
 
 /// Waits for `n` mails, then a little more to be sure no other comes.
 async fn exactly(sink: &SmtpSink, n: usize) -> Vec<smtp::Mail> {
@@ -37,17 +22,6 @@ async fn exactly(sink: &SmtpSink, n: usize) -> Vec<smtp::Mail> {
     let mails = sink.mails();
     assert_eq!(mails.len(), n, "{mails:#?}");
     mails
-}
-
-/// The token in a mail's link `…?{param}=TOKEN`.
-fn token_after(mail: &smtp::Mail, param: &str) -> String {
-    let key = format!("?{param}=");
-    let at = mail.text.find(&key).expect("a link");
-    mail.text[at + key.len()..]
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .to_string()
 }
 
 async fn org_of(app: &TestApp, email: &str) -> i64 {
@@ -486,43 +460,6 @@ async fn preferences_default_by_role_and_refuse_the_fields_of_other_roles() {
     );
 }
 
-async fn post(app: &TestApp, cookie: &str, ticket: i64, body: Value) {
-    let a = app
-        .call(
-            Method::POST,
-            &format!("/api/v1/tickets/{ticket}/messages"),
-            Some(cookie),
-            Some(body),
-        )
-        .await;
-    assert_eq!(a.status, StatusCode::CREATED, "{:?}", a.body);
-}
-
-async fn patch(app: &TestApp, cookie: &str, ticket: i64, body: Value) {
-    let a = app
-        .call(
-            Method::PATCH,
-            &format!("/api/v1/tickets/{ticket}"),
-            Some(cookie),
-            Some(body),
-        )
-        .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
-}
-
-async fn open_ticket(app: &TestApp, cookie: &str, subject: &str) -> i64 {
-    let a = app
-        .call(
-            Method::POST,
-            "/api/v1/tickets",
-            Some(cookie),
-            Some(json!({"subject": subject, "description": "A balança não pesa."})),
-        )
-        .await;
-    assert_eq!(a.status, StatusCode::CREATED, "{:?}", a.body);
-    a.body["id"].as_i64().unwrap()
-}
-
 #[tokio::test]
 async fn a_preference_off_stops_ticket_mails_but_never_account_mails() {
     let sink = SmtpSink::start(Rules::default());
@@ -770,7 +707,7 @@ async fn a_service_target_falling_due_is_warned_once_across_runs() {
     );
 
     // Its priority raised, the other falls in the window: nobody is assigned, so the admin is told.
-    set_locale_of(&app, ADMIN, "en").await;
+    set_locale(&app, ADMIN, "en").await;
     due_in(&app, later, 25, 600, now).await;
     assert_eq!(app.repo.warn_sla(now).await.unwrap(), 1);
     let mails = exactly(&sink, 4).await;
@@ -795,15 +732,6 @@ async fn a_service_target_falling_due_is_warned_once_across_runs() {
     due_in(&app, quiet, 10, 600, now).await;
     assert_eq!(app.repo.warn_sla(now).await.unwrap(), 1, "recorded anyway");
     exactly(&sink, 4).await;
-}
-
-async fn set_locale_of(app: &TestApp, email: &str, locale: &str) {
-    sqlx::query("UPDATE users SET locale = ? WHERE email = ?")
-        .bind(locale)
-        .bind(email)
-        .execute(&app.repo.pool)
-        .await
-        .unwrap();
 }
 
 #[tokio::test]
