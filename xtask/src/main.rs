@@ -433,17 +433,26 @@ fn measure_size(bundle: &Bundle, print: bool) -> Result<Sizes> {
     }
     for file in dist_assets(bundle.dir)? {
         let data = fs::read(&file).map_err(|e| e.to_string())?;
+        let name = file
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
+        // The copies the build wrote for the server (`compress_dist`), when they are newer than the
+        // file: the same bytes the server sends, without compressing again.
+        let compressed = |ext: &str, compress: fn(&[u8]) -> Vec<u8>| {
+            let copy = file.with_file_name(format!("{name}.{ext}"));
+            match fs::metadata(&copy) {
+                Ok(m) if !newer(&file, &copy) => m.len(),
+                _ => compress(&data).len() as u64,
+            }
+        };
         let (raw, gz, br) = (
             data.len() as u64,
-            gzip(&data).len() as u64,
-            brotli(&data).len() as u64,
+            compressed("gz", gzip),
+            compressed("br", brotli),
         );
         if print {
-            let name = file
-                .file_name()
-                .unwrap_or_default()
-                .to_string_lossy()
-                .into_owned();
             println!("  {name:<42} {raw:>10} {gz:>10} {br:>10}");
         }
         total.raw += raw;
