@@ -25,6 +25,25 @@ function freePort() {
 }
 
 /**
+ * Waits until `child` (a server just spawned with its stderr piped) answers `url` with a 2xx, failing with
+ * its stderr when it exits first or `timeout` ms pass.
+ */
+async function serving(child, name, url, timeout) {
+  let log = '';
+  child.stderr.on('data', (d) => { log += d; });
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${name} exited: ${log}`);
+    try {
+      const r = await fetch(url);
+      if (r.ok) return;
+    } catch { /* not listening yet */ }
+    if (Date.now() > deadline) throw new Error(`${name} did not start: ${log}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
  * A real SMTP server for the tests: MailDev (npm, pinned in package-lock.json) on loopback ports, its
  * REST API read back for the mails it received. `stop()` ends it.
  */
@@ -35,19 +54,8 @@ export async function startMailCatcher() {
   const child = spawn(bin, ['--ip', '127.0.0.1', '--smtp', String(smtp), '--web', String(web), '--silent'], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
-  let log = '';
-  child.stderr.on('data', (d) => { log += d; });
   const api = `http://127.0.0.1:${web}`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`maildev exited: ${log}`);
-    try {
-      const r = await fetch(`${api}/email`);
-      if (r.ok) break;
-    } catch { /* not listening yet */ }
-    if (Date.now() > deadline) throw new Error(`maildev did not start: ${log}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await serving(child, 'maildev', `${api}/email`, 30_000);
   const all = async () => (await (await fetch(`${api}/email`)).json());
   return {
     smtpUrl: `smtp://127.0.0.1:${smtp}?tls=none`,
@@ -98,18 +106,7 @@ export async function startServer(extraArgs = [], { mail = false } = {}) {
     stdio: ['ignore', 'inherit', 'pipe'],
     env: { ...process.env, RUST_LOG: 'warn' },
   });
-  let log = '';
-  child.stderr.on('data', (d) => { log += d; });
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`portal-api exited: ${log}`);
-    try {
-      const r = await fetch(`${url}/healthz`);
-      if (r.ok) break;
-    } catch { /* not listening yet */ }
-    if (Date.now() > deadline) throw new Error(`portal-api did not start: ${log}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await serving(child, 'portal-api', `${url}/healthz`, 60_000);
   return {
     url,
     /** The server's database, for `portal-api` commands run beside it. */
