@@ -278,6 +278,55 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_batch_of_views_counts_the_articles_that_exist_and_links_their_searches() {
+        let repo = repo().await;
+        sqlx::query(
+            "INSERT INTO kb_categories (id, slug, locale, name) VALUES (1, 'c', 'pt-BR', 'C')",
+        )
+        .execute(&repo.pool)
+        .await
+        .unwrap();
+        for id in [10, 11] {
+            sqlx::query(
+                "INSERT INTO kb_articles (id, slug, locale, title, summary, body_md, body_html, \
+                 category_id, status, created_at, updated_at) \
+                 VALUES (?, ?, 'pt-BR', 't', 's', 'b', 'b', 1, 'published', 0, 0)",
+            )
+            .bind(id)
+            .bind(format!("a{id}"))
+            .execute(&repo.pool)
+            .await
+            .unwrap();
+        }
+        let queue = Queue::new(&repo).await.unwrap();
+        let search = queue.search("sangria", "pt-BR", 1, None);
+        queue.view(10, Some(search), None);
+        // A search id never written and a user who does not exist are left out; the view counts.
+        queue.view(10, Some(search + 1000), Some(424242));
+        queue.view(11, None, None);
+        // An article deleted meanwhile: its view is dropped.
+        queue.view(99, None, None);
+        queue.flush(&repo).await;
+        assert_eq!(queue.failed(), 0);
+        let rows: Vec<(i64, Option<i64>, Option<i64>)> = sqlx::query_as(
+            "SELECT article_id, search_id, user_id FROM kb_article_views ORDER BY rowid",
+        )
+        .fetch_all(&repo.pool)
+        .await
+        .unwrap();
+        assert_eq!(
+            rows,
+            vec![(10, Some(search), None), (10, None, None), (11, None, None)]
+        );
+        let counts: Vec<(i64, i64)> =
+            sqlx::query_as("SELECT id, views FROM kb_articles ORDER BY id")
+                .fetch_all(&repo.pool)
+                .await
+                .unwrap();
+        assert_eq!(counts, vec![(10, 2), (11, 1)]);
+    }
+
+    #[tokio::test]
     async fn a_full_queue_drops_and_counts_instead_of_blocking() {
         let repo = repo().await;
         let queue = Queue::new(&repo).await.unwrap();

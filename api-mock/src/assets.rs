@@ -255,14 +255,21 @@ fn read_snapshot(dist: &Path) -> std::io::Result<Snapshot> {
             mime.to_string()
         };
         let copy = |ext: &str| bytes.get(&format!("{name}{ext}")).cloned();
+        // Trunk's build leaves index.html (and the small files) without copies: they are compressed here,
+        // once, rather than by the compression layer on every request.
+        let compressible = content_type.contains("charset") || content_type.contains("+xml");
+        let (br, gzip) = match (copy(".br"), copy(".gz")) {
+            (None, None) if compressible => Representation::compress(data),
+            found => found,
+        };
         files.insert(
             name.clone(),
             Representation::precompressed(
                 HeaderValue::from_str(&content_type)
                     .unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream")),
                 data.clone(),
-                copy(".br"),
-                copy(".gz"),
+                br,
+                gzip,
             ),
         );
     }
@@ -347,6 +354,28 @@ mod tests {
         assert_eq!(body(page).await, b"<html>new build</html>");
         let post = assets.respond(&Method::POST, "/", &HeaderMap::new(), false);
         assert_eq!(post.status(), StatusCode::METHOD_NOT_ALLOWED);
+    }
+
+    #[tokio::test]
+    async fn a_page_without_copies_is_compressed_once_at_load() {
+        let d = dist();
+        let html = format!("<html><body>{}</body></html>", "<p>Olá</p>".repeat(200));
+        std::fs::write(d.path().join("index.html"), &html).unwrap();
+        let assets = Assets::load(d.path()).unwrap();
+        let br = assets.respond(&Method::GET, "/kb/x", &accept("gzip, br"), false);
+        assert_eq!(br.headers()[header::CONTENT_ENCODING], "br");
+        let packed = body(br).await;
+        assert!(packed.len() < html.len() / 4, "{} bytes", packed.len());
+        let mut unpacked = Vec::new();
+        brotli::BrotliDecompress(&mut packed.as_slice(), &mut unpacked).unwrap();
+        assert_eq!(unpacked, html.as_bytes());
+        let gz = assets.respond(&Method::GET, "/", &accept("gzip"), false);
+        assert_eq!(gz.headers()[header::CONTENT_ENCODING], "gzip");
+        // A file too small to gain keeps its one form.
+        std::fs::write(d.path().join("tiny.txt"), "ok").unwrap();
+        assets.reload(true);
+        let tiny = assets.respond(&Method::GET, "/tiny.txt", &accept("br"), false);
+        assert!(tiny.headers().get(header::CONTENT_ENCODING).is_none());
     }
 
     #[tokio::test]

@@ -108,9 +108,21 @@ impl Default for Config {
     }
 }
 
-/// Everything a request handler may reach.
+/// Everything a request handler may reach: one shared [`State`], so that the clone each request and each
+/// middleware takes is one reference count, not one per part.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<State>);
+
+impl std::ops::Deref for AppState {
+    type Target = State;
+
+    fn deref(&self) -> &State {
+        &self.0
+    }
+}
+
+/// The parts of [`AppState`].
+pub struct State {
     pub repo: repo::Repo,
     pub config: Arc<Config>,
     /// A hash to verify against when the e-mail is unknown, so that both failures take the same time.
@@ -180,7 +192,7 @@ impl AppState {
             }
             None => tracing::debug!("no --smtp-url: notification e-mails wait in the outbox"),
         }
-        let state = Self {
+        let state = Self(Arc::new(State {
             repo,
             attachments,
             config: Arc::new(config),
@@ -190,7 +202,7 @@ impl AppState {
             analytics,
             assets,
             metrics: Arc::default(),
-        };
+        }));
         if let Some(inbound) = state.config.inbound.clone() {
             tokio::spawn(inbound::run(state.clone(), inbound));
         }

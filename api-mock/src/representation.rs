@@ -68,16 +68,12 @@ impl Representation {
             tracing::error!(error = %e, "an answer could not be serialised");
             b"null".to_vec()
         });
-        let (br, gzip) = if json.len() >= COMPRESS_FROM {
-            (Some(brotli_of(&json)), gzip_of(&json))
-        } else {
-            (None, None)
-        };
+        let (br, gzip) = Self::compress(&json);
         Self::precompressed(
             HeaderValue::from_static("application/json"),
             Bytes::from(json),
-            br.map(Bytes::from),
-            gzip.map(Bytes::from),
+            br,
+            gzip,
         )
     }
 
@@ -106,6 +102,15 @@ impl Representation {
             }
         }
         response
+    }
+
+    /// Brotli and gzip copies of `data`, each kept only when it is smaller than `data`.
+    pub fn compress(data: &[u8]) -> (Option<Bytes>, Option<Bytes>) {
+        if data.len() < COMPRESS_FROM {
+            return (None, None);
+        }
+        let smaller = |c: Vec<u8>| (c.len() < data.len()).then(|| Bytes::from(c));
+        (smaller(brotli_of(data)), gzip_of(data).and_then(smaller))
     }
 
     /// The bytes as they are, uncompressed.

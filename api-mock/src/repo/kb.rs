@@ -385,8 +385,10 @@ impl Repo {
     /// follow, one update per article.
     pub async fn record_analytics(&self, events: &[crate::analytics::Event]) -> sqlx::Result<()> {
         use crate::analytics::Event;
-        let mut views: std::collections::BTreeMap<i64, i64> = Default::default();
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        // Each kind goes in as one statement over a JSON array of rows, not one statement per event: at
+        // 20 000 article reads a second, a statement per view was a round trip to the database thread each.
+        let mut searches = Vec::new();
+        let mut views = Vec::new();
         for event in events {
             match event {
                 Event::Search {
@@ -396,50 +398,49 @@ impl Repo {
                     results,
                     user_id,
                     at,
-                } => {
-                    sqlx::query(
-                        "INSERT INTO kb_searches (id, query, locale, results, user_id, created_at) \
-                         VALUES (?, ?, ?, ?, (SELECT id FROM users WHERE id = ?), ?) ON CONFLICT (id) DO NOTHING",
-                    )
-                    .bind(id)
-                    .bind(query)
-                    .bind(locale)
-                    .bind(results)
-                    .bind(user_id)
-                    .bind(at)
-                    .execute(&mut *tx)
-                    .await?;
-                }
+                } => searches.push(serde_json::json!([id, query, locale, results, user_id, at])),
                 Event::View {
                     article_id,
                     search_id,
                     user_id,
                     at,
-                } => {
-                    // A search id that does not exist is dropped rather than refused: the view still counts.
-                    let done = sqlx::query(
-                        "INSERT INTO kb_article_views (article_id, search_id, user_id, created_at) \
-                         SELECT id, (SELECT id FROM kb_searches WHERE id = ?2), (SELECT id FROM users WHERE id = ?3), ?4 \
-                         FROM kb_articles WHERE id = ?1",
-                    )
-                    .bind(article_id)
-                    .bind(search_id)
-                    .bind(user_id)
-                    .bind(at)
-                    .execute(&mut *tx)
-                    .await?;
-                    if done.rows_affected() > 0 {
-                        *views.entry(*article_id).or_default() += 1;
-                    }
-                }
+                } => views.push(serde_json::json!([article_id, search_id, user_id, at])),
             }
         }
-        for (article_id, n) in views {
-            sqlx::query("UPDATE kb_articles SET views = views + ? WHERE id = ?")
-                .bind(n)
-                .bind(article_id)
-                .execute(&mut *tx)
-                .await?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        // Searches first: a view names the search it came from, which happened before it.
+        if !searches.is_empty() {
+            sqlx::query(
+                "INSERT INTO kb_searches (id, query, locale, results, user_id, created_at) \
+                 SELECT e.value ->> 0, e.value ->> 1, e.value ->> 2, e.value ->> 3, \
+                        (SELECT id FROM users WHERE id = e.value ->> 4), e.value ->> 5 \
+                 FROM json_each(?1) AS e WHERE true ON CONFLICT (id) DO NOTHING",
+            )
+            .bind(serde_json::Value::Array(searches).to_string())
+            .execute(&mut *tx)
+            .await?;
+        }
+        if !views.is_empty() {
+            let views = serde_json::Value::Array(views).to_string();
+            // A view of an article that no longer exists is dropped, and a search id that does not exist
+            // is left out rather than refused: the view still counts.
+            sqlx::query(
+                "INSERT INTO kb_article_views (article_id, search_id, user_id, created_at) \
+                 SELECT a.id, (SELECT id FROM kb_searches WHERE id = e.value ->> 1), \
+                        (SELECT id FROM users WHERE id = e.value ->> 2), e.value ->> 3 \
+                 FROM json_each(?1) AS e JOIN kb_articles AS a ON a.id = e.value ->> 0",
+            )
+            .bind(&views)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "UPDATE kb_articles SET views = views + c.n \
+                 FROM (SELECT value ->> 0 AS id, count(*) AS n FROM json_each(?1) GROUP BY 1) AS c \
+                 WHERE kb_articles.id = c.id",
+            )
+            .bind(&views)
+            .execute(&mut *tx)
+            .await?;
         }
         tx.commit().await
     }
