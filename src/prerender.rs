@@ -1,4 +1,4 @@
-//! The server's copy of an article or category page (`#prerender`, see `api-mock/src/prerender.rs`)
+//! The server's copy of the home page, an article or a category page (`#prerender`, see `api-mock/src/prerender.rs`)
 //! stays on screen while the app starts: the app mounts hidden beside it and, once its own view of the
 //! page is there (or the reader goes elsewhere, or after `LATEST`), `reveal` removes the copy and shows
 //! the app in one step, so nothing on screen moves.
@@ -23,15 +23,43 @@ pub fn app_root() -> Option<web_sys::HtmlElement> {
     root.dyn_into::<web_sys::HtmlElement>().ok()
 }
 
-/// Removes the server's copy and shows the app (nothing when there is no copy).
+/// The home page's search box in the server's copy, and the app's.
+const COPY_SEARCH_ID: &str = "kb-search-copy";
+const APP_SEARCH_ID: &str = "kb-search";
+
+/// Removes the server's copy and shows the app (nothing when there is no copy). Words typed into the
+/// copy's search box, and its focus, move to the app's, which then searches for them.
 pub fn reveal() {
     let Some(document) = web_sys::window().and_then(|w| w.document()) else {
         return;
     };
-    if let Some(copy) = document.get_element_by_id(COPY_ID) {
-        copy.remove();
-        if let Some(root) = document.get_element_by_id(ROOT_ID) {
-            let _ = root.remove_attribute("hidden");
+    let Some(copy) = document.get_element_by_id(COPY_ID) else {
+        return;
+    };
+    let input = |id: &str| {
+        document
+            .get_element_by_id(id)
+            .and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok())
+    };
+    let typed = input(COPY_SEARCH_ID).map(|i| {
+        let focused = document
+            .active_element()
+            .is_some_and(|a| a.id() == COPY_SEARCH_ID);
+        (i.value(), focused)
+    });
+    copy.remove();
+    if let Some(root) = document.get_element_by_id(ROOT_ID) {
+        let _ = root.remove_attribute("hidden");
+    }
+    if let (Some((words, focused)), Some(target)) = (typed, input(APP_SEARCH_ID)) {
+        if !words.is_empty() {
+            target.set_value(&words);
+            if let Ok(event) = web_sys::Event::new("input") {
+                let _ = target.dispatch_event(&event);
+            }
+        }
+        if focused {
+            let _ = target.focus();
         }
     }
 }

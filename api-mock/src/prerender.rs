@@ -2,7 +2,9 @@
 //! (`/kb/<slug>`) or a category (`/kb/c/<slug>`) carries its title, meta description, canonical link (with
 //! the translation as an `hreflang` alternate) and content, so that a phone shows the answer while the app
 //! loads and a search engine indexes it. The app mounts hidden beside it and swaps itself in when its own
-//! view of the page is ready (`src/main.rs`), in one step, so nothing on screen moves.
+//! view of the page is ready (`src/main.rs`), in one step, so nothing on screen moves. The home page
+//! (`/` without a search) comes the same way, in the reader's language: its search form, the categories
+//! and the most viewed articles.
 //!
 //! A page made here is no article view: the app's own read of the article, once it runs, is the one
 //! counted.
@@ -24,8 +26,27 @@ pub struct Prerendered {
     pub main_html: String,
 }
 
-/// The page for `path`, when it is a published article or a category with published articles.
-pub async fn page(state: &AppState, path: &str, base: &str) -> Option<Prerendered> {
+/// The page for `path`, when it is the home page (without a search: its answer is the app's), a published
+/// article or a category with published articles. `lang` is the reader's (the home page has none of its
+/// own).
+pub async fn page(
+    state: &AppState,
+    path: &str,
+    query: Option<&str>,
+    lang: &str,
+    base: &str,
+) -> Option<Prerendered> {
+    if path == "/" {
+        let searching = query
+            .unwrap_or("")
+            .split('&')
+            .any(|pair| pair.strip_prefix("q=").is_some_and(|q| !q.is_empty()));
+        return if searching {
+            None
+        } else {
+            home(state, lang, base).await
+        };
+    }
     let rest = path.strip_prefix("/kb/")?;
     match rest.strip_prefix("c/") {
         Some(slug) => category(state, slug, base).await,
@@ -150,8 +171,8 @@ async fn category(state: &AppState, slug: &str, base: &str) -> Option<Prerendere
     Some(category_page(&category, &articles, base))
 }
 
-pub fn category_page(cat: &Category, articles: &[ArticleSummary], base: &str) -> Prerendered {
-    let c = chrome(&cat.locale);
+/// A list of articles as the app draws it (`ArticleList`).
+fn article_list(articles: &[ArticleSummary]) -> String {
     let items: String = articles
         .iter()
         .map(|a| {
@@ -163,8 +184,14 @@ pub fn category_page(cat: &Category, articles: &[ArticleSummary], base: &str) ->
             )
         })
         .collect();
+    format!(r#"<ul class="plain-list article-list">{items}</ul>"#)
+}
+
+pub fn category_page(cat: &Category, articles: &[ArticleSummary], base: &str) -> Prerendered {
+    let c = chrome(&cat.locale);
+    let items = article_list(articles);
     let main_html = format!(
-        r#"{crumbs}<section class="page"><h1>{name}</h1><p class="lead">{description}</p><ul class="plain-list article-list">{items}</ul></section>"#,
+        r#"{crumbs}<section class="page"><h1>{name}</h1><p class="lead">{description}</p>{items}</section>"#,
         crumbs = breadcrumbs(&c, &[], &cat.name),
         name = escape(&cat.name),
         description = escape(&cat.description),
@@ -174,6 +201,74 @@ pub fn category_page(cat: &Category, articles: &[ArticleSummary], base: &str) ->
         title: format!("{} — {}", cat.name, c.app),
         description: cat.description.clone(),
         canonical: format!("{base}/kb/c/{}", cat.slug),
+        alternates: Vec::new(),
+        main_html,
+    }
+}
+
+/// The app's own words (its locale files, so that the copy says what the app will say), by key.
+fn word(lang: &str, key: &str) -> String {
+    static WORDS: std::sync::LazyLock<[std::collections::HashMap<String, String>; 2]> =
+        std::sync::LazyLock::new(|| {
+            let parse = |json: &str| serde_json::from_str(json).unwrap_or_default();
+            [
+                parse(include_str!("../../src/i18n/pt-BR.json")),
+                parse(include_str!("../../src/i18n/en.json")),
+            ]
+        });
+    let words = &WORDS[usize::from(lang.starts_with("en"))];
+    escape(words.get(key).map_or(key, String::as_str))
+}
+
+/// The knowledge base's start (the app's `Home` without a search): its search form (a plain form here,
+/// which the app's page answers when used before the app is ready), the categories with articles and
+/// the most viewed articles.
+async fn home(state: &AppState, lang: &str, base: &str) -> Option<Prerendered> {
+    let categories = state.repo.categories(lang).await.ok()?;
+    let (popular, _) = state
+        .repo
+        .published_articles(None, Some(lang), true, 6, 0)
+        .await
+        .ok()?;
+    Some(home_page(lang, &categories.value, &popular, base))
+}
+
+pub fn home_page(
+    lang: &str,
+    categories: &[Category],
+    popular: &[ArticleSummary],
+    base: &str,
+) -> Prerendered {
+    let w = |key| word(lang, key);
+    let cards: String = categories
+        .iter()
+        .filter(|c| c.article_count > 0)
+        .map(|c| {
+            format!(
+                r#"<li class="card"><a href="/kb/c/{slug}" class="category-link">{name}</a><p class="muted">{description}</p><p class="count">{count}</p></li>"#,
+                slug = escape(&c.slug),
+                name = escape(&c.name),
+                description = escape(&c.description),
+                count = w("kb.article_count").replace("{count}", &c.article_count.to_string()),
+            )
+        })
+        .collect();
+    let main_html = format!(
+        r#"<section class="hero"><h1>{title}</h1><p class="lead">{lead}</p><form role="search" class="search-form" action="/" method="get"><label for="kb-search-copy" class="search-label">{label}</label><input id="kb-search-copy" name="q" type="search" class="search-input" autofocus autocomplete="off" spellcheck="false" aria-describedby="kb-search-copy-hint" placeholder="{placeholder}"><p id="kb-search-copy-hint" class="hint">{hint}</p></form></section><div class="browse"><section aria-labelledby="kb-categories-copy"><h2 id="kb-categories-copy">{categories}</h2><ul class="category-grid plain-list">{cards}</ul></section><section aria-labelledby="kb-popular-copy"><h2 id="kb-popular-copy">{popular_title}</h2>{popular}</section></div>"#,
+        title = w("home.title"),
+        lead = w("home.lead"),
+        label = w("kb.search_label"),
+        placeholder = w("kb.search_placeholder"),
+        hint = w("kb.search_hint"),
+        categories = w("kb.categories"),
+        popular_title = w("kb.popular"),
+        popular = article_list(popular),
+    );
+    Prerendered {
+        lang: lang.to_string(),
+        title: w("app.name"),
+        description: w("home.lead"),
+        canonical: format!("{base}/"),
         alternates: Vec::new(),
         main_html,
     }
@@ -251,6 +346,62 @@ mod tests {
         assert!(body.starts_with("<body><div id=\"prerender\">"));
         assert!(body.contains("<main class=\"container\"><h1>Error &lt;539&gt;</h1></main>"));
         assert!(body.contains("<noscript>x</noscript>"), "the rest is kept");
+    }
+
+    #[test]
+    fn the_home_page_has_the_apps_words_the_categories_with_articles_and_the_most_viewed() {
+        let category = |slug: &str, count: i64| Category {
+            id: 1,
+            slug: slug.into(),
+            locale: "en".into(),
+            name: format!("Name <{slug}>"),
+            description: "About it".into(),
+            position: 0,
+            article_count: count,
+        };
+        let popular = ArticleSummary {
+            id: 7,
+            slug: "error-539".into(),
+            locale: "en".into(),
+            title: "Error 539".into(),
+            summary: "What it means".into(),
+            category: api_types::CategoryRef {
+                id: 1,
+                slug: "fiscal".into(),
+                name: "Fiscal".into(),
+            },
+            updated_at: chrono::DateTime::UNIX_EPOCH,
+            views: 3,
+            status: None,
+            helpful_yes: 0,
+            helpful_no: 0,
+        };
+        let page = home_page(
+            "en",
+            &[category("fiscal", 2), category("empty", 0)],
+            &[popular],
+            "https://help.example",
+        );
+        assert_eq!(page.title, "Support Portal");
+        assert_eq!(page.canonical, "https://help.example/");
+        let html = &page.main_html;
+        assert!(html.contains("<h1>How can we help?</h1>"), "{html}");
+        assert!(
+            html.contains(
+                r#"<a href="/kb/c/fiscal" class="category-link">Name &lt;fiscal&gt;</a>"#
+            )
+        );
+        assert!(html.contains(r#"<p class="count">2 article(s)</p>"#));
+        assert!(
+            !html.contains("/kb/c/empty"),
+            "a category without articles is not shown"
+        );
+        assert!(html.contains(r#"<h2 id="kb-popular-copy">Most viewed</h2>"#));
+        assert!(html.contains(r#"<a href="/kb/error-539" class="article-link">Error 539</a>"#));
+        assert!(html.contains(r#"action="/" method="get""#) && html.contains(r#"name="q""#));
+        let pt = home_page("pt-BR", &[], &[], "https://help.example");
+        assert!(pt.main_html.contains("<h1>Como podemos ajudar?</h1>"));
+        assert_eq!(pt.title, "Portal de Suporte");
     }
 
     #[test]

@@ -102,8 +102,8 @@ async fn app_file_or_page(State(state): State<AppState>, request: Request) -> Re
             .flatten()
             .is_some_and(|u| u.is_staff());
     if parts.method == Method::GET
-        && path.starts_with("/kb/")
-        && let Some(page) = prerendered(&state, &files, &path, &parts.headers, staff).await
+        && (path.starts_with("/kb/") || path == "/")
+        && let Some(page) = prerendered(&state, &files, &parts.uri, &parts.headers, staff).await
     {
         return page;
     }
@@ -114,12 +114,13 @@ async fn app_file_or_page(State(state): State<AppState>, request: Request) -> Re
 async fn prerendered(
     state: &AppState,
     files: &crate::assets::Assets,
-    path: &str,
+    uri: &axum::http::Uri,
     headers: &HeaderMap,
     staff: bool,
 ) -> Option<Response> {
     let base = crate::sitemap::base_url(state, headers);
-    let page = crate::prerender::page(state, path, &base).await?;
+    let lang = crate::lang::Lang::current().tag();
+    let page = crate::prerender::page(state, uri.path(), uri.query(), lang, &base).await?;
     let index = files.page_html(staff)?;
     let html = crate::prerender::inject(std::str::from_utf8(&index).ok()?, &page)?;
     Some(

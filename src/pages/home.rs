@@ -405,6 +405,12 @@ fn Browse() -> impl IntoView {
         let locale = i18n.locale.get();
         async move { api::articles(locale, None, true, 6).await }
     });
+    // The server's copy of the home page gives way once both lists are here (see `prerender`).
+    Effect::new(move |_| {
+        if categories.get().is_some() && popular.get().is_some() {
+            crate::prerender::reveal_soon();
+        }
+    });
     view! {
         <div class="browse">
             <section aria-labelledby="kb-categories-title">

@@ -194,3 +194,44 @@ test('an article is on screen before the app has loaded, and the app takes over 
   await assertAccessible(page);
   assertNoErrors(page);
 });
+
+test('the home page is on screen before the app has loaded, and what the reader typed meanwhile is searched', async () => {
+  const page = await newPage(browser, { locale: 'pt-BR' });
+  let releaseWasm;
+  const wasmHeld = new Promise((resolve) => { releaseWasm = resolve; });
+  await page.route(/_bg\.wasm$/, async (route) => {
+    await wasmHeld;
+    await route.continue();
+  });
+  await page.addInitScript(() => {
+    window.__shifts = 0;
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) if (!e.hadRecentInput) window.__shifts += e.value;
+    }).observe({ type: 'layout-shift', buffered: true });
+  });
+  await page.goto(server.url, { waitUntil: 'domcontentloaded' });
+  // The server's copy: the question, the categories with their counts, the most viewed articles.
+  await page.getByRole('heading', { level: 1, name: 'Como podemos ajudar?' }).waitFor();
+  const nf = page.getByRole('region', { name: 'Categorias' }).getByRole('listitem')
+    .filter({ has: page.getByRole('link', { name: 'Notas fiscais (NF-e e NFC-e)' }) });
+  assert.match(await nf.innerText(), /\d+ artigo/);
+  assert.ok(await page.getByRole('region', { name: 'Mais vistos' }).getByRole('link').count() >= 3);
+  assert.equal(await page.getByRole('combobox').count(), 0, 'no app yet');
+  await assertAccessible(page);
+  // The reader starts typing at once (the copy's box has the focus).
+  await page.keyboard.type('sangria', { delay: 20 });
+  releaseWasm();
+  const box = page.getByRole('combobox', { name: 'Pesquise na base de conhecimento' });
+  await box.waitFor();
+  assert.equal(await page.locator('#prerender').count(), 0, 'the copy is gone');
+  assert.equal(await box.inputValue(), 'sangria', 'the words moved to the app');
+  await page.getByRole('listbox', { name: 'Resultados' }).getByRole('option').first().waitFor();
+  await page.waitForURL(/\?q=sangria/);
+  // The focus moved too: more typing goes on in the same box.
+  await page.keyboard.type(' caixa', { delay: 20 });
+  assert.equal(await box.inputValue(), 'sangria caixa');
+  const shifts = await page.evaluate(() => window.__shifts);
+  assert.ok(shifts <= 0.02, `cumulative layout shift ${shifts}`);
+  await assertAccessible(page);
+  assertNoErrors(page);
+});

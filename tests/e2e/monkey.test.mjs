@@ -126,6 +126,8 @@ test('typing a search and clicking a category at once does not kill the app', as
   await page.goto(server.url);
   const box = page.getByRole('combobox', { name: 'Pesquise na base de conhecimento' });
   for (let i = 0; i < 3; i += 1) {
+    // The app's own page (not the server's copy of it, which has no app behind it yet).
+    await box.waitFor();
     await page.locator('a[href^="/kb/c/"]').first().waitFor();
     // A letter typed, then a category clicked before the search's pause is over (the app's timer fires
     // on the category page).

@@ -330,9 +330,7 @@ const TRUNK_BUILDS: [[&str; 7]; 2] = [
 
 /// The precompressed copies and the stamp that says the build is complete.
 fn finish_app_build(started: Instant) -> Result {
-    for bundle in &BUNDLES {
-        compress_dist(bundle.dir)?;
-    }
+    compress_dists()?;
     fs::write(root().join(STAMP), b"").map_err(|e| e.to_string())?;
     say(&format!(
         "app built into dist/ (client) and {STAFF_DIST}/ (staff) in {:.0?}",
@@ -394,20 +392,36 @@ fn gzip(data: &[u8]) -> Vec<u8> {
     encoder.finish().expect("compressing in memory")
 }
 
-fn compress_dist(dir: &str) -> Result {
-    for file in dist_assets(dir)? {
-        let data = fs::read(&file).map_err(|e| e.to_string())?;
-        let name = file
-            .file_name()
-            .unwrap_or_default()
-            .to_string_lossy()
-            .into_owned();
-        fs::write(file.with_file_name(format!("{name}.br")), brotli(&data))
-            .map_err(|e| e.to_string())?;
-        fs::write(file.with_file_name(format!("{name}.gz")), gzip(&data))
-            .map_err(|e| e.to_string())?;
+/// The copies of every file of every build, each file on a thread of its own (brotli at quality 11 on a
+/// large wasm file is the long part: the files then share the cores).
+fn compress_dists() -> Result {
+    let mut files = Vec::new();
+    for bundle in &BUNDLES {
+        files.extend(dist_assets(bundle.dir)?);
     }
-    Ok(())
+    std::thread::scope(|scope| {
+        let jobs: Vec<_> = files
+            .iter()
+            .map(|file| {
+                scope.spawn(move || -> Result {
+                    let data = fs::read(file).map_err(|e| e.to_string())?;
+                    let name = file
+                        .file_name()
+                        .unwrap_or_default()
+                        .to_string_lossy()
+                        .into_owned();
+                    fs::write(file.with_file_name(format!("{name}.br")), brotli(&data))
+                        .map_err(|e| e.to_string())?;
+                    fs::write(file.with_file_name(format!("{name}.gz")), gzip(&data))
+                        .map_err(|e| e.to_string())
+                })
+            })
+            .collect();
+        jobs.into_iter().try_for_each(|job| {
+            job.join()
+                .unwrap_or_else(|_| Err("compressing a file panicked".into()))
+        })
+    })
 }
 
 struct Sizes {
@@ -438,7 +452,7 @@ fn measure_size(bundle: &Bundle, print: bool) -> Result<Sizes> {
             .unwrap_or_default()
             .to_string_lossy()
             .into_owned();
-        // The copies the build wrote for the server (`compress_dist`), when they are newer than the
+        // The copies the build wrote for the server (`compress_dists`), when they are newer than the
         // file: the same bytes the server sends, without compressing again.
         let compressed = |ext: &str, compress: fn(&[u8]) -> Vec<u8>| {
             let copy = file.with_file_name(format!("{name}.{ext}"));
@@ -703,11 +717,16 @@ fn test(args: &[String]) -> Result {
         ensure_browser_tools()?;
         let bin = root().join("target/debug/portal-api");
         let dist = root().join("dist");
-        // Each test file starts its own server and database, so two run at once.
+        // Each test file starts its own server and database, so several run at once: three, as a file
+        // spends much of its time waiting (on a debounce, a poll, a timer it tests), and the longest
+        // first, so that it does not run alone at the end.
+        let files = browser_test_files()?;
+        let mut args = vec!["--test", "--test-concurrency=3"];
+        args.extend(files.iter().map(String::as_str));
         run_in(
             &root().join("tests"),
             "node",
-            &["--test", "--test-concurrency=2", "e2e/"],
+            &args,
             &[
                 ("PORTAL_API_BIN", &bin.to_string_lossy()),
                 ("PORTAL_DIST", &dist.to_string_lossy()),
@@ -724,6 +743,24 @@ fn test(args: &[String]) -> Result {
     }
     say(&format!("every test passed in {:.0?}", started.elapsed()));
     Ok(())
+}
+
+/// The browser test files that take longest, in that order (the monkey file's three walks: 2 to 3 minutes).
+const LONGEST_BROWSER_TESTS: &[&str] = &["monkey.test.mjs"];
+
+/// `e2e/*.test.mjs`, the longest first, then by name.
+fn browser_test_files() -> Result<Vec<String>> {
+    let mut names: Vec<String> = fs::read_dir(root().join("tests/e2e"))
+        .map_err(|e| format!("tests/e2e: {e}"))?
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".test.mjs"))
+        .collect();
+    names.sort_by_key(|n| {
+        let rank = LONGEST_BROWSER_TESTS.iter().position(|l| l == n);
+        (rank.unwrap_or(usize::MAX), n.clone())
+    });
+    Ok(names.into_iter().map(|n| format!("e2e/{n}")).collect())
 }
 
 /// The unit and API tests' build is compiled by clippy-driver, which lints the workspace's crates (every
@@ -787,11 +824,11 @@ fn cargo_linted(args: &[&str]) -> Result {
     run_in(&root(), "cargo", args, LINTED_BUILD)
 }
 
-/// The app's release build started in the background (see `build_app`).
+/// The app's release build started in the background (see `build_app`), then its compressed copies.
 struct AppBuild {
-    child: std::process::Child,
-    log: PathBuf,
-    started: Instant,
+    /// The shell that runs the Trunk builds.
+    pid: u32,
+    done: std::thread::JoinHandle<Result>,
 }
 
 fn spawn_app_build() -> Result<AppBuild> {
@@ -817,28 +854,33 @@ fn spawn_app_build() -> Result<AppBuild> {
         .stderr(file)
         .spawn()
         .map_err(|e| format!("could not run trunk: {e}"))?;
-    Ok(AppBuild {
-        child,
-        log,
-        started: Instant::now(),
-    })
-}
-
-impl AppBuild {
-    fn abort(mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-
-    fn finish(mut self) -> Result {
-        let status = self.child.wait().map_err(|e| e.to_string())?;
+    let pid = child.id();
+    let started = Instant::now();
+    // The copies are made as soon as Trunk is done, while the checks may still be running.
+    let done = std::thread::spawn(move || -> Result {
+        let mut child = child;
+        let status = child.wait().map_err(|e| e.to_string())?;
         if !status.success() {
-            let text = fs::read_to_string(&self.log).unwrap_or_default();
+            let text = fs::read_to_string(&log).unwrap_or_default();
             let tail: Vec<&str> = text.lines().rev().take(60).collect();
             eprintln!("{}", tail.into_iter().rev().collect::<Vec<_>>().join("\n"));
             return Err(format!("trunk build --release failed ({status})"));
         }
-        finish_app_build(self.started)
+        finish_app_build(started)
+    });
+    Ok(AppBuild { pid, done })
+}
+
+impl AppBuild {
+    fn abort(self) {
+        let _ = Command::new("kill").arg(self.pid.to_string()).status();
+        let _ = self.done.join();
+    }
+
+    fn finish(self) -> Result {
+        self.done
+            .join()
+            .unwrap_or_else(|_| Err("the app build's thread panicked".into()))
     }
 }
 
