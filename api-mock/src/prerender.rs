@@ -301,6 +301,19 @@ pub fn inject(index: &str, p: &Prerendered) -> Option<String> {
             escape(href)
         ));
     }
+    // No WebAssembly preload: on a page that is already on screen, the app's download starts after the
+    // first frame (the page's loader waits for it, see Trunk.toml), and does not compete with the page.
+    let mut from = 0;
+    while let Some(found) = html[from..].find("<link rel=\"preload\"") {
+        let at = from + found;
+        let end = at + html[at..].find('>')? + 1;
+        if html[at..end].contains(".wasm") {
+            html.replace_range(at..end, "");
+            from = at;
+        } else {
+            from = end;
+        }
+    }
     let head_end = html.find("</head>")?;
     html.insert_str(head_end, &links);
     let body_at = html.find("<body>")? + "<body>".len();
@@ -317,7 +330,7 @@ pub fn inject(index: &str, p: &Prerendered) -> Option<String> {
 mod tests {
     use super::*;
 
-    const INDEX: &str = "<!doctype html><html lang=\"pt-BR\"><head><meta name=\"description\" content=\"Portal\"><title>Portal de Suporte</title></head><body><noscript>x</noscript></body></html>";
+    const INDEX: &str = "<!doctype html><html lang=\"pt-BR\"><head><meta name=\"description\" content=\"Portal\"><title>Portal de Suporte</title><link rel=\"modulepreload\" href=\"/p.js\"><link rel=\"preload\" href=\"/p_bg.wasm\" as=\"fetch\" type=\"application/wasm\"></head><body><noscript>x</noscript></body></html>";
 
     fn prerendered() -> Prerendered {
         Prerendered {
@@ -346,6 +359,8 @@ mod tests {
         assert!(body.starts_with("<body><div id=\"prerender\">"));
         assert!(body.contains("<main class=\"container\"><h1>Error &lt;539&gt;</h1></main>"));
         assert!(body.contains("<noscript>x</noscript>"), "the rest is kept");
+        assert!(!html.contains("p_bg.wasm"), "no WebAssembly preload");
+        assert!(html.contains(r#"<link rel="modulepreload" href="/p.js">"#));
     }
 
     #[test]
