@@ -30,7 +30,18 @@ use crate::{
 #[component]
 pub fn App() -> impl IntoView {
     let i18n = provide_i18n();
-    provide_session(i18n);
+    let session = provide_session(i18n);
+    // The page is shown once the header can be drawn as it will stay (see `.app-pending` in the styles).
+    Effect::new(move |_| {
+        if session.known()
+            && let Some(root) = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.document_element())
+        {
+            // (`app-pending` is the only class of <html>.)
+            let _ = root.remove_attribute("class");
+        }
+    });
     view! {
         <Router>
             <PageShell/>

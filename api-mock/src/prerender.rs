@@ -128,7 +128,10 @@ pub fn article_page(a: &Article, base: &str) -> Prerendered {
         lang = escape(&a.locale),
         title = escape(&a.title),
         label = c.updated,
-        iso = a.updated_at.to_rfc3339(),
+        // As the app writes it (`src/time.rs`): to the second, in UTC.
+        iso = a
+            .updated_at
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         // Rendered from Markdown and cleaned (ammonia) when the article was saved.
         body = a.body_html,
     );

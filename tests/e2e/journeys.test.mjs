@@ -66,7 +66,7 @@ test('a filtered list sends the reader to sign-in and back to the same filter; t
   await visitor.getByRole('banner').getByRole('link', { name: 'Entrar' }).click();
   await signIn(visitor, 'ana@mercadobompreco.demo');
   await visitor.getByRole('heading', { level: 2, name: 'Resultados' }).waitFor();
-  assert.equal(await visitor.getByLabel('Pesquise na base de conhecimento').inputValue(), 'nota');
+  assert.equal(await visitor.getByRole('combobox', { name: 'Pesquise na base de conhecimento' }).inputValue(), 'nota');
   assertNoErrors(visitor);
 });
 
@@ -253,7 +253,7 @@ test('analytics count the search a reader settled on, once, and no staff search'
   // A visitor types slowly: every pause shows results, and the result opened is the search.
   const page = await newPage(browser);
   await page.goto(`${server.url}/`);
-  const box = page.getByLabel('Pesquise na base de conhecimento');
+  const box = page.getByRole('combobox', { name: 'Pesquise na base de conhecimento' });
   await box.pressSequentially('sangria', { delay: 350 });
   const results = page.getByRole('region', { name: 'Resultados' });
   await results.getByRole('option', { name: /sangria/i }).first().waitFor();
@@ -270,9 +270,9 @@ test('analytics count the search a reader settled on, once, and no staff search'
 
   // An agent checking the knowledge base is not a reader.
   const agent = await signedIn('carla@suporte.demo', '/');
-  await agent.getByLabel('Pesquise na base de conhecimento').fill('cupom fiscal');
+  await agent.getByRole('combobox', { name: 'Pesquise na base de conhecimento' }).fill('cupom fiscal');
   await agent.getByRole('region', { name: 'Resultados' }).getByRole('option').first().waitFor();
-  await agent.getByLabel('Pesquise na base de conhecimento').blur();
+  await agent.getByRole('combobox', { name: 'Pesquise na base de conhecimento' }).blur();
   await agent.waitForTimeout(2500);
   assertNoErrors(agent);
 
