@@ -11,6 +11,7 @@ use std::{
     io::Write,
     path::{Path, PathBuf},
     process::{Child, Command, ExitCode, Stdio},
+    sync::{Arc, Mutex},
     time::{Duration, Instant, SystemTime},
 };
 
@@ -664,6 +665,8 @@ fn test(args: &[String]) -> Result {
     // The app's release build (LTO into one codegen unit: long stretches on one core) runs beside the
     // checks and the tests, in its own target directories; its output is shown if it fails.
     let app_build = spawn_app_build()?;
+    // Schemathesis is installed (once per clone: a virtual environment from PyPI) beside the builds.
+    let st_install = (!quick).then(|| std::thread::spawn(ensure_schemathesis));
     let checks = (|| -> Result {
         // Both builds of the app: the client's and the staff's (`--features staff`).
         for features in [&[][..], &["--features", "staff"][..]] {
@@ -699,14 +702,25 @@ fn test(args: &[String]) -> Result {
     // API tests then schemathesis (which needs the server, not the app) on one thread; the end of the
     // app's release build (often a long LTO step on one core), its budgets, then the browser tests on
     // this one.
+    // Schemathesis (installed meanwhile, see above) goes to whichever thread is free first.
+    type Job = Box<dyn FnOnce() -> Result + Send>;
+    let schemathesis: Arc<Mutex<Option<Job>>> = Arc::new(Mutex::new(st_install.map(|install| {
+        Box::new(move || -> Result {
+            let st = install
+                .join()
+                .unwrap_or_else(|_| Err("installing schemathesis panicked".into()))?;
+            let roles: Vec<&str> = SCHEMATHESIS_ROLES.iter().map(|(r, _)| *r).collect();
+            run_schemathesis(&st, &roles, &[], true)
+        }) as Job
+    })));
+    let take = |job: &Arc<Mutex<Option<Job>>>| -> Result {
+        let next = job.lock().unwrap_or_else(|e| e.into_inner()).take();
+        next.map_or(Ok(()), |run| run())
+    };
+    let for_server = schemathesis.clone();
     let server_tests = std::thread::spawn(move || -> Result {
         run_unit_and_api_tests()?;
-        if quick {
-            return Ok(());
-        }
-        let st = ensure_schemathesis()?;
-        let roles: Vec<&str> = SCHEMATHESIS_ROLES.iter().map(|(r, _)| *r).collect();
-        run_schemathesis(&st, &roles, &[], true)
+        take(&for_server)
     });
     let browser = (|| -> Result {
         app_build.finish()?;
@@ -731,7 +745,8 @@ fn test(args: &[String]) -> Result {
                 ("PORTAL_API_BIN", &bin.to_string_lossy()),
                 ("PORTAL_DIST", &dist.to_string_lossy()),
             ],
-        )
+        )?;
+        take(&schemathesis)
     })();
     let server = server_tests
         .join()
