@@ -139,6 +139,11 @@ impl Assets {
     }
 
     /// Whether `path` names a file of the app (anything else is one of the app's pages).
+    /// Which build is being served (it changes with every new build in `dist/`).
+    pub fn build(&self) -> u64 {
+        self.snapshot().signature
+    }
+
     pub fn is_file(&self, path: &str) -> bool {
         let name = path.trim_start_matches('/');
         !name.is_empty() && self.snapshot().files.contains_key(name)

@@ -124,9 +124,15 @@ impl<T> std::ops::Deref for Cached<T> {
 /// Active announcements are kept by the reader's language and the locale asked for, if any.
 pub type AnnouncementsKey = (String, Option<String>);
 
+/// A page of the app the server filled in: its path, the reader's language, the staff build or not, the
+/// address the links are made from, and the build of the app (its `dist/` signature).
+pub type PageKey = (String, &'static str, bool, String, u64);
+
 /// The server's read cache.
 #[derive(Default)]
 pub struct ReadCache {
+    /// Pages of the app with their content (`prerender`), compressed once.
+    pub pages: Section<PageKey, Arc<Representation>>,
     /// Published articles by slug, as anyone but staff reads them.
     pub articles: Section<String, Arc<Cached<Article>>>,
     /// Categories by locale.
@@ -140,6 +146,7 @@ impl ReadCache {
     pub fn invalidate_kb(&self) {
         self.articles.invalidate();
         self.categories.invalidate();
+        self.pages.invalidate();
     }
 
     pub fn invalidate_announcements(&self) {

@@ -26,26 +26,20 @@ pub struct Prerendered {
     pub main_html: String,
 }
 
-/// The page for `path`, when it is the home page (without a search: its answer is the app's), a published
-/// article or a category with published articles. `lang` is the reader's (the home page has none of its
-/// own).
-pub async fn page(
-    state: &AppState,
-    path: &str,
-    query: Option<&str>,
-    lang: &str,
-    base: &str,
-) -> Option<Prerendered> {
-    if path == "/" {
-        let searching = query
+/// Whether the address is the home page with a search (`?q=`): its answer is the app's, not a copy.
+pub fn is_search(path: &str, query: Option<&str>) -> bool {
+    path == "/"
+        && query
             .unwrap_or("")
             .split('&')
-            .any(|pair| pair.strip_prefix("q=").is_some_and(|q| !q.is_empty()));
-        return if searching {
-            None
-        } else {
-            home(state, lang, base).await
-        };
+            .any(|pair| pair.strip_prefix("q=").is_some_and(|q| !q.is_empty()))
+}
+
+/// The page for `path`, when it is the home page (see `is_search`), a published article or a category
+/// with published articles. `lang` is the reader's (the home page has none of its own).
+pub async fn page(state: &AppState, path: &str, lang: &str, base: &str) -> Option<Prerendered> {
+    if path == "/" {
+        return home(state, lang, base).await;
     }
     let rest = path.strip_prefix("/kb/")?;
     match rest.strip_prefix("c/") {
@@ -425,6 +419,15 @@ mod tests {
     #[test]
     fn a_page_of_another_shape_is_left_alone() {
         assert_eq!(inject("<html><body></body></html>", &prerendered()), None);
+    }
+
+    #[test]
+    fn a_search_on_the_home_page_is_no_copy() {
+        assert!(is_search("/", Some("q=sangria")));
+        assert!(is_search("/", Some("utm=x&q=nf")));
+        assert!(!is_search("/", Some("q=")));
+        assert!(!is_search("/", None));
+        assert!(!is_search("/kb/x", Some("q=a")));
     }
 
     #[test]

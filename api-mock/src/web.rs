@@ -19,7 +19,7 @@ use tower_http::{
     trace::TraceLayer,
 };
 
-use crate::{AppState, error::Error, extract};
+use crate::{AppState, error::Error, extract, representation::Representation};
 
 pub const BODY_LIMIT: usize = 1024 * 1024;
 pub const BODY_PAUSE_MAX: std::time::Duration = std::time::Duration::from_secs(10);
@@ -110,7 +110,9 @@ async fn app_file_or_page(State(state): State<AppState>, request: Request) -> Re
     files.respond(&parts.method, &path, &parts.headers, staff)
 }
 
-/// The page of a published article or a category with its content in it (see `prerender`).
+/// The home page, a published article or a category with its content in it (see `prerender`), made once
+/// and compressed once, then kept until the knowledge base changes (or a minute passes: the most viewed
+/// articles move without a write to them) or a new build of the app is served.
 async fn prerendered(
     state: &AppState,
     files: &crate::assets::Assets,
@@ -118,27 +120,36 @@ async fn prerendered(
     headers: &HeaderMap,
     staff: bool,
 ) -> Option<Response> {
+    if crate::prerender::is_search(uri.path(), uri.query()) {
+        return None;
+    }
     let base = crate::sitemap::base_url(state, headers);
     let lang = crate::lang::Lang::current().tag();
-    let page = crate::prerender::page(state, uri.path(), uri.query(), lang, &base).await?;
-    let index = files.page_html(staff)?;
-    let html = crate::prerender::inject(std::str::from_utf8(&index).ok()?, &page)?;
-    Some(
-        (
-            [
-                (
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static("text/html; charset=utf-8"),
-                ),
-                (
-                    header::VARY,
-                    HeaderValue::from_static(crate::assets::PAGE_VARY),
-                ),
-            ],
-            html,
-        )
-            .into_response(),
-    )
+    let cache = &state.repo.cache.pages;
+    let key = (uri.path().to_string(), lang, staff, base, files.build());
+    let page = match cache.get(&key) {
+        Ok(page) => page,
+        Err(generation) => {
+            let content = crate::prerender::page(state, uri.path(), lang, &key.3).await?;
+            let index = files.page_html(staff)?;
+            let html = crate::prerender::inject(std::str::from_utf8(&index).ok()?, &content)?;
+            let (br, gzip) = Representation::compress(html.as_bytes());
+            let page = Arc::new(Representation::precompressed(
+                HeaderValue::from_static("text/html; charset=utf-8"),
+                html.into(),
+                br,
+                gzip,
+            ));
+            cache.put(generation, key, page.clone(), crate::cache::TTL);
+            page
+        }
+    };
+    let mut response = page.respond(headers, false);
+    response.headers_mut().insert(
+        header::VARY,
+        HeaderValue::from_static(crate::assets::PAGE_VARY),
+    );
+    Some(response)
 }
 
 async fn time_limit(request: Request, next: Next) -> Response {

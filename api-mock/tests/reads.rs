@@ -708,3 +708,87 @@ async fn an_article_page_carries_its_content_title_description_and_canonical_lin
         assert!(html.contains("<title>Portal de Suporte</title>"));
     }
 }
+
+#[tokio::test]
+async fn the_home_page_comes_filled_in_and_a_filled_in_page_changes_at_once_with_an_edit() {
+    let dist = app_dist();
+    let app = TestApp::with_config(Config {
+        dist: Some(dist.path().to_path_buf()),
+        public_url: Some("https://ajuda.example".into()),
+        ..Config::default()
+    })
+    .await;
+    let page = |path: &str, lang: &str| {
+        let request = Request::get(path)
+            .header("accept-language", lang)
+            .body(Body::empty())
+            .unwrap();
+        let app = &app;
+        async move {
+            let (status, headers, body) = app.send_raw(request).await;
+            assert_eq!(status, StatusCode::OK);
+            (headers, String::from_utf8(body.to_vec()).unwrap())
+        }
+    };
+    // The home page in the reader's language: the app's words, the categories and the most viewed.
+    let (headers, html) = page("/", "pt-BR").await;
+    assert_eq!(headers[header::CONTENT_TYPE], "text/html; charset=utf-8");
+    assert!(headers.contains_key(header::ETAG));
+    assert!(html.contains("<h1>Como podemos ajudar?</h1>"), "{html}");
+    assert!(html.contains("<link rel=\"canonical\" href=\"https://ajuda.example/\">"));
+    let categories = app
+        .call(
+            Method::GET,
+            "/api/v1/kb/categories?locale=pt-BR",
+            None,
+            None,
+        )
+        .await
+        .body;
+    let with_articles = categories
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["article_count"].as_i64() > Some(0))
+        .unwrap();
+    assert!(html.contains(&format!(
+        "href=\"/kb/c/{}\"",
+        with_articles["slug"].as_str().unwrap()
+    )));
+    let (_, english) = page("/", "en-US,en;q=0.9").await;
+    assert!(english.contains("<h1>How can we help?</h1>"));
+    assert!(english.contains("<html lang=\"en\""));
+    // A search's page is the app's to answer.
+    let (_, searching) = page("/?q=sangria", "pt-BR").await;
+    assert!(!searching.contains("prerender"), "{searching}");
+    // The filled-in pages are kept, and a staff edit changes them at once.
+    let (id, slug) = first_published_slug(&app).await;
+    let (_, before) = page(&format!("/kb/{slug}"), "pt-BR").await;
+    assert!(before.contains("prerender"));
+    assert!(!app.repo.cache.pages.is_empty(), "the pages are cached");
+    let staff = app.session_for(AGENT).await;
+    let path = format!("/api/v1/kb/articles/{slug}");
+    let a = app.call(Method::GET, &path, Some(&staff), None).await.body;
+    let edit = json!({
+        "title": "Título novo desta revisão", "body_md": a["body_md"], "category_id": a["category"]["id"],
+        "locale": a["locale"], "tags": a["tags"], "status": "published", "revision": a["revision"],
+    });
+    let saved = app
+        .call(
+            Method::PUT,
+            &format!("/api/v1/kb/articles/{id}"),
+            Some(&staff),
+            Some(edit),
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    assert!(
+        app.repo.cache.pages.is_empty(),
+        "the edit emptied the pages, the home page's lists too"
+    );
+    let (_, after) = page(&format!("/kb/{slug}"), "pt-BR").await;
+    assert!(
+        after.contains("<h1>Título novo desta revisão</h1>"),
+        "{after}"
+    );
+}
