@@ -206,6 +206,9 @@ fn ensure_build_tools() -> Result {
 
 /// Installs Debian packages with apt-get (through sudo unless root).
 fn apt_install(packages: &[&str]) -> Result {
+    // Tools are installed on threads beside the builds; apt takes one install at a time.
+    static APT: Mutex<()> = Mutex::new(());
+    let _one_at_a_time = APT.lock().unwrap_or_else(|e| e.into_inner());
     let sudo = output("id", &["-u"]).is_some_and(|u| u.trim() != "0");
     let (program, prefix): (&str, Vec<&str>) = if sudo {
         ("sudo", vec!["apt-get"])
@@ -665,8 +668,10 @@ fn test(args: &[String]) -> Result {
     // The app's release build (LTO into one codegen unit: long stretches on one core) runs beside the
     // checks and the tests, in its own target directories; its output is shown if it fails.
     let app_build = spawn_app_build()?;
-    // Schemathesis is installed (once per clone: a virtual environment from PyPI) beside the builds.
+    // Schemathesis (once per clone: a virtual environment from PyPI) and the browser tests' packages (npm
+    // ci, and Chromium where it is missing) are installed beside the builds.
     let st_install = (!quick).then(|| std::thread::spawn(ensure_schemathesis));
+    let browser_tools = (!quick).then(|| std::thread::spawn(ensure_browser_tools));
     let checks = (|| -> Result {
         // Both builds of the app: the client's and the staff's (`--features staff`).
         for features in [&[][..], &["--features", "staff"][..]] {
@@ -725,10 +730,12 @@ fn test(args: &[String]) -> Result {
     let browser = (|| -> Result {
         app_build.finish()?;
         check_budget()?;
-        if quick {
+        let Some(browser_tools) = browser_tools else {
             return Ok(());
-        }
-        ensure_browser_tools()?;
+        };
+        browser_tools
+            .join()
+            .unwrap_or_else(|_| Err("installing the browser tools panicked".into()))?;
         let bin = root().join("target/debug/portal-api");
         let dist = root().join("dist");
         // Each test file starts its own server and database, so several run at once: three, as a file
