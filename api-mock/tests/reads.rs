@@ -13,7 +13,7 @@ use axum::{
 };
 use common::{AGENT, MEMBER_A, TestApp};
 use portal_api::Config;
-use serde_json::json;
+use serde_json::{Value, json};
 
 const NFE_SLUG: &str = "emissao-de-nota-fiscal-eletronica-nf-e";
 
@@ -26,6 +26,36 @@ async fn first_published_slug(app: &TestApp) -> (i64, String) {
         item["id"].as_i64().unwrap(),
         item["slug"].as_str().unwrap().to_string(),
     )
+}
+
+/// A staff edit of article `id` as the editor sends it (read, then saved with `title` and `body_md` when
+/// given, published), answering the saved article.
+async fn staff_edit(
+    app: &TestApp,
+    id: i64,
+    slug: &str,
+    title: Option<&str>,
+    body_md: Option<&str>,
+) -> Value {
+    let staff = app.session_for(AGENT).await;
+    let path = format!("/api/v1/kb/articles/{slug}");
+    let a = app.call(Method::GET, &path, Some(&staff), None).await.body;
+    let edit = json!({
+        "title": title.map_or(a["title"].clone(), Value::from),
+        "body_md": body_md.map_or(a["body_md"].clone(), Value::from),
+        "category_id": a["category"]["id"], "locale": a["locale"], "tags": a["tags"],
+        "status": "published", "revision": a["revision"],
+    });
+    let saved = app
+        .call(
+            Method::PUT,
+            &format!("/api/v1/kb/articles/{id}"),
+            Some(&staff),
+            Some(edit),
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    saved.body
 }
 
 #[tokio::test]
@@ -42,22 +72,9 @@ async fn a_cached_article_changes_at_once_when_staff_publish_a_new_revision() {
         "the reader's copy is cached"
     );
     // A staff edit (as the editor sends it), then the reader's next read.
-    let a = app.call(Method::GET, &path, Some(&staff), None).await.body;
-    let edit = json!({
-        "title": a["title"], "body_md": "Texto **novo** desta revisão.", "category_id": a["category"]["id"],
-        "locale": a["locale"], "tags": a["tags"], "status": "published", "revision": a["revision"],
-    });
-    let saved = app
-        .call(
-            Method::PUT,
-            &format!("/api/v1/kb/articles/{id}"),
-            Some(&staff),
-            Some(edit),
-        )
-        .await;
-    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    let saved = staff_edit(&app, id, &slug, None, Some("Texto **novo** desta revisão.")).await;
     let after = app.call(Method::GET, &path, None, None).await;
-    assert_eq!(after.body["revision"], saved.body["revision"]);
+    assert_eq!(after.body["revision"], saved["revision"]);
     assert!(
         after.body["body_html"]
             .as_str()
@@ -766,22 +783,7 @@ async fn the_home_page_comes_filled_in_and_a_filled_in_page_changes_at_once_with
     let (_, before) = page(&format!("/kb/{slug}"), "pt-BR").await;
     assert!(before.contains("prerender"));
     assert!(!app.repo.cache.pages.is_empty(), "the pages are cached");
-    let staff = app.session_for(AGENT).await;
-    let path = format!("/api/v1/kb/articles/{slug}");
-    let a = app.call(Method::GET, &path, Some(&staff), None).await.body;
-    let edit = json!({
-        "title": "Título novo desta revisão", "body_md": a["body_md"], "category_id": a["category"]["id"],
-        "locale": a["locale"], "tags": a["tags"], "status": "published", "revision": a["revision"],
-    });
-    let saved = app
-        .call(
-            Method::PUT,
-            &format!("/api/v1/kb/articles/{id}"),
-            Some(&staff),
-            Some(edit),
-        )
-        .await;
-    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    staff_edit(&app, id, &slug, Some("Título novo desta revisão"), None).await;
     assert!(
         app.repo.cache.pages.is_empty(),
         "the edit emptied the pages, the home page's lists too"

@@ -159,9 +159,12 @@ test('an article that does not exist says so, in English too', async () => {
   assertNoErrors(page);
 });
 
-test('an article is on screen before the app has loaded, and the app takes over without moving anything', async () => {
+/**
+ * A page on a slow phone link: the WebAssembly waits until `releaseWasm()` is called, and
+ * `window.__shifts` adds up the layout shifts (CLS).
+ */
+async function slowAppPage() {
   const page = await newPage(browser, { locale: 'pt-BR' });
-  // A slow phone link: the WebAssembly arrives 2 s late.
   let releaseWasm;
   const wasmHeld = new Promise((resolve) => { releaseWasm = resolve; });
   await page.route(/_bg\.wasm$/, async (route) => {
@@ -174,6 +177,11 @@ test('an article is on screen before the app has loaded, and the app takes over 
       for (const e of list.getEntries()) if (!e.hadRecentInput) window.__shifts += e.value;
     }).observe({ type: 'layout-shift', buffered: true });
   });
+  return { page, releaseWasm };
+}
+
+test('an article is on screen before the app has loaded, and the app takes over without moving anything', async () => {
+  const { page, releaseWasm } = await slowAppPage();
   await page.goto(`${server.url}/kb/emissao-de-nota-fiscal-eletronica-nf-e`, { waitUntil: 'domcontentloaded' });
   // The server's copy: heading, text, title, canonical link, while the app cannot have started.
   await page.getByRole('heading', { level: 1, name: NFE }).waitFor();
@@ -196,19 +204,7 @@ test('an article is on screen before the app has loaded, and the app takes over 
 });
 
 test('the home page is on screen before the app has loaded, and what the reader typed meanwhile is searched', async () => {
-  const page = await newPage(browser, { locale: 'pt-BR' });
-  let releaseWasm;
-  const wasmHeld = new Promise((resolve) => { releaseWasm = resolve; });
-  await page.route(/_bg\.wasm$/, async (route) => {
-    await wasmHeld;
-    await route.continue();
-  });
-  await page.addInitScript(() => {
-    window.__shifts = 0;
-    new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) if (!e.hadRecentInput) window.__shifts += e.value;
-    }).observe({ type: 'layout-shift', buffered: true });
-  });
+  const { page, releaseWasm } = await slowAppPage();
   await page.goto(server.url, { waitUntil: 'domcontentloaded' });
   // The server's copy: the question, the categories with their counts, the most viewed articles.
   await page.getByRole('heading', { level: 1, name: 'Como podemos ajudar?' }).waitFor();
