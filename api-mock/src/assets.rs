@@ -138,12 +138,12 @@ impl Assets {
         Some(self.snapshot().page(staff)?.identity().clone())
     }
 
-    /// Whether `path` names a file of the app (anything else is one of the app's pages).
     /// Which build is being served (it changes with every new build in `dist/`).
     pub fn build(&self) -> u64 {
         self.snapshot().signature
     }
 
+    /// Whether `path` names a file of the app (anything else is one of the app's pages).
     pub fn is_file(&self, path: &str) -> bool {
         let name = path.trim_start_matches('/');
         !name.is_empty() && self.snapshot().files.contains_key(name)
@@ -174,13 +174,7 @@ impl Assets {
         }
         // Not a file: the app's own route, in the build for the reader's role.
         match snapshot.page(staff) {
-            Some(index) => {
-                let mut response = index.respond(headers, head);
-                response
-                    .headers_mut()
-                    .insert(header::VARY, HeaderValue::from_static(PAGE_VARY));
-                response
-            }
+            Some(index) => respond_page(index, headers, head),
             None => Error::NotFound.into_response(),
         }
     }
@@ -188,6 +182,16 @@ impl Assets {
 
 /// A page's `Vary`: the same address is another build for another session, so no shared cache may mix them.
 pub const PAGE_VARY: &str = "accept-encoding, cookie";
+
+/// The answer with one of the app's pages (`index.html`, or one the server filled in): the page's own
+/// encoding and `ETag`, with the page's `Vary`.
+pub fn respond_page(page: &Representation, headers: &HeaderMap, head: bool) -> Response {
+    let mut response = page.respond(headers, head);
+    response
+        .headers_mut()
+        .insert(header::VARY, HeaderValue::from_static(PAGE_VARY));
+    response
+}
 
 /// The staff build's page, beside the client build's `index.html` (`cargo xtask build` makes both).
 pub const STAFF_INDEX: &str = "staff-app/index.html";

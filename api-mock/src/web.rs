@@ -144,12 +144,7 @@ async fn prerendered(
             page
         }
     };
-    let mut response = page.respond(headers, false);
-    response.headers_mut().insert(
-        header::VARY,
-        HeaderValue::from_static(crate::assets::PAGE_VARY),
-    );
-    Some(response)
+    Some(crate::assets::respond_page(&page, headers, false))
 }
 
 async fn time_limit(request: Request, next: Next) -> Response {

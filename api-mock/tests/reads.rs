@@ -635,8 +635,9 @@ fn app_dist() -> tempfile::TempDir {
     dir
 }
 
-#[tokio::test]
-async fn an_article_page_carries_its_content_title_description_and_canonical_link() {
+/// A server serving the app of `app_dist` (kept alive by the directory returned), its links made from
+/// https://ajuda.example.
+async fn app_serving_pages() -> (tempfile::TempDir, TestApp) {
     let dist = app_dist();
     let app = TestApp::with_config(Config {
         dist: Some(dist.path().to_path_buf()),
@@ -644,6 +645,23 @@ async fn an_article_page_carries_its_content_title_description_and_canonical_lin
         ..Config::default()
     })
     .await;
+    (dist, app)
+}
+
+/// One of the app's pages for a reader of `lang` (200 expected): its headers and its HTML.
+async fn page_of(app: &TestApp, path: &str, lang: &str) -> (axum::http::HeaderMap, String) {
+    let request = Request::get(path)
+        .header("accept-language", lang)
+        .body(Body::empty())
+        .unwrap();
+    let (status, headers, body) = app.send_raw(request).await;
+    assert_eq!(status, StatusCode::OK, "{path}");
+    (headers, String::from_utf8(body.to_vec()).unwrap())
+}
+
+#[tokio::test]
+async fn an_article_page_carries_its_content_title_description_and_canonical_link() {
+    let (_dist, app) = app_serving_pages().await;
     let article = app
         .call(
             Method::GET,
@@ -653,17 +671,7 @@ async fn an_article_page_carries_its_content_title_description_and_canonical_lin
         )
         .await
         .body;
-    let page = |path: String| {
-        let app = &app;
-        async move {
-            let (status, headers, body) = app
-                .send_raw(Request::get(path).body(Body::empty()).unwrap())
-                .await;
-            assert_eq!(status, StatusCode::OK);
-            (headers, String::from_utf8(body.to_vec()).unwrap())
-        }
-    };
-    let (headers, html) = page(format!("/kb/{NFE_SLUG}")).await;
+    let (headers, html) = page_of(&app, &format!("/kb/{NFE_SLUG}"), "pt-BR").await;
     assert_eq!(headers[header::CONTENT_TYPE], "text/html; charset=utf-8");
     assert_eq!(headers[header::CACHE_CONTROL], "no-cache");
     let title = article["title"].as_str().unwrap();
@@ -686,7 +694,7 @@ async fn an_article_page_carries_its_content_title_description_and_canonical_lin
     assert!(html.contains("init()"), "the app still starts");
     // A category page lists its published articles.
     let category = article["category"]["slug"].as_str().unwrap();
-    let (_, html) = page(format!("/kb/c/{category}")).await;
+    let (_, html) = page_of(&app, &format!("/kb/c/{category}"), "pt-BR").await;
     assert!(html.contains(&format!("href=\"/kb/{NFE_SLUG}\"")), "{html}");
     // A draft is nobody's business, and an unknown page is the plain app.
     let staff = app.session_for("carla@suporte.demo").await;
@@ -717,7 +725,7 @@ async fn an_article_page_carries_its_content_title_description_and_canonical_lin
         "/kb/nada-disso".into(),
         "/kb/a%20b".into(),
     ] {
-        let (_, html) = page(path).await;
+        let (_, html) = page_of(&app, &path, "pt-BR").await;
         assert!(
             !html.contains("prerender") && !html.contains("Rascunho"),
             "{html}"
@@ -728,27 +736,9 @@ async fn an_article_page_carries_its_content_title_description_and_canonical_lin
 
 #[tokio::test]
 async fn the_home_page_comes_filled_in_and_a_filled_in_page_changes_at_once_with_an_edit() {
-    let dist = app_dist();
-    let app = TestApp::with_config(Config {
-        dist: Some(dist.path().to_path_buf()),
-        public_url: Some("https://ajuda.example".into()),
-        ..Config::default()
-    })
-    .await;
-    let page = |path: &str, lang: &str| {
-        let request = Request::get(path)
-            .header("accept-language", lang)
-            .body(Body::empty())
-            .unwrap();
-        let app = &app;
-        async move {
-            let (status, headers, body) = app.send_raw(request).await;
-            assert_eq!(status, StatusCode::OK);
-            (headers, String::from_utf8(body.to_vec()).unwrap())
-        }
-    };
+    let (_dist, app) = app_serving_pages().await;
     // The home page in the reader's language: the app's words, the categories and the most viewed.
-    let (headers, html) = page("/", "pt-BR").await;
+    let (headers, html) = page_of(&app, "/", "pt-BR").await;
     assert_eq!(headers[header::CONTENT_TYPE], "text/html; charset=utf-8");
     assert!(headers.contains_key(header::ETAG));
     assert!(html.contains("<h1>Como podemos ajudar?</h1>"), "{html}");
@@ -772,15 +762,15 @@ async fn the_home_page_comes_filled_in_and_a_filled_in_page_changes_at_once_with
         "href=\"/kb/c/{}\"",
         with_articles["slug"].as_str().unwrap()
     )));
-    let (_, english) = page("/", "en-US,en;q=0.9").await;
+    let (_, english) = page_of(&app, "/", "en-US,en;q=0.9").await;
     assert!(english.contains("<h1>How can we help?</h1>"));
     assert!(english.contains("<html lang=\"en\""));
     // A search's page is the app's to answer.
-    let (_, searching) = page("/?q=sangria", "pt-BR").await;
+    let (_, searching) = page_of(&app, "/?q=sangria", "pt-BR").await;
     assert!(!searching.contains("prerender"), "{searching}");
     // The filled-in pages are kept, and a staff edit changes them at once.
     let (id, slug) = first_published_slug(&app).await;
-    let (_, before) = page(&format!("/kb/{slug}"), "pt-BR").await;
+    let (_, before) = page_of(&app, &format!("/kb/{slug}"), "pt-BR").await;
     assert!(before.contains("prerender"));
     assert!(!app.repo.cache.pages.is_empty(), "the pages are cached");
     staff_edit(&app, id, &slug, Some("Título novo desta revisão"), None).await;
@@ -788,7 +778,7 @@ async fn the_home_page_comes_filled_in_and_a_filled_in_page_changes_at_once_with
         app.repo.cache.pages.is_empty(),
         "the edit emptied the pages, the home page's lists too"
     );
-    let (_, after) = page(&format!("/kb/{slug}"), "pt-BR").await;
+    let (_, after) = page_of(&app, &format!("/kb/{slug}"), "pt-BR").await;
     assert!(
         after.contains("<h1>Título novo desta revisão</h1>"),
         "{after}"

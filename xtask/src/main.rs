@@ -421,10 +421,8 @@ fn compress_dists() -> Result {
                 })
             })
             .collect();
-        jobs.into_iter().try_for_each(|job| {
-            job.join()
-                .unwrap_or_else(|_| Err("compressing a file panicked".into()))
-        })
+        jobs.into_iter()
+            .try_for_each(|job| joined(job.join(), "compressing a file"))
     })
 }
 
@@ -711,9 +709,7 @@ fn test(args: &[String]) -> Result {
     type Job = Box<dyn FnOnce() -> Result + Send>;
     let schemathesis: Arc<Mutex<Option<Job>>> = Arc::new(Mutex::new(st_install.map(|install| {
         Box::new(move || -> Result {
-            let st = install
-                .join()
-                .unwrap_or_else(|_| Err("installing schemathesis panicked".into()))?;
+            let st = joined(install.join(), "installing schemathesis")?;
             let roles: Vec<&str> = SCHEMATHESIS_ROLES.iter().map(|(r, _)| *r).collect();
             run_schemathesis(&st, &roles, &[], true)
         }) as Job
@@ -733,9 +729,7 @@ fn test(args: &[String]) -> Result {
         let Some(browser_tools) = browser_tools else {
             return Ok(());
         };
-        browser_tools
-            .join()
-            .unwrap_or_else(|_| Err("installing the browser tools panicked".into()))?;
+        joined(browser_tools.join(), "installing the browser tools")?;
         let bin = root().join("target/debug/portal-api");
         let dist = root().join("dist");
         // Each test file starts its own server and database, so several run at once: three, as a file
@@ -755,9 +749,7 @@ fn test(args: &[String]) -> Result {
         )?;
         take(&schemathesis)
     })();
-    let server = server_tests
-        .join()
-        .unwrap_or_else(|_| Err("the unit and API tests' thread panicked".into()));
+    let server = joined(server_tests.join(), "the unit and API tests' thread");
     match (browser, server) {
         (Ok(()), Ok(())) => {}
         (Err(b), Err(f)) => return Err(format!("{b}; {f}")),
@@ -765,6 +757,11 @@ fn test(args: &[String]) -> Result {
     }
     say(&format!("every test passed in {:.0?}", started.elapsed()));
     Ok(())
+}
+
+/// What a thread doing `what` answered, or an error if it panicked.
+fn joined<T>(answer: std::thread::Result<Result<T>>, what: &str) -> Result<T> {
+    answer.unwrap_or_else(|_| Err(format!("{what} panicked")))
 }
 
 /// The browser test files that take longest, in that order (the monkey file's three walks: 2 to 3 minutes).
@@ -900,9 +897,7 @@ impl AppBuild {
     }
 
     fn finish(self) -> Result {
-        self.done
-            .join()
-            .unwrap_or_else(|_| Err("the app build's thread panicked".into()))
+        joined(self.done.join(), "the app build's thread")
     }
 }
 
