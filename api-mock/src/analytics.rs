@@ -225,6 +225,7 @@ impl Queue {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::db::sql;
 
     async fn repo() -> Repo {
         Repo::new(crate::db::open_in_memory().await.unwrap())
@@ -242,7 +243,7 @@ mod tests {
         queue.flush(&repo).await;
         assert_eq!((queue.depth(), queue.written()), (0, 2));
         let rows: Vec<(i64, String)> =
-            sqlx::query_as("SELECT id, query FROM kb_searches ORDER BY id")
+            sql::query_as("SELECT id, query FROM kb_searches ORDER BY id")
                 .fetch_all(&repo.pool)
                 .await
                 .unwrap();
@@ -280,14 +281,14 @@ mod tests {
     #[tokio::test]
     async fn a_batch_of_views_counts_the_articles_that_exist_and_links_their_searches() {
         let repo = repo().await;
-        sqlx::query(
+        sql::query(
             "INSERT INTO kb_categories (id, slug, locale, name) VALUES (1, 'c', 'pt-BR', 'C')",
         )
         .execute(&repo.pool)
         .await
         .unwrap();
         for id in [10, 11] {
-            sqlx::query(
+            sql::query(
                 "INSERT INTO kb_articles (id, slug, locale, title, summary, body_md, body_html, \
                  category_id, status, created_at, updated_at) \
                  VALUES (?, ?, 'pt-BR', 't', 's', 'b', 'b', 1, 'published', 0, 0)",
@@ -308,7 +309,7 @@ mod tests {
         queue.view(99, None, None);
         queue.flush(&repo).await;
         assert_eq!(queue.failed(), 0);
-        let rows: Vec<(i64, Option<i64>, Option<i64>)> = sqlx::query_as(
+        let rows: Vec<(i64, Option<i64>, Option<i64>)> = sql::query_as(
             "SELECT article_id, search_id, user_id FROM kb_article_views ORDER BY rowid",
         )
         .fetch_all(&repo.pool)
@@ -319,7 +320,7 @@ mod tests {
             vec![(10, Some(search), None), (10, None, None), (11, None, None)]
         );
         let counts: Vec<(i64, i64)> =
-            sqlx::query_as("SELECT id, views FROM kb_articles ORDER BY id")
+            sql::query_as("SELECT id, views FROM kb_articles ORDER BY id")
                 .fetch_all(&repo.pool)
                 .await
                 .unwrap();

@@ -142,7 +142,7 @@ pub struct State {
 
 impl AppState {
     /// The state of a server on `pool`; the search index is built from the database here.
-    pub async fn new(pool: sqlx::SqlitePool, config: Config) -> Result<Self> {
+    pub async fn new(pool: impl Into<db::Pool>, config: Config) -> Result<Self> {
         let repo = repo::Repo::new(pool);
         let search = search::SearchIndex::new().map_err(|e| Error::Internal(e.to_string()))?;
         search.set_synonyms(&repo.synonyms().await?);

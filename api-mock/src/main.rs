@@ -59,7 +59,7 @@ enum MailCommand {
     /// Import mail files.
     Import {
         #[arg(long, env = "PORTAL_DB", default_value = "data/portal.db")]
-        db: PathBuf,
+        db: db::Target,
         /// Where attachments are kept: the server's `--data-dir`.
         #[arg(long, env = "PORTAL_DATA_DIR")]
         data_dir: Option<PathBuf>,
@@ -77,7 +77,7 @@ enum TicketCommand {
     /// client (`--requester`, `--channel`).
     Open {
         #[arg(long, env = "PORTAL_DB", default_value = "data/portal.db")]
-        db: PathBuf,
+        db: db::Target,
         /// The e-mail of the user acting.
         #[arg(long = "as")]
         actor: String,
@@ -98,7 +98,7 @@ enum TicketCommand {
     /// Add a message to a ticket (staff: `--internal` for a note).
     Reply {
         #[arg(long, env = "PORTAL_DB", default_value = "data/portal.db")]
-        db: PathBuf,
+        db: db::Target,
         /// The e-mail of the user acting.
         #[arg(long = "as")]
         actor: String,
@@ -135,9 +135,10 @@ struct Serve {
     /// Address to listen on.
     #[arg(long, env = "PORTAL_ADDR", default_value = "127.0.0.1:8080")]
     addr: SocketAddr,
-    /// The SQLite database file (created if missing).
+    /// The database: a SQLite file (created if missing), or a PostgreSQL database as
+    /// `postgres://user:password@host:port/name` (migrated at start; several servers may share it).
     #[arg(long, env = "PORTAL_DB", default_value = "data/portal.db")]
-    db: PathBuf,
+    db: db::Target,
     /// The built portal (Trunk's dist directory).
     #[arg(long, env = "PORTAL_DIST")]
     dist: Option<PathBuf>,
@@ -266,6 +267,7 @@ struct RestoreArgs {
 }
 
 /// The data directory: `--data-dir`, or the database's own directory.
+/// With PostgreSQL, `data/` (servers that share a database share this directory too: see the README).
 fn data_dir(given: Option<&Path>, db: &Path) -> PathBuf {
     match given {
         Some(dir) => dir.to_path_buf(),
@@ -276,13 +278,21 @@ fn data_dir(given: Option<&Path>, db: &Path) -> PathBuf {
     }
 }
 
+/// `data_dir` for a server on either database.
+fn data_dir_of(given: Option<&Path>, db: &db::Target) -> PathBuf {
+    match db {
+        db::Target::Sqlite(path) => data_dir(given, path),
+        db::Target::Postgres(_) => given.map_or_else(|| PathBuf::from("data"), Path::to_path_buf),
+    }
+}
+
 #[derive(Subcommand)]
 enum UserCommand {
     /// Create a user. The password comes from PORTAL_USER_PASSWORD or the first line of standard input
     /// (none with `--invite`).
     Add {
         #[arg(long, env = "PORTAL_DB", default_value = "data/portal.db")]
-        db: PathBuf,
+        db: db::Target,
         #[arg(long)]
         email: String,
         #[arg(long)]
@@ -303,12 +313,12 @@ enum UserCommand {
     /// List users.
     List {
         #[arg(long, env = "PORTAL_DB", default_value = "data/portal.db")]
-        db: PathBuf,
+        db: db::Target,
     },
     /// Disable a user and end their sessions at once.
     Disable {
         #[arg(long, env = "PORTAL_DB", default_value = "data/portal.db")]
-        db: PathBuf,
+        db: db::Target,
         #[arg(long)]
         email: String,
     },
@@ -351,21 +361,31 @@ type AnyResult = Result<(), Box<dyn std::error::Error>>;
 
 async fn serve(args: Serve) -> AnyResult {
     // Held until the process ends: `restore` refuses to replace the database under a running server.
-    let _lock = backup::lock_database(&args.db)?;
-    if args.db.exists() {
-        let problems = backup::check_database(&args.db, false).await?;
+    let _lock = match args.db.sqlite_path() {
+        Some(path) => Some(backup::lock_database(path)?),
+        None => None,
+    };
+    if let Some(path) = args.db.sqlite_path()
+        && path.exists()
+    {
+        let problems = backup::check_database(path, false).await?;
         if !problems.is_empty() {
-            tracing::error!(db = %args.db.display(), problems = %problems.join("; "), "the database is corrupt");
+            tracing::error!(db = %path.display(), problems = %problems.join("; "), "the database is corrupt");
             return Err(format!(
                 "the database {} is CORRUPT ({}). Refusing to serve.\n{}",
-                args.db.display(),
+                path.display(),
                 problems.join("; "),
-                backup::restore_advice(&args.db, args.backup_dir.as_deref())
+                backup::restore_advice(path, args.backup_dir.as_deref())
             )
             .into());
         }
     }
-    let pool = db::open(&args.db).await?;
+    if args.db.sqlite_path().is_none() && args.backup_dir.is_some() {
+        return Err("--backup-dir makes SQLite snapshots; a PostgreSQL database is backed up with \
+                    PostgreSQL's own tools (pgBackRest, or pg_basebackup with WAL archiving): see the README"
+            .into());
+    }
+    let pool = db::open_target(&args.db).await?;
     let repo = Repo::new(pool.clone());
     if args.demo && demo::seed(&repo).await? {
         tracing::info!("filled the empty database with the demo data");
@@ -390,7 +410,7 @@ async fn serve(args: Serve) -> AnyResult {
         secure_cookies: args.secure_cookies,
         metrics_allow: args.metrics_allow,
         public_url: args.public_url,
-        data_dir: Some(data_dir(args.data_dir.as_deref(), &args.db)),
+        data_dir: Some(data_dir_of(args.data_dir.as_deref(), &args.db)),
         attachment_max_bytes: args.attachment_max_mb * 1024 * 1024,
         attachment_max_files: args.attachment_max_files as usize,
         mail: portal_api::mail::MailConfig {
@@ -486,13 +506,15 @@ async fn serve(args: Serve) -> AnyResult {
     if let Some(assets) = &state.assets {
         assets.clone().spawn_watch();
     }
-    let backups = backup::spawn_schedule(
-        args.db.clone(),
-        Some(state.attachments.data_dir.join("attachments")),
-        state.backups.clone(),
-    );
+    let backups = args.db.sqlite_path().and_then(|path| {
+        backup::spawn_schedule(
+            path.to_path_buf(),
+            Some(state.attachments.data_dir.join("attachments")),
+            state.backups.clone(),
+        )
+    });
     let listener = tokio::net::TcpListener::bind(args.addr).await?;
-    tracing::info!(addr = %args.addr, db = %args.db.display(), "portal-api listening on http://{}", args.addr);
+    tracing::info!(addr = %args.addr, db = %args.db, "portal-api listening on http://{}", args.addr);
     let limits = server::Limits {
         max_connections: args.max_connections.max(1),
         header_read: Duration::from_secs(args.header_timeout_secs.max(1)),
@@ -598,7 +620,7 @@ async fn user(command: UserCommand) -> AnyResult {
             manager,
             invite,
         } => {
-            let repo = Repo::new(db::open(&path).await?);
+            let repo = Repo::new(db::open_target(&path).await?);
             let password = match std::env::var("PORTAL_USER_PASSWORD") {
                 _ if invite => String::new(),
                 Ok(p) => p,
@@ -669,7 +691,7 @@ async fn user(command: UserCommand) -> AnyResult {
             }
         }
         UserCommand::List { db: path } => {
-            let repo = Repo::new(db::open(&path).await?);
+            let repo = Repo::new(db::open_target(&path).await?);
             for u in repo.users(None, None).await? {
                 let org = u.organization.map(|o| o.name).unwrap_or_default();
                 let state = match (u.disabled, u.invited) {
@@ -684,7 +706,7 @@ async fn user(command: UserCommand) -> AnyResult {
             }
         }
         UserCommand::Disable { db: path, email } => {
-            let repo = Repo::new(db::open(&path).await?);
+            let repo = Repo::new(db::open_target(&path).await?);
             let account = repo
                 .account_by_email(&email)
                 .await?
@@ -721,12 +743,9 @@ async fn mail(command: MailCommand) -> AnyResult {
         max_mb,
         files,
     } = command;
-    let pool = db::open(&path).await?;
+    let pool = db::open_target(&path).await?;
     let config = Config {
-        data_dir: Some(data_dir.unwrap_or_else(|| match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        })),
+        data_dir: Some(data_dir_of(data_dir.as_deref(), &path)),
         ..Config::default()
     };
     let state = AppState::new(pool.clone(), config).await?;
@@ -759,12 +778,9 @@ async fn ticket(command: TicketCommand) -> AnyResult {
     | TicketCommand::Reply {
         db: path, actor, ..
     }) = &command;
-    let pool = db::open(path).await?;
+    let pool = db::open_target(path).await?;
     let config = Config {
-        data_dir: Some(match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        }),
+        data_dir: Some(data_dir_of(None, path)),
         ..Config::default()
     };
     let state = AppState::new(pool.clone(), config).await?;

@@ -236,7 +236,7 @@ async fn the_stored_session_is_a_hash_not_the_token() {
     let app = TestApp::new().await;
     let cookie = app.login(AGENT).await;
     let token = cookie.split_once('=').unwrap().1;
-    let stored: Vec<Vec<u8>> = sqlx::query_scalar("SELECT token_hash FROM sessions")
+    let stored: Vec<Vec<u8>> = portal_api::db::sql::query_scalar("SELECT token_hash FROM sessions")
         .fetch_all(&app.repo.pool)
         .await
         .unwrap();

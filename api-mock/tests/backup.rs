@@ -100,7 +100,7 @@ async fn insert_rows(pool: &SqlitePool, from: u64, n: u64) {
     const PRIORITIES: [&str; 4] = ["low", "normal", "high", "urgent"];
     let mut tx = pool.begin().await.unwrap();
     for i in from..from + n {
-        sqlx::query(
+        portal_api::db::sql::query(
             "INSERT INTO bench_tickets (requester_id, subject, description, status, priority, created_at, updated_at)
              VALUES (?, ?, ?, ?, ?, ?, ?)",
         )
@@ -120,7 +120,7 @@ async fn insert_rows(pool: &SqlitePool, from: u64, n: u64) {
 
 /// Closes the pool, folding the WAL into the main file, so the file alone is the whole database.
 async fn close(pool: SqlitePool) {
-    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+    portal_api::db::sql::query("PRAGMA wal_checkpoint(TRUNCATE)")
         .execute(&pool)
         .await
         .unwrap();
@@ -129,7 +129,7 @@ async fn close(pool: SqlitePool) {
 
 async fn count(path: &Path) -> i64 {
     let pool = db::open(path).await.unwrap();
-    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM bench_tickets")
+    let n: i64 = portal_api::db::sql::query_scalar("SELECT count(*) FROM bench_tickets")
         .fetch_one(&pool)
         .await
         .unwrap();
@@ -1054,7 +1054,7 @@ async fn measure_backup_and_restore_of_1_gib_of_attachments() {
     )
     .await;
     let (ticket, requester): (i64, i64) =
-        sqlx::query_as("SELECT id, requester_id FROM tickets ORDER BY id LIMIT 1")
+        portal_api::db::sql::query_as("SELECT id, requester_id FROM tickets ORDER BY id LIMIT 1")
             .fetch_one(&app.repo.pool)
             .await
             .unwrap();
@@ -1076,7 +1076,7 @@ async fn measure_backup_and_restore_of_1_gib_of_attachments() {
             .put(&sha, bytes.into())
             .await
             .unwrap();
-        sqlx::query(
+        portal_api::db::sql::query(
             "INSERT INTO attachments (sha256, name, content_type, size, uploader_id, ticket_id, created_at, attached_at)
              VALUES (?, ?, 'image/png', ?, ?, ?, 0, 0)",
         )

@@ -217,7 +217,7 @@ async fn a_draft_is_in_the_requested_or_the_requesters_language() {
     );
 
     // A requester who reads English gets an English draft without asking.
-    sqlx::query("UPDATE users SET locale = 'en' WHERE email = ?")
+    portal_api::db::sql::query("UPDATE users SET locale = 'en' WHERE email = ?")
         .bind(CLIENT_B)
         .execute(&app.repo.pool)
         .await
@@ -250,7 +250,7 @@ async fn article_drafts_are_for_staff_about_tickets_that_exist_with_valid_fields
     let ticket = answered_ticket(&app, MEMBER_A).await;
     let client = app.session_for(MEMBER_A).await;
     let drafts = async || -> i64 {
-        sqlx::query_scalar("SELECT COUNT(*) FROM kb_articles WHERE status = 'draft'")
+        portal_api::db::sql::query_scalar("SELECT COUNT(*) FROM kb_articles WHERE status = 'draft'")
             .fetch_one(&app.repo.pool)
             .await
             .unwrap()
@@ -361,11 +361,12 @@ async fn a_ticket_has_one_draft_asking_again_opens_it_and_its_category_is_the_ti
     assert_eq!(again.status, StatusCode::OK, "{}", again.body);
     assert_eq!(again.body["id"], first.body["id"]);
     assert_eq!(again.body["slug"], first.body["slug"]);
-    let drafts: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM kb_articles WHERE title = 'Cupom sai em branco'")
-            .fetch_one(&app.repo.pool)
-            .await
-            .unwrap();
+    let drafts: i64 = portal_api::db::sql::query_scalar(
+        "SELECT COUNT(*) FROM kb_articles WHERE title = 'Cupom sai em branco'",
+    )
+    .fetch_one(&app.repo.pool)
+    .await
+    .unwrap();
     assert_eq!(drafts, 1);
     // Another ticket lets the agent choose.
     let other = answered_ticket(&app, MEMBER_A).await;
@@ -604,7 +605,7 @@ async fn each_reader_sees_an_announcement_in_their_language() {
         titles(&read("?locale=en").await),
         ["SEFAZ voltou", "New report"]
     );
-    let texts: i64 = sqlx::query_scalar(
+    let texts: i64 = portal_api::db::sql::query_scalar(
         "SELECT COUNT(*) FROM announcement_translations WHERE announcement_id = ?",
     )
     .bind(id)
@@ -677,11 +678,11 @@ async fn staff_list_articles_by_helpfulness() {
     let app = TestApp::new().await;
     let staff = app.session_for(AGENT).await;
     // Start from no votes at all, then vote on three demo articles.
-    sqlx::query("DELETE FROM kb_feedback")
+    portal_api::db::sql::query("DELETE FROM kb_feedback")
         .execute(&app.repo.pool)
         .await
         .unwrap();
-    sqlx::query("UPDATE kb_articles SET helpful_yes = 0, helpful_no = 0")
+    portal_api::db::sql::query("UPDATE kb_articles SET helpful_yes = 0, helpful_no = 0")
         .execute(&app.repo.pool)
         .await
         .unwrap();

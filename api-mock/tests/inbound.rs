@@ -23,7 +23,6 @@ use portal_api::{
     inbound::{self, InboundConfig},
 };
 use serde_json::{Value, json};
-use sqlx::Row;
 
 const PUBLIC: &str = "https://suporte.example.com";
 
@@ -71,7 +70,7 @@ fn corpus(name: &str, vars: &[(&str, String)]) -> Vec<u8> {
 }
 
 async fn ticket_by_subject(app: &TestApp, subject: &str) -> Vec<(i64, String, i64, i64)> {
-    sqlx::query(
+    portal_api::db::sql::query(
         "SELECT id, channel, requester_id, organization_id FROM tickets WHERE subject = ? ORDER BY id",
     )
     .bind(subject)
@@ -97,7 +96,7 @@ async fn get(app: &TestApp, cookie: &str, path: &str) -> Value {
 }
 
 async fn count(app: &TestApp, sql: &str) -> i64 {
-    sqlx::query_scalar(sql)
+    portal_api::db::sql::query_scalar(sql)
         .fetch_one(&app.repo.pool)
         .await
         .unwrap()
@@ -136,7 +135,7 @@ async fn the_corpus_becomes_tickets_replies_and_review_entries() {
         (channel.as_str(), requester, org),
         ("email", rui, org_of(&app, MEMBER_A).await)
     );
-    let received: String = sqlx::query_scalar(
+    let received: String = portal_api::db::sql::query_scalar(
         "SELECT message_id FROM outbox WHERE ticket_id = ? AND recipient_id = ? AND kind = 'ticket_created'",
     )
     .bind(t)
@@ -283,7 +282,7 @@ async fn the_corpus_becomes_tickets_replies_and_review_entries() {
         2,
         "ticket {t} was joined by another organization's client"
     );
-    let (own, _, requester, org) = sqlx::query(
+    let (own, _, requester, org) = portal_api::db::sql::query(
         "SELECT id, requester_id, organization_id FROM tickets WHERE description_md LIKE '%outra loja%'",
     )
     .fetch_one(&app.repo.pool)
@@ -459,7 +458,7 @@ async fn a_mail_too_large_is_answered_politely_and_not_recorded() {
         count(&app, "SELECT COUNT(*) FROM tickets").await,
         tickets_before
     );
-    let polite: i64 = sqlx::query_scalar(
+    let polite: i64 = portal_api::db::sql::query_scalar(
         "SELECT COUNT(*) FROM outbox WHERE kind = 'mail_too_large' AND recipient_id = ?",
     )
     .bind(rui)
@@ -573,7 +572,7 @@ async fn a_mail_done_but_not_recorded_before_a_crash_is_only_recorded() {
     );
     let tickets = count(&app, "SELECT COUNT(*) FROM tickets").await;
     let outbox = count(&app, "SELECT COUNT(*) FROM outbox").await;
-    sqlx::query("DELETE FROM inbound_messages")
+    portal_api::db::sql::query("DELETE FROM inbound_messages")
         .execute(&app.repo.pool)
         .await
         .unwrap();
@@ -586,10 +585,11 @@ async fn a_mail_done_but_not_recorded_before_a_crash_is_only_recorded() {
     );
     assert_eq!(count(&app, "SELECT COUNT(*) FROM tickets").await, tickets);
     assert_eq!(count(&app, "SELECT COUNT(*) FROM outbox").await, outbox);
-    let recorded: Option<i64> = sqlx::query_scalar("SELECT ticket_id FROM inbound_messages")
-        .fetch_one(&app.repo.pool)
-        .await
-        .unwrap();
+    let recorded: Option<i64> =
+        portal_api::db::sql::query_scalar("SELECT ticket_id FROM inbound_messages")
+            .fetch_one(&app.repo.pool)
+            .await
+            .unwrap();
     assert!(recorded.is_some());
 }
 
@@ -644,7 +644,7 @@ async fn handled(db: &Path) -> i64 {
     else {
         return 0;
     };
-    let n = sqlx::query_scalar("SELECT COUNT(*) FROM inbound_messages")
+    let n = portal_api::db::sql::query_scalar("SELECT COUNT(*) FROM inbound_messages")
         .fetch_one(&pool)
         .await
         .unwrap_or(0);
@@ -682,7 +682,7 @@ async fn every_mail_becomes_exactly_one_ticket_or_reply_though_the_server_is_kil
     let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display()))
         .await
         .unwrap();
-    let rui_ticket: i64 = sqlx::query_scalar(
+    let rui_ticket: i64 = portal_api::db::sql::query_scalar(
         "SELECT t.id FROM tickets t JOIN users u ON u.id = t.requester_id \
          WHERE u.email = ? AND t.status <> 'closed' ORDER BY t.id LIMIT 1",
     )
@@ -729,13 +729,14 @@ async fn every_mail_becomes_exactly_one_ticket_or_reply_though_the_server_is_kil
     let mut problems = Vec::new();
     for i in 0..MAILS {
         let mark = format!("%marca-{i}-fim%");
-        let tickets: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM tickets WHERE description_md LIKE ?")
-                .bind(&mark)
-                .fetch_one(&pool)
-                .await
-                .unwrap();
-        let replies: i64 = sqlx::query_scalar(
+        let tickets: i64 = portal_api::db::sql::query_scalar(
+            "SELECT COUNT(*) FROM tickets WHERE description_md LIKE ?",
+        )
+        .bind(&mark)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        let replies: i64 = portal_api::db::sql::query_scalar(
             "SELECT COUNT(*) FROM ticket_events WHERE kind = 'message' AND body_md LIKE ?",
         )
         .bind(&mark)
@@ -762,7 +763,7 @@ async fn measure_the_import_of_1000_mails() {
     const MAILS: usize = 1000;
     let server = Dovecot::start();
     let app = TestApp::with_config(config()).await;
-    let rui_ticket: i64 = sqlx::query_scalar(
+    let rui_ticket: i64 = portal_api::db::sql::query_scalar(
         "SELECT t.id FROM tickets t JOIN users u ON u.id = t.requester_id \
          WHERE u.email = ? AND t.status <> 'closed' ORDER BY t.id LIMIT 1",
     )

@@ -450,7 +450,7 @@ async fn searches_are_recorded_under_their_search_id() {
     // Searches are written off the request path, in batches.
     app.state.flush_analytics().await;
     let (query, results): (String, i64) =
-        sqlx::query_as("SELECT query, results FROM kb_searches WHERE id = ?")
+        portal_api::db::sql::query_as("SELECT query, results FROM kb_searches WHERE id = ?")
             .bind(id)
             .fetch_one(&app.repo.pool)
             .await
@@ -467,12 +467,13 @@ async fn searches_are_recorded_under_their_search_id() {
     )
     .await;
     app.state.flush_analytics().await;
-    let views: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM kb_article_views WHERE search_id = ?")
-            .bind(id)
-            .fetch_one(&app.repo.pool)
-            .await
-            .unwrap();
+    let views: i64 = portal_api::db::sql::query_scalar(
+        "SELECT COUNT(*) FROM kb_article_views WHERE search_id = ?",
+    )
+    .bind(id)
+    .fetch_one(&app.repo.pool)
+    .await
+    .unwrap();
     assert_eq!(views, 1);
     // And the analytics see both searches.
     let an = app
@@ -500,7 +501,7 @@ async fn searches_are_recorded_under_their_search_id() {
 /// The queries recorded so far, in order.
 async fn recorded_queries(app: &TestApp) -> Vec<String> {
     app.state.flush_analytics().await;
-    sqlx::query_scalar("SELECT query FROM kb_searches ORDER BY id")
+    portal_api::db::sql::query_scalar("SELECT query FROM kb_searches ORDER BY id")
         .fetch_all(&app.repo.pool)
         .await
         .unwrap()
@@ -1410,11 +1411,12 @@ async fn the_sitemap_lists_every_published_article_in_both_languages_and_robots_
         xml.contains("<loc>http://suporte.example.com/kb/c/"),
         "categories"
     );
-    let published: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM kb_articles WHERE status = 'published'")
-            .fetch_one(&app.repo.pool)
-            .await
-            .unwrap();
+    let published: i64 = portal_api::db::sql::query_scalar(
+        "SELECT COUNT(*) FROM kb_articles WHERE status = 'published'",
+    )
+    .fetch_one(&app.repo.pool)
+    .await
+    .unwrap();
     assert_eq!(
         xml.matches("<lastmod>").count() as i64,
         published,

@@ -372,17 +372,19 @@ async fn the_link_in_a_mail_opens_that_ticket_once_and_nothing_else() {
         mails[0].html
     );
     // Only its hash is stored.
-    let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM mail_links WHERE token_hash = ?")
-        .bind(portal_api::auth::token_hash(&token))
-        .fetch_one(&app.repo.pool)
-        .await
-        .unwrap();
+    let stored: i64 =
+        portal_api::db::sql::query_scalar("SELECT COUNT(*) FROM mail_links WHERE token_hash = ?")
+            .bind(portal_api::auth::token_hash(&token))
+            .fetch_one(&app.repo.pool)
+            .await
+            .unwrap();
     assert_eq!(stored, 1);
-    let plain: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM mail_links WHERE token_hash = ?")
-        .bind(token.as_bytes())
-        .fetch_one(&app.repo.pool)
-        .await
-        .unwrap();
+    let plain: i64 =
+        portal_api::db::sql::query_scalar("SELECT COUNT(*) FROM mail_links WHERE token_hash = ?")
+            .bind(token.as_bytes())
+            .fetch_one(&app.repo.pool)
+            .await
+            .unwrap();
     assert_eq!(plain, 0);
 
     let a = use_link(&app, &token).await;
@@ -453,7 +455,7 @@ async fn an_expired_link_opens_nothing_and_staff_mails_carry_none() {
     let to_agent = mails.iter().find(|m| m.to().contains("carla@")).unwrap();
     assert!(link_token(to_agent).is_none(), "{}", to_agent.text);
     let token = link_token(to_client).unwrap();
-    sqlx::query("UPDATE mail_links SET expires_at = 0")
+    portal_api::db::sql::query("UPDATE mail_links SET expires_at = 0")
         .execute(&app.repo.pool)
         .await
         .unwrap();

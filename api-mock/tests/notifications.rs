@@ -98,7 +98,7 @@ async fn an_invitation_mails_a_link_that_chooses_the_password_once_and_signs_in(
         m.html
     );
     // Only its hash is stored, as an `invite` link of 7 days.
-    let (purpose, ttl): (String, i64) = sqlx::query_as(
+    let (purpose, ttl): (String, i64) = portal_api::db::sql::query_as(
         "SELECT purpose, expires_at - created_at FROM mail_links WHERE token_hash = ?",
     )
     .bind(portal_api::auth::token_hash(&token))
@@ -632,7 +632,7 @@ async fn a_low_rating_tells_the_assignee_or_every_active_admin_once() {
 
 /// Every ticket already there (the demo's) counts as warned: the tests count only their own.
 async fn forget_demo_targets(app: &TestApp) {
-    sqlx::query(
+    portal_api::db::sql::query(
         "INSERT INTO sla_warnings (ticket_id, target, due_at, created_at) \
          SELECT id, 'first_response', 0, 0 FROM tickets UNION ALL \
          SELECT id, 'resolution', 0, 0 FROM tickets",
@@ -643,13 +643,15 @@ async fn forget_demo_targets(app: &TestApp) {
 }
 
 async fn due_in(app: &TestApp, id: i64, first_min: i64, resolution_min: i64, now: i64) {
-    sqlx::query("UPDATE tickets SET first_response_due_at = ?, resolution_due_at = ? WHERE id = ?")
-        .bind(now + first_min * 60_000)
-        .bind(now + resolution_min * 60_000)
-        .bind(id)
-        .execute(&app.repo.pool)
-        .await
-        .unwrap();
+    portal_api::db::sql::query(
+        "UPDATE tickets SET first_response_due_at = ?, resolution_due_at = ? WHERE id = ?",
+    )
+    .bind(now + first_min * 60_000)
+    .bind(now + resolution_min * 60_000)
+    .bind(id)
+    .execute(&app.repo.pool)
+    .await
+    .unwrap();
 }
 
 #[tokio::test]
@@ -831,11 +833,13 @@ async fn a_daily_digest_lists_the_organizations_tickets_once_a_day() {
     }
     // Nothing happened at Pet Feliz in the last day: Bruno gets no digest.
     let org_b = org_of(&app, CLIENT_B).await;
-    sqlx::query("UPDATE tickets SET created_at = 0, updated_at = 0 WHERE organization_id = ?")
-        .bind(org_b)
-        .execute(&app.repo.pool)
-        .await
-        .unwrap();
+    portal_api::db::sql::query(
+        "UPDATE tickets SET created_at = 0, updated_at = 0 WHERE organization_id = ?",
+    )
+    .bind(org_b)
+    .execute(&app.repo.pool)
+    .await
+    .unwrap();
     let id = open_ticket(&app, &rui, "Cupom fiscal não sai").await;
 
     // The latest 08:30 in São Paulo (the business hours' offset, -03:00) that is past.
@@ -892,11 +896,12 @@ async fn a_daily_digest_lists_the_organizations_tickets_once_a_day() {
         m.html
     );
     // Bruno's day is counted too: nothing happened, and nothing is sent later that day either.
-    let day: Option<String> = sqlx::query_scalar("SELECT digest_day FROM users WHERE email = ?")
-        .bind(CLIENT_B)
-        .fetch_one(&app.repo.pool)
-        .await
-        .unwrap();
+    let day: Option<String> =
+        portal_api::db::sql::query_scalar("SELECT digest_day FROM users WHERE email = ?")
+            .bind(CLIENT_B)
+            .fetch_one(&app.repo.pool)
+            .await
+            .unwrap();
     assert!(day.is_some());
 }
 
@@ -914,7 +919,7 @@ async fn inviting_again_an_unknown_account_or_a_refusing_address_is_said_so() {
         .await;
     assert_eq!(a.status, StatusCode::CREATED, "{:?}", a.body);
     let id = a.body["id"].as_i64().unwrap();
-    sqlx::query(
+    portal_api::db::sql::query(
         "INSERT INTO mail_suppressions (address, reason, created_at) VALUES ('recusa@suporte.demo', '550', 0)",
     )
     .execute(&app.repo.pool)

@@ -288,12 +288,14 @@ async fn a_rating_changes_within_7_days_idempotently_and_low_scores_escalate() {
     assert_eq!(ticket(&app, &staff, id).await["escalated"], false);
 
     // Seven days after it was first given, the rating is final; the same body is still answered.
-    sqlx::query("UPDATE ticket_ratings SET created_at = created_at - ? WHERE ticket_id = ?")
-        .bind(7 * DAY_MS + 60_000)
-        .bind(id)
-        .execute(&app.repo.pool)
-        .await
-        .unwrap();
+    portal_api::db::sql::query(
+        "UPDATE ticket_ratings SET created_at = created_at - ? WHERE ticket_id = ?",
+    )
+    .bind(7 * DAY_MS + 60_000)
+    .bind(id)
+    .execute(&app.repo.pool)
+    .await
+    .unwrap();
     let late = rate(&app, &rui, id, json!({"score": 5})).await;
     assert_eq!(late.status, StatusCode::CONFLICT, "{}", late.body);
     let same = rate(&app, &rui, id, json!({"score": 2})).await;
@@ -307,12 +309,14 @@ async fn a_rating_changes_within_7_days_idempotently_and_low_scores_escalate() {
         rate(&app, &rui, other, json!({"score": 3})).await.status,
         StatusCode::CREATED
     );
-    sqlx::query("UPDATE ticket_ratings SET created_at = created_at - ? WHERE ticket_id = ?")
-        .bind(7 * DAY_MS - 60_000)
-        .bind(other)
-        .execute(&app.repo.pool)
-        .await
-        .unwrap();
+    portal_api::db::sql::query(
+        "UPDATE ticket_ratings SET created_at = created_at - ? WHERE ticket_id = ?",
+    )
+    .bind(7 * DAY_MS - 60_000)
+    .bind(other)
+    .execute(&app.repo.pool)
+    .await
+    .unwrap();
     let a = rate(&app, &rui, other, json!({"score": 4})).await;
     assert_eq!(a.status, StatusCode::CREATED);
     assert_eq!(

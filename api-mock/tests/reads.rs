@@ -403,18 +403,19 @@ async fn the_shutdown_flush_loses_nothing() {
     drop(c);
     server.terminate_and_wait();
     let pool = portal_api::db::open(&db).await.unwrap();
-    let searches: i64 = sqlx::query_scalar(&format!(
+    let searches: i64 = portal_api::db::sql::query_scalar(&format!(
         "SELECT COUNT(*) FROM kb_searches WHERE id IN ({})",
         ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
     ))
     .fetch_one(&pool)
     .await
     .unwrap();
-    let views: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM kb_article_views WHERE search_id IS NOT NULL")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+    let views: i64 = portal_api::db::sql::query_scalar(
+        "SELECT COUNT(*) FROM kb_article_views WHERE search_id IS NOT NULL",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
     assert_eq!(
         (searches, views),
         (40, 40),
@@ -556,11 +557,12 @@ async fn a_repeated_search_is_answered_from_memory_and_follows_every_change() {
     assert_ne!(other.body["search_id"], first["search_id"]);
     assert_eq!(app.state.search.results.len(), 1, "still one page kept");
     app.state.flush_analytics().await;
-    let recorded: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM kb_searches WHERE query = 'sangria'")
-            .fetch_one(&app.state.repo.pool)
-            .await
-            .unwrap();
+    let recorded: i64 = portal_api::db::sql::query_scalar(
+        "SELECT COUNT(*) FROM kb_searches WHERE query = 'sangria'",
+    )
+    .fetch_one(&app.state.repo.pool)
+    .await
+    .unwrap();
     assert_eq!(recorded, 2, "one search per reader");
 
     // A word no article has, kept as "nothing found"; then an article with it is published.

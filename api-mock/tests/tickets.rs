@@ -464,11 +464,12 @@ async fn concurrent_requests_with_one_key_make_one_row() {
     }
     ticket_ids.dedup();
     assert_eq!(ticket_ids.len(), 1, "{ticket_ids:?}");
-    let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tickets WHERE subject = ?")
-        .bind("Corrida de requisições")
-        .fetch_one(&app.repo.pool)
-        .await
-        .unwrap();
+    let rows: i64 =
+        portal_api::db::sql::query_scalar("SELECT COUNT(*) FROM tickets WHERE subject = ?")
+            .bind("Corrida de requisições")
+            .fetch_one(&app.repo.pool)
+            .await
+            .unwrap();
     assert_eq!(rows, 1);
 
     let id = ticket_ids[0];
@@ -484,11 +485,12 @@ async fn concurrent_requests_with_one_key_make_one_row() {
     }
     event_ids.dedup();
     assert_eq!(event_ids.len(), 1, "{event_ids:?}");
-    let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM ticket_events WHERE ticket_id = ?")
-        .bind(id)
-        .fetch_one(&app.repo.pool)
-        .await
-        .unwrap();
+    let rows: i64 =
+        portal_api::db::sql::query_scalar("SELECT COUNT(*) FROM ticket_events WHERE ticket_id = ?")
+            .bind(id)
+            .fetch_one(&app.repo.pool)
+            .await
+            .unwrap();
     assert_eq!(rows, 1);
 }
 

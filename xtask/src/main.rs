@@ -33,6 +33,8 @@ const SCHEMATHESIS_VERSION: &str = "4.32.5";
 /// CI (about a minute for the three roles together).
 const SCHEMATHESIS_EXAMPLES: &str = "5";
 
+mod postgres;
+
 type Result<T = ()> = std::result::Result<T, String>;
 
 fn main() -> ExitCode {
@@ -669,6 +671,8 @@ fn test(args: &[String]) -> Result {
     // Schemathesis (once per clone: a virtual environment from PyPI) and the browser tests' packages (npm
     // ci, and Chromium where it is missing) are installed beside the builds.
     let st_install = (!quick).then(|| std::thread::spawn(ensure_schemathesis));
+    // PostgreSQL, for the API tests' second run.
+    let pg_install = std::thread::spawn(postgres::ensure_installed);
     let browser_tools = (!quick).then(|| std::thread::spawn(ensure_browser_tools));
     let checks = (|| -> Result {
         // Both builds of the app: the client's and the staff's (`--features staff`).
@@ -721,6 +725,8 @@ fn test(args: &[String]) -> Result {
     let for_server = schemathesis.clone();
     let server_tests = std::thread::spawn(move || -> Result {
         run_unit_and_api_tests()?;
+        joined(pg_install.join(), "installing PostgreSQL")?;
+        run_api_tests_on_postgres()?;
         take(&for_server)
     });
     let browser = (|| -> Result {
@@ -835,6 +841,68 @@ fn run_unit_and_api_tests() -> Result {
         // (nextest runs no doc tests; the workspace has none.)
     } else {
         cargo_linted(&["test", "--workspace", "--all-features", "--quiet"])
+    }
+}
+
+/// The test binaries that drive the API through `TestApp` (tests/common), run a second time with every
+/// test on a PostgreSQL database of its own. The others test what only SQLite has (its backups and
+/// migrations, the crash test's and the command line's database files).
+const POSTGRES_SUITES: &[&str] = &[
+    "api",
+    "attachments",
+    "authorization",
+    "curation",
+    "hardening",
+    "inbound",
+    "kb",
+    "mail",
+    "notifications",
+    "ratings",
+    "reads",
+    "tickets",
+];
+
+/// The API test suite again, on a PostgreSQL server started for it (`PORTAL_TEST_POSTGRES`).
+fn run_api_tests_on_postgres() -> Result {
+    let pg = postgres::Postgres::start()?;
+    let mut envs = LINTED_BUILD.to_vec();
+    envs.push(("PORTAL_TEST_POSTGRES", &pg.url));
+    if output("cargo", &["nextest", "--version"]).is_some() {
+        let filter = POSTGRES_SUITES
+            .iter()
+            .map(|b| format!("binary({b})"))
+            .collect::<Vec<_>>()
+            .join(" | ");
+        run_in(
+            &root(),
+            "cargo",
+            &[
+                "nextest",
+                "run",
+                "--workspace",
+                "--all-features",
+                "--no-fail-fast",
+                "--status-level",
+                "fail",
+                "--final-status-level",
+                "slow",
+                "-E",
+                &filter,
+            ],
+            &envs,
+        )
+    } else {
+        let mut args = vec![
+            "test",
+            "--package",
+            "portal-api",
+            "--all-features",
+            "--quiet",
+        ];
+        for b in POSTGRES_SUITES {
+            args.extend(["--test", b]);
+        }
+        run_in(&root(), "cargo", &args, &envs)
     }
 }
 

@@ -4,7 +4,7 @@
 use api_types::{Announcement, AnnouncementKind};
 use std::{sync::Arc, time::Duration};
 
-use sqlx::Row;
+use crate::db::sql::{self, Conn, Row};
 
 use super::Repo;
 use crate::{
@@ -28,7 +28,7 @@ fn parse_kind(s: &str) -> AnnouncementKind {
     }
 }
 
-fn from_row(r: &sqlx::sqlite::SqliteRow) -> Announcement {
+fn from_row(r: &Row) -> Announcement {
     Announcement {
         id: r.get("id"),
         kind: parse_kind(r.get::<&str, _>("kind")),
@@ -83,9 +83,9 @@ impl Repo {
         };
         let now = now_ms();
         let list = cache::Cached::new(self.read_active_announcements(lang, locale, now).await?);
-        let next_change: Option<i64> = sqlx::query_scalar(
+        let next_change: Option<i64> = sql::query_scalar(
             "SELECT MIN(t) FROM (SELECT starts_at AS t FROM announcements WHERE starts_at > ?1 \
-             UNION ALL SELECT ends_at FROM announcements WHERE ends_at > ?1)",
+             UNION ALL SELECT ends_at FROM announcements WHERE ends_at > ?1) AS changes",
         )
         .bind(now)
         .fetch_one(&self.pool)
@@ -112,7 +112,7 @@ impl Repo {
                OR EXISTS (SELECT 1 FROM announcement_translations x WHERE x.announcement_id = a.id AND x.locale = ?3)) \
              ORDER BY CASE a.kind WHEN 'incident' THEN 0 WHEN 'maintenance' THEN 1 ELSE 2 END, a.starts_at DESC"
         );
-        let rows = sqlx::query(&sql)
+        let rows = sql::query(&sql)
             .bind(lang)
             .bind(now)
             .bind(locale)
@@ -124,14 +124,14 @@ impl Repo {
     /// Every announcement, newest first, in `lang`, for staff.
     pub async fn all_announcements(&self, lang: &str) -> sqlx::Result<Vec<Announcement>> {
         let sql = format!("{SELECT} ORDER BY a.starts_at DESC LIMIT 200");
-        let rows = sqlx::query(&sql).bind(lang).fetch_all(&self.pool).await?;
+        let rows = sql::query(&sql).bind(lang).fetch_all(&self.pool).await?;
         Ok(rows.iter().map(from_row).collect())
     }
 
     /// One announcement in `lang`.
     pub async fn announcement(&self, id: i64, lang: &str) -> sqlx::Result<Option<Announcement>> {
         let sql = format!("{SELECT} WHERE a.id = ?2");
-        let row = sqlx::query(&sql)
+        let row = sql::query(&sql)
             .bind(lang)
             .bind(id)
             .fetch_optional(&self.pool)
@@ -146,8 +146,8 @@ impl Repo {
         author: i64,
     ) -> sqlx::Result<i64> {
         let now = now_ms();
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let id: i64 = sqlx::query_scalar(
+        let mut tx = self.pool.begin_write().await?;
+        let id: i64 = sql::query_scalar(
             "INSERT INTO announcements (kind, title, body_md, body_html, locale, starts_at, ends_at, created_by, created_at, updated_at) \
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         )
@@ -161,7 +161,7 @@ impl Repo {
         .bind(author)
         .bind(now)
         .bind(now)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut tx)
         .await?;
         set_translations(&mut tx, id, a.translations).await?;
         tx.commit().await?;
@@ -176,8 +176,8 @@ impl Repo {
         id: i64,
         a: &AnnouncementRecord<'_>,
     ) -> sqlx::Result<bool> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let updated = sqlx::query(
+        let mut tx = self.pool.begin_write().await?;
+        let updated = sql::query(
             "UPDATE announcements SET kind = ?, title = ?, body_md = ?, body_html = ?, locale = ?, starts_at = ?, \
              ends_at = ?, updated_at = ? WHERE id = ?",
         )
@@ -190,7 +190,7 @@ impl Repo {
         .bind(a.ends_at)
         .bind(now_ms())
         .bind(id)
-        .execute(&mut *tx)
+        .execute(&mut tx)
         .await?
         .rows_affected();
         if updated == 0 {
@@ -205,7 +205,7 @@ impl Repo {
     /// Ends an announcement now (the record stays); `false` when there is no such announcement.
     pub async fn end_announcement(&self, id: i64) -> sqlx::Result<bool> {
         let now = now_ms();
-        let done = sqlx::query(
+        let done = sql::query(
             "UPDATE announcements SET ends_at = CASE WHEN ends_at IS NULL OR ends_at > ?1 THEN ?1 ELSE ends_at END, \
              updated_at = ?1 WHERE id = ?2",
         )
@@ -220,16 +220,16 @@ impl Repo {
 
 /// Replaces an announcement's translations, inside the transaction that writes the announcement.
 async fn set_translations(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut Conn,
     id: i64,
     translations: &[TranslationRecord<'_>],
 ) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM announcement_translations WHERE announcement_id = ?")
+    sql::query("DELETE FROM announcement_translations WHERE announcement_id = ?")
         .bind(id)
         .execute(&mut *conn)
         .await?;
     for t in translations {
-        sqlx::query(
+        sql::query(
             "INSERT INTO announcement_translations (announcement_id, locale, title, body_md, body_html) \
              VALUES (?, ?, ?, ?, ?)",
         )

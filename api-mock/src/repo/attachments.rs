@@ -3,8 +3,8 @@
 
 use std::collections::HashMap;
 
+use crate::db::sql::{self, Conn, Row};
 use api_types::Attachment;
-use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, sqlite::SqliteRow};
 
 use super::Repo;
 
@@ -55,7 +55,7 @@ const COLUMNS: &str = "a.id, a.sha256, a.name, a.content_type, a.size, a.uploade
      a.event_id, e.kind AS event_kind, a.article_id, \
      (SELECT k.status = 'published' FROM kb_articles k WHERE k.id = a.article_id) AS article_published";
 
-fn from_row(r: &SqliteRow) -> AttachmentRow {
+fn from_row(r: &Row) -> AttachmentRow {
     AttachmentRow {
         id: r.get("id"),
         sha256: r.get("sha256"),
@@ -77,7 +77,7 @@ fn from_row(r: &SqliteRow) -> AttachmentRow {
 /// not attached to anything yet, made by staff, of a raster image. Anything else named there (a ticket's
 /// file, a client's upload, a PDF) is left as it is, under its own rules.
 pub async fn attach_to_article(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     article_id: i64,
     body_md: &str,
 ) -> sqlx::Result<()> {
@@ -85,17 +85,13 @@ pub async fn attach_to_article(
     if ids.is_empty() {
         return Ok(());
     }
-    let mut qb = QueryBuilder::<Sqlite>::new("UPDATE attachments SET article_id = ");
+    let mut qb = sql::Builder::new("UPDATE attachments SET article_id = ");
     qb.push_bind(article_id).push(
         " WHERE ticket_id IS NULL AND article_id IS NULL \
          AND content_type IN ('image/png', 'image/jpeg', 'image/gif', 'image/webp') \
-         AND uploader_id IN (SELECT id FROM users WHERE role IN ('agent', 'admin')) AND id IN (",
+         AND uploader_id IN (SELECT id FROM users WHERE role IN ('agent', 'admin')) AND id IN ",
     );
-    let mut list = qb.separated(", ");
-    for id in ids.iter().take(100) {
-        list.push_bind(*id);
-    }
-    list.push_unseparated(")");
+    qb.push_list(ids.iter().take(100).copied());
     qb.build().execute(&mut *conn).await?;
     Ok(())
 }
@@ -104,7 +100,7 @@ pub async fn attach_to_article(
 /// `None`) in the caller's transaction. `false` when one of them is not (or no longer) the uploader's
 /// unattached upload: the caller rolls back.
 pub async fn attach(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     uploader_id: i64,
     ids: &[i64],
     ticket_id: i64,
@@ -114,7 +110,7 @@ pub async fn attach(
     if ids.is_empty() {
         return Ok(true);
     }
-    let mut qb = QueryBuilder::<Sqlite>::new("UPDATE attachments SET ticket_id = ");
+    let mut qb = sql::Builder::new("UPDATE attachments SET ticket_id = ");
     qb.push_bind(ticket_id)
         .push(", event_id = ")
         .push_bind(event_id)
@@ -122,19 +118,15 @@ pub async fn attach(
         .push_bind(now)
         .push(" WHERE ticket_id IS NULL AND article_id IS NULL AND uploader_id = ")
         .push_bind(uploader_id)
-        .push(" AND id IN (");
-    let mut list = qb.separated(", ");
-    for id in ids {
-        list.push_bind(*id);
-    }
-    list.push_unseparated(")");
+        .push(" AND id IN ");
+    qb.push_list(ids.iter().copied());
     let done = qb.build().execute(&mut *conn).await?.rows_affected();
     Ok(done == ids.len() as u64)
 }
 
 impl Repo {
     pub async fn insert_upload(&self, u: &NewUpload<'_>) -> sqlx::Result<i64> {
-        sqlx::query_scalar(
+        sql::query_scalar(
             "INSERT INTO attachments (sha256, name, content_type, size, uploader_id, created_at) \
              VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
         )
@@ -149,7 +141,7 @@ impl Repo {
     }
 
     pub async fn attachment(&self, id: i64) -> sqlx::Result<Option<AttachmentRow>> {
-        let row = sqlx::query(&format!(
+        let row = sql::query(&format!(
             "SELECT {COLUMNS} FROM attachments a LEFT JOIN ticket_events e ON e.id = a.event_id \
              WHERE a.id = ?"
         ))
@@ -164,15 +156,11 @@ impl Repo {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let mut qb = QueryBuilder::<Sqlite>::new(format!(
+        let mut qb = sql::Builder::new(format!(
             "SELECT {COLUMNS} FROM attachments a LEFT JOIN ticket_events e ON e.id = a.event_id \
-             WHERE a.id IN ("
+             WHERE a.id IN "
         ));
-        let mut list = qb.separated(", ");
-        for id in ids {
-            list.push_bind(*id);
-        }
-        list.push_unseparated(")");
+        qb.push_list(ids.iter().copied());
         let rows = qb.build().fetch_all(&self.pool).await?;
         Ok(rows.iter().map(from_row).collect())
     }
@@ -182,7 +170,7 @@ impl Repo {
         &self,
         ticket_id: i64,
     ) -> sqlx::Result<HashMap<Option<i64>, Vec<Attachment>>> {
-        let rows = sqlx::query(&format!(
+        let rows = sql::query(&format!(
             "SELECT {COLUMNS} FROM attachments a LEFT JOIN ticket_events e ON e.id = a.event_id \
              WHERE a.ticket_id = ? ORDER BY a.id"
         ))
@@ -198,7 +186,7 @@ impl Repo {
 
     /// Deletes an unattached upload of `uploader_id`'s; answers its blob key when it did.
     pub async fn delete_upload(&self, id: i64, uploader_id: i64) -> sqlx::Result<Option<String>> {
-        sqlx::query_scalar(
+        sql::query_scalar(
             "DELETE FROM attachments WHERE id = ? AND uploader_id = ? AND ticket_id IS NULL \
              AND article_id IS NULL RETURNING sha256",
         )
@@ -211,13 +199,13 @@ impl Repo {
     /// Removes the uploads never attached that were made before `before`; answers the blob keys that
     /// no row refers to any more (to delete from the store).
     pub async fn purge_unattached(&self, before: i64) -> sqlx::Result<Vec<String>> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let gone: Vec<String> = sqlx::query_scalar(
+        let mut tx = self.pool.begin_write().await?;
+        let gone: Vec<String> = sql::query_scalar(
             "DELETE FROM attachments WHERE ticket_id IS NULL AND article_id IS NULL AND created_at < ? \
              RETURNING sha256",
         )
         .bind(before)
-        .fetch_all(&mut *tx)
+        .fetch_all(&mut tx)
         .await?;
         let mut orphans = Vec::new();
         for sha in gone {
@@ -225,9 +213,9 @@ impl Repo {
                 continue;
             }
             let used: bool =
-                sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM attachments WHERE sha256 = ?)")
+                sql::query_scalar("SELECT EXISTS (SELECT 1 FROM attachments WHERE sha256 = ?)")
                     .bind(&sha)
-                    .fetch_one(&mut *tx)
+                    .fetch_one(&mut tx)
                     .await?;
             if !used {
                 orphans.push(sha);
@@ -239,7 +227,7 @@ impl Repo {
 
     /// Whether any attachment row refers to the blob `sha256`.
     pub async fn blob_in_use(&self, sha256: &str) -> sqlx::Result<bool> {
-        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM attachments WHERE sha256 = ?)")
+        sql::query_scalar("SELECT EXISTS (SELECT 1 FROM attachments WHERE sha256 = ?)")
             .bind(sha256)
             .fetch_one(&self.pool)
             .await

@@ -1,8 +1,8 @@
 //! E-mail in: which mailbox messages were handled and what became of them, the Message-IDs that thread
 //! replies, the staff's review list of mails from unknown senders, and the quoted text kept for staff.
 
+use crate::db::sql::{self, Row};
 use api_types::{InboundReview, InboundReviewStatus};
-use sqlx::Row;
 
 use super::Repo;
 use crate::db::to_time;
@@ -64,7 +64,7 @@ pub struct InboundRecord<'a> {
 impl Repo {
     /// Whether a message was handled already.
     pub async fn inbound_done(&self, m: &MailboxUid) -> sqlx::Result<bool> {
-        sqlx::query_scalar(
+        sql::query_scalar(
             "SELECT EXISTS (SELECT 1 FROM inbound_messages WHERE mailbox = ? AND uidvalidity = ? AND uid = ?)",
         )
         .bind(&m.mailbox)
@@ -77,8 +77,8 @@ impl Repo {
     /// Records a handled message and what comes with it, in one transaction; `false` when it was
     /// recorded before (nothing is written again).
     pub async fn record_inbound(&self, r: &InboundRecord<'_>) -> sqlx::Result<bool> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let new = sqlx::query(
+        let mut tx = self.pool.begin_write().await?;
+        let new = sql::query(
             "INSERT INTO inbound_messages (mailbox, uidvalidity, uid, message_id, sender, outcome, ticket_id, \
              event_id, detail, processed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
         )
@@ -92,7 +92,7 @@ impl Repo {
         .bind(r.event_id)
         .bind(r.detail)
         .bind(r.now)
-        .execute(&mut *tx)
+        .execute(&mut tx)
         .await?
         .rows_affected()
             == 1;
@@ -100,7 +100,7 @@ impl Repo {
             return Ok(false);
         }
         if let (Some(mid), Some(ticket)) = (r.message_id, r.ticket_id) {
-            sqlx::query(
+            sql::query(
                 "INSERT INTO inbound_message_ids (message_id, ticket_id, event_id, created_at) \
                  VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
             )
@@ -108,18 +108,18 @@ impl Repo {
             .bind(ticket)
             .bind(r.event_id)
             .bind(r.now)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
         }
         if let (Some(q), Some(event)) = (r.quoted_text, r.event_id) {
-            sqlx::query("UPDATE ticket_events SET quoted_text = ? WHERE id = ?")
+            sql::query("UPDATE ticket_events SET quoted_text = ? WHERE id = ?")
                 .bind(q)
                 .bind(event)
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await?;
         }
         if let (Some((name, subject, excerpt, raw)), Some(sender)) = (r.review, r.sender) {
-            sqlx::query(
+            sql::query(
                 "INSERT INTO inbound_review (sender, sender_name, subject, excerpt, raw, received_at) \
                  VALUES (?, ?, ?, ?, ?, ?)",
             )
@@ -129,23 +129,23 @@ impl Repo {
             .bind(excerpt)
             .bind(raw)
             .bind(r.now)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
         }
         for address in r.failing {
-            sqlx::query(
+            sql::query(
                 "INSERT INTO mail_suppressions (address, reason, created_at) VALUES (?, ?, ?) \
                  ON CONFLICT (address) DO NOTHING",
             )
             .bind(address)
             .bind("a bounce (delivery-status report) said this address fails")
             .bind(r.now)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
         }
         if let Some(user) = r.refuse_to {
             let (token, _) = crate::auth::new_token();
-            sqlx::query(
+            sql::query(
                 "INSERT INTO outbox (kind, recipient_id, address, locale, message_id, next_attempt_at, created_at) \
                  SELECT 'mail_too_large', u.id, u.email, u.locale, ?, ?, ? FROM users u WHERE u.id = ? \
                  AND u.disabled = 0 AND NOT EXISTS (SELECT 1 FROM mail_suppressions s WHERE s.address = u.email)",
@@ -154,7 +154,7 @@ impl Repo {
             .bind(r.now)
             .bind(r.now)
             .bind(user)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
         }
         tx.commit().await?;
@@ -167,7 +167,7 @@ impl Repo {
         user_id: i64,
         key: &str,
     ) -> sqlx::Result<Option<(i64, Option<i64>)>> {
-        let row = sqlx::query(
+        let row = sql::query(
             "SELECT ticket_id, event_id FROM idempotency_keys WHERE user_id = ? AND key = ? \
              AND ticket_id IS NOT NULL",
         )
@@ -186,12 +186,11 @@ impl Repo {
         domain: &str,
     ) -> sqlx::Result<Option<i64>> {
         for id in ids {
-            let received: Option<i64> = sqlx::query_scalar(
-                "SELECT ticket_id FROM inbound_message_ids WHERE message_id = ?",
-            )
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
+            let received: Option<i64> =
+                sql::query_scalar("SELECT ticket_id FROM inbound_message_ids WHERE message_id = ?")
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await?;
             if received.is_some() {
                 return Ok(received);
             }
@@ -205,7 +204,7 @@ impl Repo {
                 return Ok(Some(n));
             }
             let sent: Option<Option<i64>> =
-                sqlx::query_scalar("SELECT ticket_id FROM outbox WHERE message_id = ?")
+                sql::query_scalar("SELECT ticket_id FROM outbox WHERE message_id = ?")
                     .bind(local)
                     .fetch_optional(&self.pool)
                     .await?;
@@ -218,7 +217,7 @@ impl Repo {
 
     /// How many messages were handled, by outcome.
     pub async fn inbound_counts(&self) -> sqlx::Result<Vec<(String, i64)>> {
-        let rows = sqlx::query(
+        let rows = sql::query(
             "SELECT outcome, COUNT(*) AS n FROM inbound_messages GROUP BY outcome ORDER BY outcome",
         )
         .fetch_all(&self.pool)
@@ -237,13 +236,13 @@ impl Repo {
         offset: i64,
     ) -> sqlx::Result<(Vec<InboundReview>, i64)> {
         let status = status.map(review_status_str);
-        let total: i64 = sqlx::query_scalar(
+        let total: i64 = sql::query_scalar(
             "SELECT COUNT(*) FROM inbound_review WHERE (?1 IS NULL OR status = ?1)",
         )
         .bind(status)
         .fetch_one(&self.pool)
         .await?;
-        let rows = sqlx::query(&format!(
+        let rows = sql::query(&format!(
             "SELECT {REVIEW_COLUMNS} FROM inbound_review WHERE (?1 IS NULL OR status = ?1) \
              ORDER BY status <> 'pending', received_at DESC, id DESC LIMIT ?2 OFFSET ?3"
         ))
@@ -256,7 +255,7 @@ impl Repo {
     }
 
     pub async fn inbound_review(&self, id: i64) -> sqlx::Result<Option<(InboundReview, Vec<u8>)>> {
-        let row = sqlx::query(&format!(
+        let row = sql::query(&format!(
             "SELECT {REVIEW_COLUMNS}, raw FROM inbound_review WHERE id = ?"
         ))
         .bind(id)
@@ -274,7 +273,7 @@ impl Repo {
         ticket_id: Option<i64>,
         now: i64,
     ) -> sqlx::Result<bool> {
-        Ok(sqlx::query(
+        Ok(sql::query(
             "UPDATE inbound_review SET status = ?, decided_by = ?, decided_at = ?, ticket_id = ? \
              WHERE id = ? AND status = 'pending'",
         )
@@ -291,7 +290,7 @@ impl Repo {
 
     /// The quoted history of a ticket's events, for staff: (event, text).
     pub async fn quoted_texts(&self, ticket_id: i64) -> sqlx::Result<Vec<(i64, String)>> {
-        let rows = sqlx::query(
+        let rows = sql::query(
             "SELECT id, quoted_text FROM ticket_events WHERE ticket_id = ? AND quoted_text IS NOT NULL",
         )
         .bind(ticket_id)
@@ -315,7 +314,7 @@ fn review_status_str(s: InboundReviewStatus) -> &'static str {
     }
 }
 
-fn review_from_row(r: &sqlx::sqlite::SqliteRow) -> InboundReview {
+fn review_from_row(r: &Row) -> InboundReview {
     InboundReview {
         id: r.get("id"),
         sender: r.get("sender"),

@@ -7,7 +7,7 @@ use api_types::{
 };
 use std::sync::Arc;
 
-use sqlx::Row;
+use crate::db::sql::{self, Conn, Row};
 
 use super::Repo;
 use crate::{
@@ -34,7 +34,7 @@ fn parse_status(s: &str) -> ArticleStatus {
 const SUMMARY_COLUMNS: &str = "a.id, a.slug, a.locale, a.title, a.summary, a.updated_at, a.views, \
      a.status, a.helpful_yes, a.helpful_no, c.id AS c_id, c.slug AS c_slug, c.name AS c_name";
 
-fn summary_from_row(r: &sqlx::sqlite::SqliteRow) -> ArticleSummary {
+fn summary_from_row(r: &Row) -> ArticleSummary {
     ArticleSummary {
         id: r.get("id"),
         slug: r.get("slug"),
@@ -87,7 +87,7 @@ impl Repo {
         description: &str,
         position: i64,
     ) -> sqlx::Result<i64> {
-        let id = sqlx::query_scalar(
+        let id = sql::query_scalar(
             "INSERT INTO kb_categories (slug, locale, name, description, position) VALUES (?, ?, ?, ?, ?) RETURNING id",
         )
         .bind(slug)
@@ -121,7 +121,7 @@ impl Repo {
     }
 
     async fn read_categories(&self, locale: &str) -> sqlx::Result<Vec<Category>> {
-        let rows = sqlx::query(
+        let rows = sql::query(
             "SELECT c.id, c.slug, c.locale, c.name, c.description, c.position, \
              (SELECT COUNT(*) FROM kb_articles a WHERE a.category_id = c.id AND a.status = 'published') AS n \
              FROM kb_categories c WHERE c.locale = ? ORDER BY c.position, c.name",
@@ -144,14 +144,14 @@ impl Repo {
     }
 
     pub async fn category_id_by_slug(&self, slug: &str) -> sqlx::Result<Option<i64>> {
-        sqlx::query_scalar("SELECT id FROM kb_categories WHERE slug = ?")
+        sql::query_scalar("SELECT id FROM kb_categories WHERE slug = ?")
             .bind(slug)
             .fetch_optional(&self.pool)
             .await
     }
 
     pub async fn create_article(&self, a: &ArticleRecord<'_>) -> sqlx::Result<i64> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.pool.begin_write().await?;
         let id = Self::insert_article(&mut tx, a, now_ms()).await?;
         tx.commit().await?;
         self.cache.invalidate_kb();
@@ -161,7 +161,7 @@ impl Repo {
     /// Many articles in one transaction (imports, benchmarks): all or none.
     pub async fn create_articles(&self, articles: &[ArticleRecord<'_>]) -> sqlx::Result<()> {
         let now = now_ms();
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.pool.begin_write().await?;
         for a in articles {
             Self::insert_article(&mut tx, a, now).await?;
         }
@@ -171,13 +171,9 @@ impl Repo {
     }
 
     /// An article and its first revision.
-    async fn insert_article(
-        tx: &mut sqlx::SqliteConnection,
-        a: &ArticleRecord<'_>,
-        now: i64,
-    ) -> sqlx::Result<i64> {
+    async fn insert_article(tx: &mut Conn, a: &ArticleRecord<'_>, now: i64) -> sqlx::Result<i64> {
         let tags = serde_json::to_string(a.tags).unwrap_or_else(|_| "[]".into());
-        let id: i64 = sqlx::query_scalar(
+        let id: i64 = sql::query_scalar(
             "INSERT INTO kb_articles (slug, locale, title, summary, body_md, body_html, category_id, tags, status, \
              revision, translation_of, views, author_id, created_at, updated_at) \
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?) RETURNING id",
@@ -199,7 +195,7 @@ impl Repo {
         .fetch_one(&mut *tx)
         .await?;
         super::attachments::attach_to_article(&mut *tx, id, a.body_md).await?;
-        sqlx::query(
+        sql::query(
             "INSERT INTO kb_revisions (article_id, revision, title, body_md, category_id, tags, status, author_id, created_at) \
              VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?)",
         )
@@ -217,7 +213,7 @@ impl Repo {
     }
 
     pub async fn article_id_by_slug(&self, slug: &str) -> sqlx::Result<Option<i64>> {
-        sqlx::query_scalar("SELECT id FROM kb_articles WHERE slug = ?")
+        sql::query_scalar("SELECT id FROM kb_articles WHERE slug = ?")
             .bind(slug)
             .fetch_optional(&self.pool)
             .await
@@ -240,14 +236,14 @@ impl Repo {
             "a.title"
         };
         let sql = format!("SELECT {SUMMARY_COLUMNS} {filter} ORDER BY {order} LIMIT ?3 OFFSET ?4");
-        let rows = sqlx::query(&sql)
+        let rows = sql::query(&sql)
             .bind(category)
             .bind(locale)
             .bind(limit)
             .bind(offset)
             .fetch_all(&self.pool)
             .await?;
-        let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) {filter}"))
+        let total: i64 = sql::query_scalar(&format!("SELECT COUNT(*) {filter}"))
             .bind(category)
             .bind(locale)
             .fetch_one(&self.pool)
@@ -281,7 +277,7 @@ impl Repo {
              FROM kb_articles a JOIN kb_categories c ON c.id = a.category_id \
              WHERE a.slug = ? AND (? OR a.status = 'published')"
         );
-        let Some(r) = sqlx::query(&sql)
+        let Some(r) = sql::query(&sql)
             .bind(slug)
             .bind(any_status)
             .fetch_optional(&self.pool)
@@ -291,7 +287,7 @@ impl Repo {
         };
         let summary = summary_from_row(&r);
         let group: i64 = r.get("grp");
-        let translations = sqlx::query(
+        let translations = sql::query(
             "SELECT locale, slug FROM kb_articles WHERE (id = ?1 OR translation_of = ?1) AND id <> ?2 AND status = 'published'",
         )
         .bind(group)
@@ -305,7 +301,7 @@ impl Repo {
             "SELECT {SUMMARY_COLUMNS} FROM kb_articles a JOIN kb_categories c ON c.id = a.category_id \
              WHERE a.category_id = ? AND a.id <> ? AND a.status = 'published' ORDER BY a.views DESC LIMIT 5"
         );
-        let related = sqlx::query(&related_sql)
+        let related = sql::query(&related_sql)
             .bind(r.get::<i64, _>("category_id"))
             .bind(summary.id)
             .fetch_all(&self.pool)
@@ -345,8 +341,8 @@ impl Repo {
         user_id: Option<i64>,
     ) -> sqlx::Result<()> {
         let now = now_ms();
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        sqlx::query(
+        let mut tx = self.pool.begin_write().await?;
+        sql::query(
             "INSERT INTO kb_feedback (article_id, visitor, helpful, comment, search_id, user_id, created_at, updated_at) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) ON CONFLICT (article_id, visitor) DO UPDATE SET \
              helpful = excluded.helpful, comment = COALESCE(excluded.comment, kb_feedback.comment), \
@@ -354,20 +350,20 @@ impl Repo {
         )
         .bind(article_id)
         .bind(visitor)
-        .bind(helpful)
+        .bind(i64::from(helpful))
         .bind(comment)
         .bind(search_id)
         .bind(user_id)
         .bind(now)
-        .execute(&mut *tx)
+        .execute(&mut tx)
         .await?;
-        sqlx::query(
+        sql::query(
             "UPDATE kb_articles SET \
              helpful_yes = (SELECT COUNT(*) FROM kb_feedback WHERE article_id = ?1 AND helpful = 1), \
              helpful_no = (SELECT COUNT(*) FROM kb_feedback WHERE article_id = ?1 AND helpful = 0) WHERE id = ?1",
         )
         .bind(article_id)
-        .execute(&mut *tx)
+        .execute(&mut tx)
         .await?;
         tx.commit().await?;
         self.cache.invalidate_kb();
@@ -376,7 +372,7 @@ impl Repo {
 
     /// The largest search id written, 0 when there is none.
     pub async fn max_search_id(&self) -> sqlx::Result<i64> {
-        sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM kb_searches")
+        sql::query_scalar("SELECT COALESCE(MAX(id), 0) FROM kb_searches")
             .fetch_one(&self.pool)
             .await
     }
@@ -407,39 +403,52 @@ impl Repo {
                 } => views.push(serde_json::json!([article_id, search_id, user_id, at])),
             }
         }
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.pool.begin_write().await?;
         // Searches first: a view names the search it came from, which happened before it.
         if !searches.is_empty() {
-            sqlx::query(
+            sql::query(tx.backend().pick(
                 "INSERT INTO kb_searches (id, query, locale, results, user_id, created_at) \
                  SELECT e.value ->> 0, e.value ->> 1, e.value ->> 2, e.value ->> 3, \
                         (SELECT id FROM users WHERE id = e.value ->> 4), e.value ->> 5 \
                  FROM json_each(?1) AS e WHERE true ON CONFLICT (id) DO NOTHING",
-            )
+                "INSERT INTO kb_searches (id, query, locale, results, user_id, created_at) \
+                 SELECT (e.value ->> 0)::bigint, e.value ->> 1, e.value ->> 2, (e.value ->> 3)::bigint, \
+                        (SELECT id FROM users WHERE id = (e.value ->> 4)::bigint), (e.value ->> 5)::bigint \
+                 FROM jsonb_array_elements(?1::jsonb) AS e ON CONFLICT (id) DO NOTHING",
+            ))
             .bind(serde_json::Value::Array(searches).to_string())
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
         }
         if !views.is_empty() {
             let views = serde_json::Value::Array(views).to_string();
             // A view of an article that no longer exists is dropped, and a search id that does not exist
             // is left out rather than refused: the view still counts.
-            sqlx::query(
+            sql::query(tx.backend().pick(
                 "INSERT INTO kb_article_views (article_id, search_id, user_id, created_at) \
                  SELECT a.id, (SELECT id FROM kb_searches WHERE id = e.value ->> 1), \
                         (SELECT id FROM users WHERE id = e.value ->> 2), e.value ->> 3 \
                  FROM json_each(?1) AS e JOIN kb_articles AS a ON a.id = e.value ->> 0",
-            )
+                "INSERT INTO kb_article_views (article_id, search_id, user_id, created_at) \
+                 SELECT a.id, (SELECT id FROM kb_searches WHERE id = (e.value ->> 1)::bigint), \
+                        (SELECT id FROM users WHERE id = (e.value ->> 2)::bigint), (e.value ->> 3)::bigint \
+                 FROM jsonb_array_elements(?1::jsonb) AS e \
+                 JOIN kb_articles AS a ON a.id = (e.value ->> 0)::bigint",
+            ))
             .bind(&views)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
-            sqlx::query(
+            sql::query(tx.backend().pick(
                 "UPDATE kb_articles SET views = views + c.n \
                  FROM (SELECT value ->> 0 AS id, count(*) AS n FROM json_each(?1) GROUP BY 1) AS c \
                  WHERE kb_articles.id = c.id",
-            )
+                "UPDATE kb_articles SET views = views + c.n \
+                 FROM (SELECT (value ->> 0)::bigint AS id, count(*) AS n \
+                       FROM jsonb_array_elements(?1::jsonb) GROUP BY 1) AS c \
+                 WHERE kb_articles.id = c.id",
+            ))
             .bind(&views)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
         }
         tx.commit().await
@@ -447,7 +456,7 @@ impl Repo {
 
     /// Every published article, for building the search index.
     pub async fn search_docs(&self) -> sqlx::Result<Vec<SearchDoc>> {
-        let rows = sqlx::query(
+        let rows = sql::query(
             "SELECT id, locale, title, body_md FROM kb_articles WHERE status = 'published'",
         )
         .fetch_all(&self.pool)
@@ -475,7 +484,7 @@ impl Repo {
         let sql = format!(
             "SELECT id, slug, title, body_md FROM kb_articles WHERE status = 'published' AND id IN ({placeholders})"
         );
-        let mut query = sqlx::query(&sql);
+        let mut query = sql::query(&sql);
         for id in ids {
             query = query.bind(id);
         }
@@ -494,7 +503,7 @@ impl Repo {
 
     pub async fn synonyms(&self) -> sqlx::Result<Vec<Vec<String>>> {
         let groups: Option<String> =
-            sqlx::query_scalar("SELECT groups FROM kb_synonyms WHERE id = 1")
+            sql::query_scalar("SELECT groups FROM kb_synonyms WHERE id = 1")
                 .fetch_optional(&self.pool)
                 .await?;
         Ok(groups
@@ -503,7 +512,7 @@ impl Repo {
     }
 
     pub async fn set_synonyms(&self, groups: &[Vec<String>]) -> sqlx::Result<()> {
-        sqlx::query(
+        sql::query(
             "INSERT INTO kb_synonyms (id, groups, updated_at) VALUES (1, ?1, ?2) \
              ON CONFLICT (id) DO UPDATE SET groups = excluded.groups, updated_at = excluded.updated_at",
         )
@@ -515,7 +524,7 @@ impl Repo {
     }
 
     pub async fn article_count(&self) -> sqlx::Result<i64> {
-        sqlx::query_scalar("SELECT COUNT(*) FROM kb_articles")
+        sql::query_scalar("SELECT COUNT(*) FROM kb_articles")
             .fetch_one(&self.pool)
             .await
     }
@@ -583,7 +592,7 @@ impl Helpfulness {
 /// Milliseconds in a day.
 const DAY_MS: i64 = 86_400_000;
 
-fn revision_author(r: &sqlx::sqlite::SqliteRow) -> Option<AuthorRef> {
+fn revision_author(r: &Row) -> Option<AuthorRef> {
     let id: Option<i64> = r.get("author_id");
     id.map(|id| AuthorRef {
         id,
@@ -609,7 +618,7 @@ impl Repo {
         let sql = format!(
             "SELECT {SUMMARY_COLUMNS} {filter} ORDER BY {by_votes}a.updated_at DESC, a.id DESC LIMIT ?5 OFFSET ?6"
         );
-        let rows = sqlx::query(&sql)
+        let rows = sql::query(&sql)
             .bind(f.status)
             .bind(f.category)
             .bind(f.locale)
@@ -618,7 +627,7 @@ impl Repo {
             .bind(f.offset)
             .fetch_all(&self.pool)
             .await?;
-        let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) {filter}"))
+        let total: i64 = sql::query_scalar(&format!("SELECT COUNT(*) {filter}"))
             .bind(f.status)
             .bind(f.category)
             .bind(f.locale)
@@ -630,7 +639,7 @@ impl Repo {
 
     /// An article in any status by id (staff).
     pub async fn article_by_id(&self, id: i64) -> sqlx::Result<Option<Article>> {
-        let slug: Option<String> = sqlx::query_scalar("SELECT slug FROM kb_articles WHERE id = ?")
+        let slug: Option<String> = sql::query_scalar("SELECT slug FROM kb_articles WHERE id = ?")
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
@@ -642,7 +651,7 @@ impl Repo {
 
     /// The article's locale and the first article of its translation group (its own id when it is the first).
     pub async fn translation_group(&self, id: i64) -> sqlx::Result<Option<(String, i64)>> {
-        let row = sqlx::query(
+        let row = sql::query(
             "SELECT locale, COALESCE(translation_of, id) AS grp FROM kb_articles WHERE id = ?",
         )
         .bind(id)
@@ -653,13 +662,13 @@ impl Repo {
 
     /// The article's own `translation_of` link, as stored.
     pub async fn translation_of(&self, id: i64) -> sqlx::Result<Option<i64>> {
-        Ok(sqlx::query_scalar::<_, Option<i64>>(
-            "SELECT translation_of FROM kb_articles WHERE id = ?",
+        Ok(
+            sql::query_scalar::<Option<i64>>("SELECT translation_of FROM kb_articles WHERE id = ?")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?
+                .flatten(),
         )
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?
-        .flatten())
     }
 
     /// Creates an article with the slug made unique (`-2`, `-3`, ... when taken) and answers its id.
@@ -683,12 +692,12 @@ impl Repo {
 
     /// Snapshots the article's current row as its revision (inside the transaction that changed it).
     async fn snapshot(
-        tx: &mut sqlx::SqliteConnection,
+        tx: &mut Conn,
         id: i64,
         author_id: Option<i64>,
         now: i64,
     ) -> sqlx::Result<()> {
-        sqlx::query(
+        sql::query(
             "INSERT INTO kb_revisions (article_id, revision, title, body_md, category_id, tags, status, author_id, created_at) \
              SELECT id, revision, title, body_md, category_id, tags, status, ?2, ?3 FROM kb_articles WHERE id = ?1",
         )
@@ -710,9 +719,9 @@ impl Repo {
     ) -> sqlx::Result<Saved> {
         let now = now_ms();
         let tags = serde_json::to_string(a.tags).unwrap_or_else(|_| "[]".into());
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.pool.begin_write().await?;
         // The revision check and the write are one statement: two editors can never both win.
-        let updated = sqlx::query(
+        let updated = sql::query(
             "UPDATE kb_articles SET locale = ?, title = ?, summary = ?, body_md = ?, body_html = ?, category_id = ?, \
              tags = ?, status = ?, translation_of = ?, revision = revision + 1, updated_at = ? \
              WHERE id = ? AND revision = ?",
@@ -729,13 +738,13 @@ impl Repo {
         .bind(now)
         .bind(id)
         .bind(expected_revision)
-        .execute(&mut *tx)
+        .execute(&mut tx)
         .await?
         .rows_affected();
         if updated == 0 {
-            let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM kb_articles WHERE id = ?")
+            let exists: Option<i64> = sql::query_scalar("SELECT id FROM kb_articles WHERE id = ?")
                 .bind(id)
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&mut tx)
                 .await?;
             return Ok(if exists.is_some() {
                 Saved::Stale
@@ -758,11 +767,11 @@ impl Repo {
         author_id: i64,
     ) -> sqlx::Result<bool> {
         let now = now_ms();
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.pool.begin_write().await?;
         let current: Option<String> =
-            sqlx::query_scalar("SELECT status FROM kb_articles WHERE id = ?")
+            sql::query_scalar("SELECT status FROM kb_articles WHERE id = ?")
                 .bind(id)
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&mut tx)
                 .await?;
         match current {
             None => return Ok(false),
@@ -770,13 +779,13 @@ impl Repo {
             Some(s) if s == status_str(status) => return Ok(true),
             Some(_) => {}
         }
-        sqlx::query(
+        sql::query(
             "UPDATE kb_articles SET status = ?, revision = revision + 1, updated_at = ? WHERE id = ?",
         )
         .bind(status_str(status))
         .bind(now)
         .bind(id)
-        .execute(&mut *tx)
+        .execute(&mut tx)
         .await?;
         Self::snapshot(&mut tx, id, Some(author_id), now).await?;
         tx.commit().await?;
@@ -786,14 +795,14 @@ impl Repo {
 
     /// Every revision of an article, newest first; `None` when the article does not exist.
     pub async fn revisions(&self, article_id: i64) -> sqlx::Result<Option<Vec<RevisionSummary>>> {
-        let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM kb_articles WHERE id = ?")
+        let exists: Option<i64> = sql::query_scalar("SELECT id FROM kb_articles WHERE id = ?")
             .bind(article_id)
             .fetch_optional(&self.pool)
             .await?;
         if exists.is_none() {
             return Ok(None);
         }
-        let rows = sqlx::query(
+        let rows = sql::query(
             "SELECT r.revision, r.title, r.status, r.author_id, u.name AS author_name, r.created_at \
              FROM kb_revisions r LEFT JOIN users u ON u.id = r.author_id \
              WHERE r.article_id = ? ORDER BY r.revision DESC",
@@ -816,7 +825,7 @@ impl Repo {
 
     /// One revision's full text; `body_html` is left empty for the caller to render.
     pub async fn revision(&self, article_id: i64, revision: i64) -> sqlx::Result<Option<Revision>> {
-        let row = sqlx::query(
+        let row = sql::query(
             "SELECT r.revision, r.title, r.body_md, r.category_id, r.tags, r.status, r.author_id, \
              u.name AS author_name, r.created_at \
              FROM kb_revisions r LEFT JOIN users u ON u.id = r.author_id \
@@ -841,7 +850,7 @@ impl Repo {
     }
 
     pub async fn category(&self, id: i64) -> sqlx::Result<Option<Category>> {
-        let row = sqlx::query(
+        let row = sql::query(
             "SELECT c.id, c.slug, c.locale, c.name, c.description, c.position, \
              (SELECT COUNT(*) FROM kb_articles a WHERE a.category_id = c.id AND a.status = 'published') AS n \
              FROM kb_categories c WHERE c.id = ?",
@@ -870,7 +879,7 @@ impl Repo {
         description: &str,
         position: i64,
     ) -> sqlx::Result<bool> {
-        let done = sqlx::query(
+        let done = sql::query(
             "UPDATE kb_categories SET slug = ?, locale = ?, name = ?, description = ?, position = ? WHERE id = ?",
         )
         .bind(slug)
@@ -887,7 +896,7 @@ impl Repo {
 
     /// Searches in the last `days` days.
     pub async fn search_count(&self, since: i64) -> sqlx::Result<i64> {
-        sqlx::query_scalar("SELECT COUNT(*) FROM kb_searches WHERE created_at >= ?")
+        sql::query_scalar("SELECT COUNT(*) FROM kb_searches WHERE created_at >= ?")
             .bind(since)
             .fetch_one(&self.pool)
             .await
@@ -899,7 +908,7 @@ impl Repo {
         since: i64,
         limit: i64,
     ) -> sqlx::Result<(Vec<QueryCount>, Vec<ZeroResultQuery>)> {
-        let top = sqlx::query(
+        let top = sql::query(
             "SELECT lower(trim(query)) AS q, COUNT(*) AS n FROM kb_searches WHERE created_at >= ? \
              GROUP BY q ORDER BY n DESC, q LIMIT ?",
         )
@@ -913,7 +922,7 @@ impl Repo {
             count: r.get("n"),
         })
         .collect();
-        let zero = sqlx::query(
+        let zero = sql::query(
             "SELECT lower(trim(query)) AS q, COUNT(*) AS n, MAX(created_at) AS last FROM kb_searches \
              WHERE created_at >= ? AND results = 0 GROUP BY q ORDER BY n DESC, last DESC LIMIT ?",
         )
@@ -933,12 +942,12 @@ impl Repo {
 
     /// Published articles with their views and votes since `since`, most viewed first.
     pub async fn article_stats(&self, since: i64, limit: i64) -> sqlx::Result<Vec<ArticleStats>> {
-        let rows = sqlx::query(
+        let rows = sql::query(
             "SELECT a.id, a.slug, a.title, COALESCE(v.n, 0) AS views, COALESCE(f.yes, 0) AS yes, COALESCE(f.no, 0) AS no \
              FROM kb_articles a \
              LEFT JOIN (SELECT article_id, COUNT(*) AS n FROM kb_article_views WHERE created_at >= ?1 GROUP BY article_id) v \
                ON v.article_id = a.id \
-             LEFT JOIN (SELECT article_id, SUM(helpful = 1) AS yes, SUM(helpful = 0) AS no FROM kb_feedback \
+             LEFT JOIN (SELECT article_id, COUNT(CASE WHEN helpful = 1 THEN 1 END) AS yes, COUNT(CASE WHEN helpful = 0 THEN 1 END) AS no FROM kb_feedback \
                WHERE updated_at >= ?1 GROUP BY article_id) f ON f.article_id = a.id \
              WHERE a.status = 'published' ORDER BY views DESC, no DESC, a.title LIMIT ?2",
         )
@@ -965,9 +974,9 @@ impl Repo {
         since: i64,
         limit: i64,
     ) -> sqlx::Result<Vec<UnhelpfulArticle>> {
-        let rows = sqlx::query(
+        let rows = sql::query(
             "SELECT a.id, a.slug, a.title, f.yes, f.no FROM kb_articles a \
-             JOIN (SELECT article_id, SUM(helpful = 1) AS yes, SUM(helpful = 0) AS no FROM kb_feedback \
+             JOIN (SELECT article_id, COUNT(CASE WHEN helpful = 1 THEN 1 END) AS yes, COUNT(CASE WHEN helpful = 0 THEN 1 END) AS no FROM kb_feedback \
                WHERE updated_at >= ?1 GROUP BY article_id) f ON f.article_id = a.id \
              WHERE f.no > 0 AND a.status <> 'archived' ORDER BY f.no DESC, f.yes, a.title LIMIT ?2",
         )
@@ -978,7 +987,7 @@ impl Repo {
         let mut out = Vec::with_capacity(rows.len());
         for r in &rows {
             let id: i64 = r.get("id");
-            let comments = sqlx::query(
+            let comments = sql::query(
                 "SELECT comment, updated_at FROM kb_feedback WHERE article_id = ? AND helpful = 0 \
                  AND comment IS NOT NULL AND updated_at >= ? ORDER BY updated_at DESC LIMIT 20",
             )
@@ -1008,10 +1017,13 @@ impl Repo {
     /// client followed within 24 hours (or named in its `search_id`).
     pub async fn client_searches_and_tickets(&self, since: i64) -> sqlx::Result<(i64, i64)> {
         // The tickets table comes with the tickets feature; before it exists no search can end in a ticket.
-        let columns: Vec<String> =
-            sqlx::query_scalar("SELECT name FROM pragma_table_info('tickets')")
-                .fetch_all(&self.pool)
-                .await?;
+        let columns: Vec<String> = sql::query_scalar(self.pool.backend().pick(
+            "SELECT name FROM pragma_table_info('tickets')",
+            "SELECT CAST(column_name AS TEXT) FROM information_schema.columns \
+                 WHERE table_schema = current_schema() AND table_name = 'tickets'",
+        ))
+        .fetch_all(&self.pool)
+        .await?;
         let has = |c: &str| columns.iter().any(|n| n == c);
         let followed = if has("requester_id") && has("created_at") {
             let by_search_id = if has("search_id") {
@@ -1020,13 +1032,13 @@ impl Repo {
                 ""
             };
             format!(
-                "SUM(EXISTS (SELECT 1 FROM tickets t WHERE {by_search_id}(t.requester_id = s.user_id \
-                 AND t.created_at >= s.created_at AND t.created_at < s.created_at + {DAY_MS})))"
+                "COUNT(CASE WHEN EXISTS (SELECT 1 FROM tickets t WHERE {by_search_id}(t.requester_id = s.user_id \
+                 AND t.created_at >= s.created_at AND t.created_at < s.created_at + {DAY_MS})) THEN 1 END)"
             )
         } else {
             "0".to_string()
         };
-        let row = sqlx::query(&format!(
+        let row = sql::query(&format!(
             "SELECT COUNT(*) AS n, COALESCE({followed}, 0) AS followed FROM kb_searches s \
              JOIN users u ON u.id = s.user_id WHERE u.role = 'client' AND s.created_at >= ?"
         ))
@@ -1055,7 +1067,7 @@ impl Repo {
         limit: usize,
     ) -> sqlx::Result<(Vec<SitemapArticle>, Vec<String>)> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let articles = sqlx::query(
+        let articles = sql::query(
             "SELECT slug, locale, updated_at, COALESCE(translation_of, id) AS grp FROM kb_articles \
              WHERE status = 'published' ORDER BY updated_at DESC, id LIMIT ?",
         )
@@ -1070,7 +1082,7 @@ impl Repo {
             group: r.get("grp"),
         })
         .collect();
-        let categories = sqlx::query_scalar(
+        let categories = sql::query_scalar(
             "SELECT c.slug FROM kb_categories c WHERE EXISTS \
              (SELECT 1 FROM kb_articles a WHERE a.category_id = c.id AND a.status = 'published') \
              ORDER BY c.locale, c.position, c.slug LIMIT ?",

@@ -1,6 +1,7 @@
 //! The counters of the brakes on guessing (`limit_events`) and the addresses accounts signed in from.
 
 use super::Repo;
+use crate::db::sql;
 
 /// One limit: at most `max` events within `window_ms`.
 #[derive(Debug, Clone, Copy)]
@@ -24,9 +25,9 @@ pub struct Reservation<'a> {
 }
 
 impl Repo {
-    /// Records an event if every limit still has room, in one statement (so concurrent reservations are
-    /// counted one after another by SQLite's write lock): `Ok(Some(id))`, or `Ok(None)` when a limit is
-    /// reached.
+    /// Records an event if every limit still has room, in one statement of a writing transaction (so
+    /// concurrent reservations, from any server on the database, are counted one after another under the
+    /// write lock): `Ok(Some(id))`, or `Ok(None)` when a limit is reached.
     pub async fn reserve(&self, r: &Reservation<'_>) -> sqlx::Result<Option<i64>> {
         // A window of 0 events never refuses: a disabled count is written as "fewer than i64::MAX".
         let (pair_max, pair_ms) = r.pair.map_or((i64::MAX, 0), |w| (w.max, w.window_ms));
@@ -36,7 +37,8 @@ impl Repo {
         let (addr_max, addr_ms) = r
             .address_total
             .map_or((i64::MAX, 0), |w| (w.max, w.window_ms));
-        sqlx::query_scalar(
+        let mut tx = self.pool.begin_write().await?;
+        let id = sql::query_scalar(
             "INSERT INTO limit_events (kind, subject, address, at)
              SELECT ?1, ?2, ?3, ?4
              WHERE (SELECT count(*) FROM limit_events
@@ -57,8 +59,10 @@ impl Repo {
         .bind(subj_max)
         .bind(addr_ms)
         .bind(addr_max)
-        .fetch_optional(&self.pool)
-        .await
+        .fetch_optional(&mut tx)
+        .await?;
+        tx.commit().await?;
+        Ok(id)
     }
 
     /// Milliseconds until every limit of `r` has room again (after `reserve` refused).
@@ -76,7 +80,7 @@ impl Repo {
                 "SELECT at FROM limit_events WHERE kind = ?1 AND {filter} AND at > ?4 - ?5
                  ORDER BY at DESC LIMIT 1 OFFSET ?6"
             );
-            let at: Option<i64> = sqlx::query_scalar(&sql)
+            let at: Option<i64> = sql::query_scalar(&sql)
                 .bind(r.kind)
                 .bind(r.subject)
                 .bind(r.address)
@@ -94,7 +98,7 @@ impl Repo {
 
     /// Takes back a reserved event (the sign-in succeeded, or was never checked).
     pub async fn release(&self, id: i64) -> sqlx::Result<()> {
-        sqlx::query("DELETE FROM limit_events WHERE id = ?")
+        sql::query("DELETE FROM limit_events WHERE id = ?")
             .bind(id)
             .execute(&self.pool)
             .await?;
@@ -103,7 +107,7 @@ impl Repo {
 
     /// Forgets the failures of a subject (an e-mail after its owner signed in from `address`).
     pub async fn clear_events(&self, kind: &str, subject: &str, address: &str) -> sqlx::Result<()> {
-        sqlx::query("DELETE FROM limit_events WHERE kind = ? AND subject = ? AND address = ?")
+        sql::query("DELETE FROM limit_events WHERE kind = ? AND subject = ? AND address = ?")
             .bind(kind)
             .bind(subject)
             .bind(address)
@@ -119,7 +123,7 @@ impl Repo {
         address: &str,
         since: i64,
     ) -> sqlx::Result<bool> {
-        Ok(sqlx::query_scalar::<_, i64>(
+        Ok(sql::query_scalar::<i64>(
             "SELECT count(*) FROM sign_in_addresses WHERE email = ? AND address = ? AND last_at > ?",
         )
         .bind(email)
@@ -131,7 +135,7 @@ impl Repo {
     }
 
     pub async fn remember_address(&self, email: &str, address: &str, now: i64) -> sqlx::Result<()> {
-        sqlx::query(
+        sql::query(
             "INSERT INTO sign_in_addresses (email, address, last_at) VALUES (?, ?, ?)
              ON CONFLICT (email, address) DO UPDATE SET last_at = excluded.last_at",
         )
@@ -149,11 +153,11 @@ impl Repo {
         events_before: i64,
         addresses_before: i64,
     ) -> sqlx::Result<()> {
-        sqlx::query("DELETE FROM limit_events WHERE at < ?")
+        sql::query("DELETE FROM limit_events WHERE at < ?")
             .bind(events_before)
             .execute(&self.pool)
             .await?;
-        sqlx::query("DELETE FROM sign_in_addresses WHERE last_at < ?")
+        sql::query("DELETE FROM sign_in_addresses WHERE last_at < ?")
             .bind(addresses_before)
             .execute(&self.pool)
             .await?;

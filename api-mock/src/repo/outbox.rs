@@ -1,7 +1,7 @@
 //! The outbox of notification e-mails: rows written in the transaction of the event that causes them,
 //! claimed and marked by the sender (`crate::mail`), and the addresses that answered a permanent failure.
 
-use sqlx::{Row, SqliteConnection};
+use crate::db::sql::{self, Conn};
 
 use super::{
     Repo,
@@ -77,7 +77,7 @@ impl Notice {
 /// same request is told by the reply. An organization's managers who turned `organization_tickets` on
 /// get the mails of its other tickets too (when `can_see` lets them).
 pub(crate) async fn enqueue(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     ticket_id: i64,
     event_id: Option<i64>,
     notice: Notice,
@@ -87,12 +87,12 @@ pub(crate) async fn enqueue(
     let Some(ticket) = ticket_state_in(conn, ticket_id).await? else {
         return Ok(());
     };
-    let assignee: Option<i64> = sqlx::query_scalar("SELECT assignee_id FROM tickets WHERE id = ?")
+    let assignee: Option<i64> = sql::query_scalar("SELECT assignee_id FROM tickets WHERE id = ?")
         .bind(ticket_id)
         .fetch_one(&mut *conn)
         .await?;
     let assignee = assignee.filter(|_| notice != Notice::Resolved);
-    let rows = sqlx::query(&format!(
+    let rows = sql::query(&format!(
         "SELECT {USER_COLUMNS}, u.notify_own, u.notify_assigned FROM users u \
          LEFT JOIN organizations o ON o.id = u.organization_id \
          WHERE (u.id IN (?1, ?2) OR (u.role = 'client' AND u.org_role = 'manager' AND u.notify_org = 1 \
@@ -113,14 +113,14 @@ pub(crate) async fn enqueue(
         }
         // The reader's choice (`/me/notifications`): their own tickets, the ones assigned to them.
         let requester = reader.user.id == ticket.requester_id;
-        if requester && !row.get::<bool, _>("notify_own") {
+        if requester && !row.flag("notify_own") {
             continue;
         }
-        if !requester && reader.user.role.is_staff() && !row.get::<bool, _>("notify_assigned") {
+        if !requester && reader.user.role.is_staff() && !row.flag("notify_assigned") {
             continue;
         }
         if notice == Notice::StatusChange {
-            let told: bool = sqlx::query_scalar(
+            let told: bool = sql::query_scalar(
                 "SELECT EXISTS (SELECT 1 FROM outbox WHERE ticket_id = ? AND recipient_id = ? \
                  AND kind = 'reply' AND created_at = ?)",
             )
@@ -135,7 +135,7 @@ pub(crate) async fn enqueue(
         }
         let (token, _) = crate::auth::new_token();
         let message_id = format!("t{ticket_id}.{}", &token[..22]);
-        sqlx::query(
+        sql::query(
             "INSERT INTO outbox (kind, ticket_id, event_id, recipient_id, address, locale, message_id, \
              next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
@@ -159,13 +159,13 @@ pub(crate) async fn enqueue(
 /// to one who turned `assigned_tickets` off, nor to an address that answered a permanent failure.
 /// Answers how many were written.
 pub(crate) async fn enqueue_for_staff(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     ticket_id: i64,
     notice: Notice,
     target: Option<&str>,
     now: i64,
 ) -> sqlx::Result<u64> {
-    let recipients: Vec<(i64, String, String)> = sqlx::query_as(
+    let recipients: Vec<(i64, String, String)> = sql::query_as(
         "WITH assignee AS (SELECT a.id FROM tickets t JOIN users a ON a.id = t.assignee_id \
            WHERE t.id = ?1 AND a.disabled = 0 AND a.role IN ('agent', 'admin')) \
          SELECT u.id, u.email, u.locale FROM users u \
@@ -180,7 +180,7 @@ pub(crate) async fn enqueue_for_staff(
     let mut written = 0;
     for (user_id, address, locale) in recipients {
         let (token, _) = crate::auth::new_token();
-        sqlx::query(
+        sql::query(
             "INSERT INTO outbox (kind, ticket_id, recipient_id, address, locale, message_id, \
              next_attempt_at, created_at, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
@@ -209,8 +209,8 @@ impl Repo {
     /// `sla_warning` to its assignee (or the admins), once per ticket and target ever (`sla_warnings`).
     /// Answers how many warnings (targets) were recorded.
     pub async fn warn_sla(&self, now: i64) -> sqlx::Result<u64> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let due: Vec<(i64, String, i64)> = sqlx::query_as(
+        let mut tx = self.pool.begin_write().await?;
+        let due: Vec<(i64, String, i64)> = sql::query_as(
             "SELECT t.id, 'first_response', t.first_response_due_at FROM tickets t \
              WHERE t.status IN ('open', 'pending') AND t.first_responded_at IS NULL \
              AND t.first_response_due_at > ?1 AND t.first_response_due_at <= ?1 + ?2 \
@@ -224,11 +224,11 @@ impl Repo {
         )
         .bind(now)
         .bind(SLA_WARNING_AHEAD_MS)
-        .fetch_all(&mut *tx)
+        .fetch_all(&mut tx)
         .await?;
         let mut warned = 0;
         for (ticket, target, due_at) in due {
-            let fresh = sqlx::query(
+            let fresh = sql::query(
                 "INSERT INTO sla_warnings (ticket_id, target, due_at, created_at) VALUES (?, ?, ?, ?) \
                  ON CONFLICT DO NOTHING",
             )
@@ -236,7 +236,7 @@ impl Repo {
             .bind(&target)
             .bind(due_at)
             .bind(now)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?
             .rows_affected()
                 == 1;
@@ -284,8 +284,8 @@ impl Repo {
             return Ok(0);
         }
         let day = crate::db::to_time(local).format("%Y-%m-%d").to_string();
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let managers: Vec<(i64, i64, String, String, String)> = sqlx::query_as(
+        let mut tx = self.pool.begin_write().await?;
+        let managers: Vec<(i64, i64, String, String, String)> = sql::query_as(
             "SELECT u.id, u.organization_id, o.name, u.email, u.locale FROM users u \
              JOIN organizations o ON o.id = u.organization_id \
              WHERE u.role = 'client' AND u.org_role = 'manager' AND u.notify_digest = 1 \
@@ -293,17 +293,17 @@ impl Repo {
              AND NOT EXISTS (SELECT 1 FROM mail_suppressions s WHERE s.address = u.email) ORDER BY u.id",
         )
         .bind(&day)
-        .fetch_all(&mut *tx)
+        .fetch_all(&mut tx)
         .await?;
         let mut written = 0;
         for (user_id, org, org_name, address, locale) in managers {
-            sqlx::query("UPDATE users SET digest_day = ? WHERE id = ?")
+            sql::query("UPDATE users SET digest_day = ? WHERE id = ?")
                 .bind(&day)
                 .bind(user_id)
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await?;
             let list = |sql: &'static str| {
-                sqlx::query_as::<_, (i64, String, String)>(sql)
+                sql::query_as::<(i64, String, String)>(sql)
                     .bind(org)
                     .bind(now - DAY_MS)
             };
@@ -321,7 +321,7 @@ impl Repo {
                     "SELECT id, subject, status FROM tickets WHERE organization_id = ? AND created_at > ? \
                      ORDER BY id",
                 )
-                .fetch_all(&mut *tx)
+                .fetch_all(&mut tx)
                 .await?,
             );
             let changed = to_items(
@@ -329,19 +329,19 @@ impl Repo {
                     "SELECT id, subject, status FROM tickets WHERE organization_id = ?1 \
                      AND created_at <= ?2 AND updated_at > ?2 ORDER BY id",
                 )
-                .fetch_all(&mut *tx)
+                .fetch_all(&mut tx)
                 .await?,
             );
             if opened.is_empty() && changed.is_empty() {
                 continue;
             }
             let active = to_items(
-                sqlx::query_as(
+                sql::query_as(
                     "SELECT id, subject, status FROM tickets WHERE organization_id = ? \
                      AND status IN ('open', 'pending') ORDER BY id LIMIT 100",
                 )
                 .bind(org)
-                .fetch_all(&mut *tx)
+                .fetch_all(&mut tx)
                 .await?,
             );
             let digest = Digest {
@@ -351,7 +351,7 @@ impl Repo {
                 active,
             };
             let (token, _) = crate::auth::new_token();
-            sqlx::query(
+            sql::query(
                 "INSERT INTO outbox (kind, recipient_id, address, locale, message_id, next_attempt_at, \
                  created_at, detail) VALUES ('digest', ?, ?, ?, ?, ?, ?, ?)",
             )
@@ -362,7 +362,7 @@ impl Repo {
             .bind(now)
             .bind(now)
             .bind(serde_json::to_string(&digest).unwrap_or_default())
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
             written += 1;
         }
@@ -441,13 +441,13 @@ pub async fn enqueue_account_mail(
 
 /// [`enqueue_account_mail`] on the caller's connection (a transaction of theirs).
 pub(crate) async fn enqueue_account_mail_in(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     user_id: i64,
     notice: Notice,
     now: i64,
 ) -> sqlx::Result<bool> {
     let (token, _) = crate::auth::new_token();
-    let done = sqlx::query(
+    let done = sql::query(
         "INSERT INTO outbox (kind, recipient_id, address, locale, message_id, next_attempt_at, created_at) \
          SELECT ?, u.id, u.email, u.locale, ?, ?, ? FROM users u WHERE u.id = ? AND u.disabled = 0 \
          AND NOT EXISTS (SELECT 1 FROM mail_suppressions s WHERE s.address = u.email)",
@@ -464,11 +464,11 @@ pub(crate) async fn enqueue_account_mail_in(
 
 /// Ends the unused invitation links of a user: only the newest invitation's link works.
 pub(crate) async fn forget_invite_links(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     user_id: i64,
     now: i64,
 ) -> sqlx::Result<()> {
-    sqlx::query(
+    sql::query(
         "UPDATE mail_links SET used_at = ? WHERE user_id = ? AND purpose = 'invite' AND used_at IS NULL",
     )
     .bind(now)
@@ -480,10 +480,14 @@ pub(crate) async fn forget_invite_links(
 
 impl Repo {
     /// Lets go of every claim: called when the sender starts, since the process that held them is gone
-    /// (one server per database: `serve` holds its lock). Those mails are sent again, with their
-    /// Message-ID.
+    /// (one server per SQLite database: `serve` holds its lock). Those mails are sent again, with their
+    /// Message-ID. On PostgreSQL other servers may be sending them right now: their claims are left to
+    /// lapse instead.
     pub async fn release_outbox_claims(&self) -> sqlx::Result<u64> {
-        Ok(sqlx::query(
+        if self.pool.backend() == sql::Backend::Postgres {
+            return Ok(0);
+        }
+        Ok(sql::query(
             "UPDATE outbox SET claimed_until = NULL WHERE status = 'pending' AND claimed_until IS NOT NULL",
         )
         .execute(&self.pool)
@@ -500,8 +504,8 @@ impl Repo {
         lease_ms: i64,
         limit: i64,
     ) -> sqlx::Result<Vec<OutboxMail>> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let ids: Vec<i64> = sqlx::query_scalar(
+        let mut tx = self.pool.begin_write().await?;
+        let ids: Vec<i64> = sql::query_scalar(
             "UPDATE outbox SET claimed_until = ?1, attempts = attempts + 1 WHERE id IN \
              (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?2 \
               AND (claimed_until IS NULL OR claimed_until < ?2) ORDER BY next_attempt_at, id LIMIT ?3) \
@@ -510,12 +514,12 @@ impl Repo {
         .bind(now + lease_ms)
         .bind(now)
         .bind(limit)
-        .fetch_all(&mut *tx)
+        .fetch_all(&mut tx)
         .await?;
         tx.commit().await?;
         let mut mails = Vec::with_capacity(ids.len());
         for id in ids {
-            let row = sqlx::query(
+            let row = sql::query(
                 "SELECT ob.id, ob.kind, ob.ticket_id, ob.recipient_id, ob.address, ob.locale, ob.message_id, \
                  ob.attempts, COALESCE(t.subject, '') AS subject, t.description_md, t.description_html, e.kind AS event_kind, \
                  e.body_md, e.body_html, e.to_status, au.name AS author_name, u.name AS recipient_name, \
@@ -547,7 +551,7 @@ impl Repo {
                     (row.get("body_md"), row.get("body_html"))
                 }
                 Notice::Reply => {
-                    sqlx::query(
+                    sql::query(
                         "UPDATE outbox SET status = 'failed', claimed_until = NULL, \
                          last_error = 'not a public message: never sent' WHERE id = ?",
                     )
@@ -596,7 +600,7 @@ impl Repo {
 
     /// Whether an address answered a permanent failure before.
     pub async fn mail_suppressed(&self, address: &str) -> sqlx::Result<bool> {
-        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM mail_suppressions WHERE address = ?)")
+        sql::query_scalar("SELECT EXISTS (SELECT 1 FROM mail_suppressions WHERE address = ?)")
             .bind(address)
             .fetch_one(&self.pool)
             .await
@@ -612,7 +616,7 @@ impl Repo {
         if outcomes.is_empty() {
             return Ok(());
         }
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.pool.begin_write().await?;
         for (mail, delivery) in outcomes {
             record_in(&mut tx, mail, delivery, now).await?;
         }
@@ -624,13 +628,13 @@ impl Repo {
         if rows.is_empty() {
             return Ok(());
         }
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.pool.begin_write().await?;
         for r in rows {
             // A newer invitation's link replaces the older ones.
             if r.purpose == "invite" {
                 forget_invite_links(&mut tx, r.user_id, r.created_at).await?;
             }
-            sqlx::query(
+            sql::query(
                 "INSERT INTO mail_links (token_hash, user_id, purpose, ticket_id, created_at, expires_at) \
                  VALUES (?, ?, ?, ?, ?, ?)",
             )
@@ -640,7 +644,7 @@ impl Repo {
             .bind(r.ticket_id)
             .bind(r.created_at)
             .bind(r.expires_at)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
         }
         tx.commit().await
@@ -648,9 +652,10 @@ impl Repo {
 
     /// How many notifications are in each state: (pending, sent, failed).
     pub async fn outbox_counts(&self) -> sqlx::Result<(i64, i64, i64)> {
-        let row = sqlx::query(
-            "SELECT COALESCE(SUM(status = 'pending'), 0) AS p, COALESCE(SUM(status = 'sent'), 0) AS s, \
-             COALESCE(SUM(status = 'failed'), 0) AS f FROM outbox",
+        let row = sql::query(
+            "SELECT COUNT(CASE WHEN status = 'pending' THEN 1 END) AS p, \
+             COUNT(CASE WHEN status = 'sent' THEN 1 END) AS s, \
+             COUNT(CASE WHEN status = 'failed' THEN 1 END) AS f FROM outbox",
         )
         .fetch_one(&self.pool)
         .await?;
@@ -685,7 +690,7 @@ impl Repo {
         purposes: &[&str],
         now: i64,
     ) -> sqlx::Result<Option<UsedLink>> {
-        let row = sqlx::query(
+        let row = sql::query(
             "UPDATE mail_links SET used_at = ?1 WHERE token_hash = ?2 AND used_at IS NULL AND expires_at > ?1 \
              RETURNING user_id, purpose, ticket_id",
         )
@@ -704,7 +709,7 @@ impl Repo {
 
     /// Forgets links past their time.
     pub async fn purge_mail_links(&self, now: i64) -> sqlx::Result<u64> {
-        Ok(sqlx::query("DELETE FROM mail_links WHERE expires_at <= ?")
+        Ok(sql::query("DELETE FROM mail_links WHERE expires_at <= ?")
             .bind(now)
             .execute(&self.pool)
             .await?
@@ -714,14 +719,14 @@ impl Repo {
 
 /// How one attempt ended, written on `conn` (a transaction of the caller's).
 async fn record_in(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     mail: &OutboxMail,
     delivery: &Delivery,
     now: i64,
 ) -> sqlx::Result<()> {
     let settled_error = match delivery {
         Delivery::Sent => {
-            sqlx::query(
+            sql::query(
                 "UPDATE outbox SET status = 'sent', sent_at = ?, claimed_until = NULL, last_error = NULL \
                  WHERE id = ?",
             )
@@ -735,7 +740,7 @@ async fn record_in(
             error,
             retry_at: Some(at),
         } => {
-            sqlx::query(
+            sql::query(
                 "UPDATE outbox SET next_attempt_at = ?, claimed_until = NULL, last_error = ? WHERE id = ?",
             )
             .bind(at)
@@ -750,7 +755,7 @@ async fn record_in(
             retry_at: None,
         } => Some(Some(error.clone())),
         Delivery::Rejected { error } => {
-            sqlx::query(
+            sql::query(
                 "INSERT INTO mail_suppressions (address, reason, created_at) VALUES (?, ?, ?) \
                  ON CONFLICT (address) DO NOTHING",
             )
@@ -764,7 +769,7 @@ async fn record_in(
     };
     if let Some(error) = settled_error {
         if let Some(error) = &error {
-            sqlx::query(
+            sql::query(
                 "UPDATE outbox SET status = 'failed', claimed_until = NULL, last_error = ? WHERE id = ?",
             )
             .bind(error)
@@ -773,7 +778,7 @@ async fn record_in(
             .await?;
         }
         if let Some(ticket_id) = mail.ticket_id {
-            sqlx::query(
+            sql::query(
                 "INSERT INTO ticket_events (ticket_id, kind, author_id, mail_to, mail_error, created_at) \
                  VALUES (?, 'mail', ?, ?, ?, ?)",
             )

@@ -1,8 +1,8 @@
 //! Satisfaction ratings: one per ticket, given by its requester on a resolved or closed ticket, and
 //! changeable for a while after it was first given.
 
+use crate::db::sql::{self, Conn};
 use api_types::TicketRating;
-use sqlx::Row;
 
 use super::Repo;
 use crate::db::to_time;
@@ -33,11 +33,8 @@ pub enum RateOutcome {
     Expired,
 }
 
-async fn fetch(
-    conn: &mut sqlx::SqliteConnection,
-    ticket_id: i64,
-) -> sqlx::Result<Option<TicketRating>> {
-    let row = sqlx::query(
+async fn fetch(conn: &mut Conn, ticket_id: i64) -> sqlx::Result<Option<TicketRating>> {
+    let row = sql::query(
         "SELECT score, comment, created_at, updated_at FROM ticket_ratings WHERE ticket_id = ?",
     )
     .bind(ticket_id)
@@ -66,18 +63,18 @@ impl Repo {
     /// writes an `escalation` mail to its assignee or the admins); a retry of the same rating
     /// changes nothing (so it does not escalate again a ticket that staff have cleared).
     pub async fn rate_ticket(&self, r: &RatingRecord<'_>) -> sqlx::Result<RateOutcome> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.pool.begin_write().await?;
         // One statement decides, so two concurrent ratings cannot both pass the checks: the ticket must be
         // the requester's and resolved or closed; an existing rating is replaced only within the window and
         // only when something differs.
-        let saved = sqlx::query(
+        let saved = sql::query(
             "INSERT INTO ticket_ratings (ticket_id, requester_id, score, comment, created_at, updated_at) \
              SELECT id, ?2, ?3, ?4, ?5, ?5 FROM tickets \
              WHERE id = ?1 AND requester_id = ?2 AND status IN ('resolved', 'closed') \
              ON CONFLICT (ticket_id) DO UPDATE SET score = excluded.score, comment = excluded.comment, \
              updated_at = excluded.updated_at \
              WHERE excluded.updated_at < ticket_ratings.created_at + ?6 \
-             AND (ticket_ratings.score <> excluded.score OR ticket_ratings.comment IS NOT excluded.comment)",
+             AND (ticket_ratings.score <> excluded.score OR ticket_ratings.comment IS DISTINCT FROM excluded.comment)",
         )
         .bind(r.ticket_id)
         .bind(r.requester_id)
@@ -85,17 +82,17 @@ impl Repo {
         .bind(r.comment)
         .bind(r.now)
         .bind(CHANGE_WINDOW_MS)
-        .execute(&mut *tx)
+        .execute(&mut tx)
         .await?
         .rows_affected()
             == 1;
         if saved {
             // Becoming escalated (not staying so) tells staff, in this transaction.
             let escalates: bool =
-                sqlx::query_scalar("SELECT ?1 <= 2 AND escalated = 0 FROM tickets WHERE id = ?2")
+                sql::query_scalar("SELECT ?1 <= 2 AND escalated = 0 FROM tickets WHERE id = ?2")
                     .bind(i64::from(r.score))
                     .bind(r.ticket_id)
-                    .fetch_one(&mut *tx)
+                    .fetch_one(&mut tx)
                     .await?;
             if escalates {
                 super::outbox::enqueue_for_staff(
@@ -107,14 +104,14 @@ impl Repo {
                 )
                 .await?;
             }
-            sqlx::query(
+            sql::query(
                 "UPDATE tickets SET escalated = CASE WHEN ?1 <= 2 THEN 1 ELSE escalated END, \
                  updated_at = ?2, staff_updated_at = ?2 WHERE id = ?3",
             )
             .bind(i64::from(r.score))
             .bind(r.now)
             .bind(r.ticket_id)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
         }
         let current = fetch(&mut tx, r.ticket_id).await?;
@@ -125,7 +122,7 @@ impl Repo {
                 RateOutcome::Unchanged(rating)
             }
             _ => {
-                let ratable: bool = sqlx::query_scalar(
+                let ratable: bool = sql::query_scalar(
                     "SELECT status IN ('resolved', 'closed') FROM tickets WHERE id = ?",
                 )
                 .bind(r.ticket_id)
@@ -149,7 +146,7 @@ impl Repo {
         comment: Option<&str>,
         given_at: i64,
     ) -> sqlx::Result<()> {
-        sqlx::query(
+        sql::query(
             "INSERT INTO ticket_ratings (ticket_id, requester_id, score, comment, created_at, updated_at) \
              VALUES (?, ?, ?, ?, ?, ?)",
         )

@@ -1,8 +1,8 @@
 //! What the KPI report reads: the facts of the tickets and ratings of a period, the staff, and the
 //! escalated tickets. The arithmetic is in `crate::kpi`.
 
+use crate::db::sql::{self};
 use api_types::{EscalatedTicket, OrganizationRef, PersonRef, Priority, TicketStatus};
-use sqlx::Row;
 
 use super::{
     Repo,
@@ -16,7 +16,7 @@ use crate::{
 impl Repo {
     /// Every ticket opened or resolved in `[from, to)`.
     pub async fn kpi_tickets(&self, from: i64, to: i64) -> sqlx::Result<Vec<TicketFacts>> {
-        let rows = sqlx::query(
+        let rows = sql::query(
             "SELECT assignee_id, created_at, first_response_due_at, first_responded_at, resolution_due_at, \
              resolved_at FROM tickets \
              WHERE (created_at >= ?1 AND created_at < ?2) OR (resolved_at >= ?1 AND resolved_at < ?2)",
@@ -40,7 +40,7 @@ impl Repo {
 
     /// Every rating first given in `[from, to)`, with its ticket's assignee.
     pub async fn kpi_ratings(&self, from: i64, to: i64) -> sqlx::Result<Vec<RatingFacts>> {
-        let rows = sqlx::query(
+        let rows = sql::query(
             "SELECT t.assignee_id, r.score, r.created_at FROM ticket_ratings r \
              JOIN tickets t ON t.id = r.ticket_id WHERE r.created_at >= ? AND r.created_at < ?",
         )
@@ -60,7 +60,7 @@ impl Repo {
 
     /// Tickets open or pending now.
     pub async fn open_ticket_count(&self) -> sqlx::Result<i64> {
-        sqlx::query_scalar("SELECT COUNT(*) FROM tickets WHERE status IN ('open', 'pending')")
+        sql::query_scalar("SELECT COUNT(*) FROM tickets WHERE status IN ('open', 'pending')")
             .fetch_one(&self.pool)
             .await
     }
@@ -68,7 +68,7 @@ impl Repo {
     /// The staff who may have a line in the per-agent table: active agents always, admins and disabled
     /// agents only when they have figures.
     pub async fn kpi_agents(&self) -> sqlx::Result<Vec<AgentFacts>> {
-        let rows = sqlx::query(
+        let rows = sql::query(
             "SELECT id, name, role = 'agent' AND disabled = 0 AS always FROM users \
              WHERE role IN ('agent', 'admin') ORDER BY name, id",
         )
@@ -89,7 +89,7 @@ impl Repo {
 
     /// Escalated tickets, most recently changed first, with the rating that escalated them.
     pub async fn escalated_tickets(&self, limit: i64) -> sqlx::Result<Vec<EscalatedTicket>> {
-        let rows = sqlx::query(
+        let rows = sql::query(
             "SELECT t.id, t.subject, t.status, t.priority, t.staff_updated_at, \
              r.id AS requester_id, r.name AS requester_name, o.id AS org_id, o.name AS org_name, \
              a.id AS assignee_id, a.name AS assignee_name, tr.score, tr.comment \

@@ -1,11 +1,11 @@
 //! Tickets, their timelines, and the idempotency keys that make opening a ticket or sending a message
 //! safe to retry.
 
+use crate::db::sql::{self, Conn, Row};
 use api_types::{
     Channel, EventAuthor, EventKind, OrganizationRef, PersonRef, Priority, Role, Ticket,
     TicketEvent, TicketStatus, TicketSummary,
 };
-use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, sqlite::SqliteRow};
 
 use super::Repo;
 use crate::db::to_time;
@@ -308,7 +308,7 @@ const RESOLVED_AT: &str = "resolved_at = CASE WHEN ?1 IN ('resolved', 'closed') 
      WHEN ?1 IN ('open', 'pending') THEN NULL ELSE resolved_at END";
 
 /// `viewer`: who asks, for `awaiting_rating` (`None`: nobody's view in particular).
-fn summary_from_row(r: &SqliteRow, staff: bool, viewer: Option<i64>) -> TicketSummary {
+fn summary_from_row(r: &Row, staff: bool, viewer: Option<i64>) -> TicketSummary {
     let assignee: Option<i64> = r.get("assignee_id");
     let status = parse_status(r.get::<&str, _>("status")).unwrap_or(TicketStatus::Open);
     let awaiting_rating = viewer == Some(r.get("requester_id"))
@@ -339,13 +339,13 @@ fn summary_from_row(r: &SqliteRow, staff: bool, viewer: Option<i64>) -> TicketSu
         } else {
             "updated_at"
         })),
-        escalated: r.get::<i64, _>("escalated") != 0,
+        escalated: r.flag("escalated"),
         due_at: r.get::<Option<i64>, _>("due_at").map(to_time),
         awaiting_rating,
     }
 }
 
-fn event_from_row(r: &SqliteRow) -> TicketEvent {
+fn event_from_row(r: &Row) -> TicketEvent {
     TicketEvent {
         id: r.get("id"),
         kind: parse_kind(r.get::<&str, _>("kind")),
@@ -391,7 +391,7 @@ const EVENT_JOINS: &str = "FROM ticket_events e JOIN users u ON u.id = e.author_
 /// the record of notification e-mails (`mail`).
 const CLIENT_KINDS: &str = "e.kind IN ('message', 'status_change')";
 
-fn push_filters(qb: &mut QueryBuilder<'_, Sqlite>, f: &TicketFilter, staff_time: &str) {
+fn push_filters(qb: &mut sql::Builder, f: &TicketFilter, staff_time: &str) {
     qb.push(" WHERE 1 = 1");
     match f.viewer {
         Viewer::Staff => {}
@@ -403,12 +403,8 @@ fn push_filters(qb: &mut QueryBuilder<'_, Sqlite>, f: &TicketFilter, staff_time:
         }
     }
     if !f.statuses.is_empty() {
-        qb.push(" AND t.status IN (");
-        let mut list = qb.separated(", ");
-        for s in &f.statuses {
-            list.push_bind(status_str(*s));
-        }
-        list.push_unseparated(")");
+        qb.push(" AND t.status IN ");
+        qb.push_list(f.statuses.iter().map(|s| status_str(*s)));
     }
     if let Some(q) = &f.q {
         let pattern = contains_pattern(q);
@@ -456,15 +452,15 @@ fn push_filters(qb: &mut QueryBuilder<'_, Sqlite>, f: &TicketFilter, staff_time:
 /// transaction: the statements here are writes, so the transaction holds SQLite's write lock from its
 /// start, and a concurrent request with the same key waits for this one to commit, then sees its row.
 async fn claim(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     key: &IdempotencyKey<'_>,
     now: i64,
 ) -> sqlx::Result<Option<Outcome>> {
-    sqlx::query("DELETE FROM idempotency_keys WHERE created_at < ?")
+    sql::query("DELETE FROM idempotency_keys WHERE created_at < ?")
         .bind(key.forget_before)
         .execute(&mut *conn)
         .await?;
-    let taken = sqlx::query(
+    let taken = sql::query(
         "INSERT INTO idempotency_keys (user_id, key, request_hash, created_at) VALUES (?, ?, ?, ?) \
          ON CONFLICT (user_id, key) DO NOTHING",
     )
@@ -479,7 +475,7 @@ async fn claim(
     if taken {
         return Ok(None);
     }
-    let row = sqlx::query(
+    let row = sql::query(
         "SELECT request_hash, ticket_id, event_id FROM idempotency_keys WHERE user_id = ? AND key = ?",
     )
     .bind(key.user_id)
@@ -498,13 +494,13 @@ async fn claim(
 }
 
 async fn record_key(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     key: Option<&IdempotencyKey<'_>>,
     ticket_id: i64,
     event_id: Option<i64>,
 ) -> sqlx::Result<()> {
     if let Some(key) = key {
-        sqlx::query(
+        sql::query(
             "UPDATE idempotency_keys SET ticket_id = ?, event_id = ? WHERE user_id = ? AND key = ?",
         )
         .bind(ticket_id)
@@ -517,9 +513,9 @@ async fn record_key(
     Ok(())
 }
 
-async fn insert_ticket(conn: &mut SqliteConnection, t: &TicketRecord<'_>) -> sqlx::Result<i64> {
+async fn insert_ticket(conn: &mut Conn, t: &TicketRecord<'_>) -> sqlx::Result<i64> {
     let search_text = fold(&format!("{}\n{}", t.subject, t.description_md));
-    sqlx::query_scalar(
+    sql::query_scalar(
         "INSERT INTO tickets (subject, description_md, description_html, status, priority, channel, category, \
          requester_id, organization_id, assignee_id, created_by, created_at, updated_at, staff_updated_at, \
          first_response_due_at, first_responded_at, resolution_due_at, resolved_at, search_id, search_text) \
@@ -551,11 +547,7 @@ async fn insert_ticket(conn: &mut SqliteConnection, t: &TicketRecord<'_>) -> sql
 
 /// Stores an event and, in the same transaction, the notification e-mails it causes (`outbox`): a
 /// committed event always has its notifications, and a rolled-back one none.
-async fn insert_event(
-    conn: &mut SqliteConnection,
-    ticket_id: i64,
-    e: &EventRecord<'_>,
-) -> sqlx::Result<i64> {
+async fn insert_event(conn: &mut Conn, ticket_id: i64, e: &EventRecord<'_>) -> sqlx::Result<i64> {
     let id = insert_event_only(conn, ticket_id, e).await?;
     let notice = match (e.kind, e.to) {
         (EventKind::Message, _) => Some(super::outbox::Notice::Reply),
@@ -575,11 +567,11 @@ async fn insert_event(
 
 /// Stores an event without notifying anyone (imported history: the demo data).
 async fn insert_event_only(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     ticket_id: i64,
     e: &EventRecord<'_>,
 ) -> sqlx::Result<i64> {
-    sqlx::query_scalar(
+    sql::query_scalar(
         "INSERT INTO ticket_events (ticket_id, kind, author_id, body_md, body_html, search_text, from_status, \
          to_status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
     )
@@ -597,11 +589,8 @@ async fn insert_event_only(
 }
 
 /// What the rules need of a ticket, read on `conn` (inside a writing transaction: as it is there).
-pub(crate) async fn ticket_state_in(
-    conn: &mut SqliteConnection,
-    id: i64,
-) -> sqlx::Result<Option<TicketState>> {
-    let row = sqlx::query(
+pub(crate) async fn ticket_state_in(conn: &mut Conn, id: i64) -> sqlx::Result<Option<TicketState>> {
+    let row = sql::query(
         "SELECT id, status, priority, requester_id, organization_id, created_at, updated_at FROM tickets \
          WHERE id = ?",
     )
@@ -628,7 +617,7 @@ impl Repo {
         key: Option<&IdempotencyKey<'_>>,
         attachments: &[i64],
     ) -> sqlx::Result<Outcome> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.pool.begin_write().await?;
         if let Some(k) = key
             && let Some(earlier) = claim(&mut tx, k, t.created_at).await?
         {
@@ -664,25 +653,25 @@ impl Repo {
         events: &[EventRecord<'_>],
         escalated: bool,
     ) -> sqlx::Result<i64> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.pool.begin_write().await?;
         let id = insert_ticket(&mut tx, t).await?;
         let mut last = t.updated_at;
         for e in events {
             insert_event_only(&mut tx, id, e).await?;
             last = last.max(e.created_at);
         }
-        sqlx::query("UPDATE tickets SET staff_updated_at = ?, escalated = ? WHERE id = ?")
+        sql::query("UPDATE tickets SET staff_updated_at = ?, escalated = ? WHERE id = ?")
             .bind(last)
             .bind(i64::from(escalated))
             .bind(id)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
         tx.commit().await?;
         Ok(id)
     }
 
     pub async fn ticket_count(&self) -> sqlx::Result<i64> {
-        sqlx::query_scalar("SELECT COUNT(*) FROM tickets")
+        sql::query_scalar("SELECT COUNT(*) FROM tickets")
             .fetch_one(&self.pool)
             .await
     }
@@ -692,7 +681,7 @@ impl Repo {
         &self,
         key: &IdempotencyKey<'_>,
     ) -> sqlx::Result<Option<Outcome>> {
-        let row = sqlx::query(
+        let row = sql::query(
             "SELECT request_hash, ticket_id, event_id FROM idempotency_keys \
              WHERE user_id = ? AND key = ? AND created_at >= ?",
         )
@@ -725,17 +714,13 @@ impl Repo {
              t.first_responded_at, t.resolution_due_at, t.resolved_at {JOINS} WHERE t.id = ?",
             summary_columns()
         );
-        let Some(row) = sqlx::query(&sql)
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?
-        else {
+        let Some(row) = sql::query(&sql).bind(id).fetch_optional(&self.pool).await? else {
             return Ok(None);
         };
         let s = summary_from_row(&row, staff, None);
         // By event: a note's files go with the note, so they are left out with it.
         let mut files = self.ticket_attachments(id).await?;
-        let events = sqlx::query(&format!(
+        let events = sql::query(&format!(
             "SELECT {EVENT_COLUMNS} {EVENT_JOINS} WHERE e.ticket_id = ? AND (? OR {CLIENT_KINDS}) ORDER BY e.id"
         ))
         .bind(id)
@@ -780,7 +765,7 @@ impl Repo {
     }
 
     pub async fn ticket_event(&self, id: i64) -> sqlx::Result<Option<TicketEvent>> {
-        let row = sqlx::query(&format!(
+        let row = sql::query(&format!(
             "SELECT {EVENT_COLUMNS}, e.ticket_id {EVENT_JOINS} WHERE e.id = ?"
         ))
         .bind(id)
@@ -805,14 +790,14 @@ impl Repo {
         } else {
             "t.updated_at"
         };
-        let mut count = QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM tickets t");
+        let mut count = sql::Builder::new("SELECT COUNT(*) FROM tickets t");
         push_filters(&mut count, f, time);
         let total: i64 = count.build_query_scalar().fetch_one(&self.pool).await?;
 
-        let mut qb = QueryBuilder::<Sqlite>::new(format!("SELECT {} {JOINS}", summary_columns()));
+        let mut qb = sql::Builder::new(format!("SELECT {} {JOINS}", summary_columns()));
         push_filters(&mut qb, f, time);
         if f.sort_due {
-            qb.push(" ORDER BY due_at IS NULL, due_at, t.id");
+            qb.push(format!(" ORDER BY {DUE} IS NULL, {DUE}, t.id"));
         } else {
             qb.push(format!(" ORDER BY {time} DESC, t.id DESC"));
         }
@@ -835,7 +820,7 @@ impl Repo {
         m: &MessageRecord<'_>,
         key: Option<&IdempotencyKey<'_>>,
     ) -> sqlx::Result<Outcome> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.pool.begin_write().await?;
         if let Some(k) = key
             && let Some(earlier) = claim(&mut tx, k, m.now).await?
         {
@@ -847,14 +832,14 @@ impl Repo {
              updated_at = CASE WHEN ?4 THEN updated_at ELSE ?2 END, staff_updated_at = ?2 \
              WHERE id = ?5 AND status = ?6"
         );
-        let changed = sqlx::query(&sql)
+        let changed = sql::query(&sql)
             .bind(m.new_status.map(status_str))
             .bind(m.now)
             .bind(m.first_response)
             .bind(m.internal)
             .bind(m.ticket_id)
             .bind(status_str(m.expect_status))
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?
             .rows_affected();
         if changed == 0 {
@@ -905,13 +890,13 @@ impl Repo {
 
     /// Applies a change; `false` when the ticket's status is no longer `expect_status` (decide again).
     pub async fn update_ticket(&self, c: &TicketChange) -> sqlx::Result<bool> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.pool.begin_write().await?;
         // What the priority and the assignee were, for staff's timeline (read in the writing transaction).
-        let Some((old_priority, old_assignee)) = sqlx::query_as::<_, (String, Option<i64>)>(
+        let Some((old_priority, old_assignee)) = sql::query_as::<(String, Option<i64>)>(
             "SELECT priority, assignee_id FROM tickets WHERE id = ?",
         )
         .bind(c.ticket_id)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut tx)
         .await?
         else {
             return Ok(false);
@@ -923,7 +908,7 @@ impl Repo {
              assignee_id = CASE WHEN ?6 THEN ?7 ELSE assignee_id END, escalated = COALESCE(?8, escalated), \
              updated_at = ?2, staff_updated_at = ?2 WHERE id = ?9 AND status = ?10"
         );
-        let changed = sqlx::query(&sql)
+        let changed = sql::query(&sql)
             .bind(c.status.map(status_str))
             .bind(c.now)
             .bind(c.priority.map(priority_str))
@@ -934,7 +919,7 @@ impl Repo {
             .bind(c.escalated.map(i64::from))
             .bind(c.ticket_id)
             .bind(status_str(c.expect_status))
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?
             .rows_affected();
         if changed == 0 {
@@ -954,7 +939,7 @@ impl Repo {
         }
         let old_priority = parse_priority(&old_priority);
         if let Some(to) = c.priority.filter(|p| Some(*p) != old_priority) {
-            sqlx::query(
+            sql::query(
                 "INSERT INTO ticket_events (ticket_id, kind, author_id, from_priority, to_priority, created_at) \
                  VALUES (?, 'priority_change', ?, ?, ?, ?)",
             )
@@ -963,11 +948,11 @@ impl Repo {
             .bind(old_priority.map(priority_str))
             .bind(priority_str(to))
             .bind(c.now)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
         }
         if let Some(to) = c.assignee.filter(|a| *a != old_assignee) {
-            sqlx::query(
+            sql::query(
                 "INSERT INTO ticket_events (ticket_id, kind, author_id, assignee_id, created_at) \
                  VALUES (?, 'assignment', ?, ?, ?)",
             )
@@ -975,7 +960,7 @@ impl Repo {
             .bind(c.actor_id)
             .bind(to)
             .bind(c.now)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
         }
         tx.commit().await?;
@@ -984,7 +969,7 @@ impl Repo {
 
     /// What a knowledge-base draft is made of; `None` when there is no such ticket.
     pub async fn ticket_for_article(&self, id: i64) -> sqlx::Result<Option<TicketForArticle>> {
-        let Some(row) = sqlx::query(
+        let Some(row) = sql::query(
             "SELECT t.subject, t.description_md, t.category, t.article_id, r.locale FROM tickets t \
              JOIN users r ON r.id = t.requester_id WHERE t.id = ?",
         )
@@ -995,7 +980,7 @@ impl Repo {
             return Ok(None);
         };
         // Messages only: a note is internal and the article may be published.
-        let answers = sqlx::query_scalar(
+        let answers = sql::query_scalar(
             "SELECT e.body_md FROM ticket_events e JOIN users u ON u.id = e.author_id \
              WHERE e.ticket_id = ? AND e.kind = 'message' AND u.role IN ('agent', 'admin') \
              AND e.body_md IS NOT NULL ORDER BY e.id",
@@ -1016,7 +1001,7 @@ impl Repo {
     /// Links a ticket to the article made from it, unless it already has one; answers whether it did.
     pub async fn link_ticket_article(&self, ticket: i64, article: i64) -> sqlx::Result<bool> {
         let done =
-            sqlx::query("UPDATE tickets SET article_id = ? WHERE id = ? AND article_id IS NULL")
+            sql::query("UPDATE tickets SET article_id = ? WHERE id = ? AND article_id IS NULL")
                 .bind(article)
                 .bind(ticket)
                 .execute(&self.pool)

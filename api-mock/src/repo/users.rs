@@ -1,7 +1,7 @@
 //! Organizations, users and sessions.
 
+use crate::db::sql::{self, Row};
 use api_types::{OrgRole, Organization, OrganizationRef, Role, User};
-use sqlx::Row;
 
 use super::Repo;
 use crate::db::{now_ms, to_time};
@@ -46,7 +46,7 @@ fn parse_org_role(s: Option<String>) -> Option<OrgRole> {
 pub(crate) const USER_COLUMNS: &str = "u.id, u.name, u.email, u.role, u.org_role, u.locale, u.disabled, u.invited, u.password_hash, \
      o.id AS org_id, o.name AS org_name";
 
-pub(crate) fn account_from_row(row: &sqlx::sqlite::SqliteRow) -> Account {
+pub(crate) fn account_from_row(row: &Row) -> Account {
     let org_id: Option<i64> = row.get("org_id");
     Account {
         user: User {
@@ -60,8 +60,8 @@ pub(crate) fn account_from_row(row: &sqlx::sqlite::SqliteRow) -> Account {
                 name: row.get("org_name"),
             }),
             locale: row.get("locale"),
-            disabled: row.get::<i64, _>("disabled") != 0,
-            invited: row.get::<i64, _>("invited") != 0,
+            disabled: row.flag("disabled"),
+            invited: row.flag("invited"),
         },
         password_hash: row.get("password_hash"),
     }
@@ -94,7 +94,7 @@ pub struct SessionRow {
 
 impl Repo {
     pub async fn organizations(&self) -> sqlx::Result<Vec<Organization>> {
-        let rows = sqlx::query("SELECT id, name, created_at FROM organizations ORDER BY name")
+        let rows = sql::query("SELECT id, name, created_at FROM organizations ORDER BY name")
             .fetch_all(&self.pool)
             .await?;
         Ok(rows
@@ -110,7 +110,7 @@ impl Repo {
     /// Creates an organization; `None` when the name is taken.
     pub async fn create_organization(&self, name: &str) -> sqlx::Result<Option<Organization>> {
         let now = now_ms();
-        let id = sqlx::query(
+        let id = sql::query(
             "INSERT INTO organizations (name, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING RETURNING id",
         )
         .bind(name)
@@ -125,7 +125,7 @@ impl Repo {
     }
 
     pub async fn organization_exists(&self, id: i64) -> sqlx::Result<bool> {
-        Ok(sqlx::query("SELECT 1 FROM organizations WHERE id = ?")
+        Ok(sql::query("SELECT 1 FROM organizations WHERE id = ?")
             .bind(id)
             .fetch_optional(&self.pool)
             .await?
@@ -136,7 +136,7 @@ impl Repo {
         let sql = format!(
             "SELECT {USER_COLUMNS} FROM users u LEFT JOIN organizations o ON o.id = u.organization_id WHERE u.email = ?"
         );
-        let row = sqlx::query(&sql)
+        let row = sql::query(&sql)
             .bind(email.trim())
             .fetch_optional(&self.pool)
             .await?;
@@ -147,10 +147,7 @@ impl Repo {
         let sql = format!(
             "SELECT {USER_COLUMNS} FROM users u LEFT JOIN organizations o ON o.id = u.organization_id WHERE u.id = ?"
         );
-        let row = sqlx::query(&sql)
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sql::query(&sql).bind(id).fetch_optional(&self.pool).await?;
         Ok(row.as_ref().map(account_from_row))
     }
 
@@ -163,7 +160,7 @@ impl Repo {
             "SELECT {USER_COLUMNS} FROM users u LEFT JOIN organizations o ON o.id = u.organization_id \
              WHERE (?1 IS NULL OR u.role = ?1) AND (?2 IS NULL OR u.organization_id = ?2) ORDER BY u.name"
         );
-        let rows = sqlx::query(&sql)
+        let rows = sql::query(&sql)
             .bind(role.map(role_str))
             .bind(organization_id)
             .fetch_all(&self.pool)
@@ -173,7 +170,7 @@ impl Repo {
 
     /// Creates a user; `None` when the e-mail is taken.
     pub async fn create_user(&self, new: &UserRecord<'_>) -> sqlx::Result<Option<User>> {
-        let id: Option<i64> = sqlx::query_scalar(
+        let id: Option<i64> = sql::query_scalar(
             "INSERT INTO users (email, name, role, organization_id, org_role, password_hash, locale, invited, \
              created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(email) DO NOTHING RETURNING id",
         )
@@ -184,7 +181,7 @@ impl Repo {
         .bind(new.org_role.map(org_role_str))
         .bind(new.password_hash)
         .bind(new.locale)
-        .bind(new.invited)
+        .bind(i64::from(new.invited))
         .bind(now_ms())
         .fetch_optional(&self.pool)
         .await?;
@@ -203,8 +200,8 @@ impl Repo {
         org_role: Option<OrgRole>,
         disabled: Option<bool>,
     ) -> sqlx::Result<Option<User>> {
-        let mut tx = self.pool.begin().await?;
-        let done = sqlx::query(
+        let mut tx = self.pool.begin_write().await?;
+        let done = sql::query(
             "UPDATE users SET name = COALESCE(?, name), role = COALESCE(?, role), \
              org_role = COALESCE(?, org_role), disabled = COALESCE(?, disabled) WHERE id = ?",
         )
@@ -213,15 +210,15 @@ impl Repo {
         .bind(org_role.map(org_role_str))
         .bind(disabled.map(i64::from))
         .bind(id)
-        .execute(&mut *tx)
+        .execute(&mut tx)
         .await?;
         if done.rows_affected() == 0 {
             return Ok(None);
         }
         if disabled == Some(true) {
-            sqlx::query("DELETE FROM sessions WHERE user_id = ?")
+            sql::query("DELETE FROM sessions WHERE user_id = ?")
                 .bind(id)
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await?;
         }
         tx.commit().await?;
@@ -232,8 +229,8 @@ impl Repo {
     /// e-mail is taken.
     pub async fn create_invited_user(&self, new: &UserRecord<'_>) -> sqlx::Result<Option<User>> {
         let now = now_ms();
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let id: Option<i64> = sqlx::query_scalar(
+        let mut tx = self.pool.begin_write().await?;
+        let id: Option<i64> = sql::query_scalar(
             "INSERT INTO users (email, name, role, organization_id, org_role, password_hash, locale, invited, \
              created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?) ON CONFLICT(email) DO NOTHING RETURNING id",
         )
@@ -245,7 +242,7 @@ impl Repo {
         .bind(NO_PASSWORD)
         .bind(new.locale)
         .bind(now)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut tx)
         .await?;
         let Some(id) = id else {
             return Ok(None);
@@ -260,12 +257,12 @@ impl Repo {
     /// Answers whether a mail was written (not to a disabled account, nor one no longer invited).
     pub async fn reinvite(&self, user_id: i64) -> sqlx::Result<bool> {
         let now = now_ms();
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let invited: bool = sqlx::query_scalar(
+        let mut tx = self.pool.begin_write().await?;
+        let invited: bool = sql::query_scalar(
             "SELECT EXISTS (SELECT 1 FROM users WHERE id = ? AND invited = 1 AND disabled = 0)",
         )
         .bind(user_id)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut tx)
         .await?;
         if !invited {
             return Ok(false);
@@ -290,16 +287,16 @@ impl Repo {
         hash: &str,
         keep: Option<&[u8]>,
     ) -> sqlx::Result<()> {
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("UPDATE users SET password_hash = ?, invited = 0 WHERE id = ?")
+        let mut tx = self.pool.begin_write().await?;
+        sql::query("UPDATE users SET password_hash = ?, invited = 0 WHERE id = ?")
             .bind(hash)
             .bind(user_id)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
-        sqlx::query("DELETE FROM sessions WHERE user_id = ? AND (?2 IS NULL OR token_hash <> ?2)")
+        sql::query("DELETE FROM sessions WHERE user_id = ? AND (?2 IS NULL OR token_hash <> ?2)")
             .bind(user_id)
             .bind(keep)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
         tx.commit().await
     }
@@ -323,7 +320,7 @@ impl Repo {
         ticket_id: Option<i64>,
     ) -> sqlx::Result<()> {
         let now = now_ms();
-        sqlx::query(
+        sql::query(
             "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at, ticket_id) \
              VALUES (?, ?, ?, ?, ?, ?)",
         )
@@ -344,7 +341,7 @@ impl Repo {
              JOIN users u ON u.id = s.user_id LEFT JOIN organizations o ON o.id = u.organization_id \
              WHERE s.token_hash = ?"
         );
-        let row = sqlx::query(&sql)
+        let row = sql::query(&sql)
             .bind(token_hash)
             .fetch_optional(&self.pool)
             .await?;
@@ -357,7 +354,7 @@ impl Repo {
     }
 
     pub async fn touch_session(&self, token_hash: &[u8], now: i64) -> sqlx::Result<()> {
-        sqlx::query("UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?")
+        sql::query("UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?")
             .bind(now)
             .bind(token_hash)
             .execute(&self.pool)
@@ -366,7 +363,7 @@ impl Repo {
     }
 
     pub async fn delete_session(&self, token_hash: &[u8]) -> sqlx::Result<()> {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
+        sql::query("DELETE FROM sessions WHERE token_hash = ?")
             .bind(token_hash)
             .execute(&self.pool)
             .await?;
@@ -376,7 +373,7 @@ impl Repo {
     /// Forgets sessions past their lifetime or idle for longer than `idle_ms`.
     pub async fn purge_sessions(&self, idle_ms: i64) -> sqlx::Result<u64> {
         let now = now_ms();
-        let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= ? OR last_seen_at <= ?")
+        let done = sql::query("DELETE FROM sessions WHERE expires_at <= ? OR last_seen_at <= ?")
             .bind(now)
             .bind(now - idle_ms)
             .execute(&self.pool)
@@ -390,7 +387,7 @@ impl Repo {
         &self,
         user_id: i64,
     ) -> sqlx::Result<Option<(bool, bool, bool, bool)>> {
-        let row = sqlx::query(
+        let row = sql::query(
             "SELECT notify_own, notify_assigned, notify_org, notify_digest FROM users WHERE id = ?",
         )
         .bind(user_id)
@@ -398,10 +395,10 @@ impl Repo {
         .await?;
         Ok(row.map(|r| {
             (
-                r.get("notify_own"),
-                r.get("notify_assigned"),
-                r.get("notify_org"),
-                r.get("notify_digest"),
+                r.flag("notify_own"),
+                r.flag("notify_assigned"),
+                r.flag("notify_org"),
+                r.flag("notify_digest"),
             )
         }))
     }
@@ -415,15 +412,15 @@ impl Repo {
         org: Option<bool>,
         digest: Option<bool>,
     ) -> sqlx::Result<()> {
-        sqlx::query(
+        sql::query(
             "UPDATE users SET notify_own = COALESCE(?, notify_own), \
              notify_assigned = COALESCE(?, notify_assigned), notify_org = COALESCE(?, notify_org), \
              notify_digest = COALESCE(?, notify_digest) WHERE id = ?",
         )
-        .bind(own)
-        .bind(assigned)
-        .bind(org)
-        .bind(digest)
+        .bind(own.map(i64::from))
+        .bind(assigned.map(i64::from))
+        .bind(org.map(i64::from))
+        .bind(digest.map(i64::from))
         .bind(user_id)
         .execute(&self.pool)
         .await?;
@@ -431,7 +428,7 @@ impl Repo {
     }
 
     pub async fn user_count(&self) -> sqlx::Result<i64> {
-        sqlx::query_scalar("SELECT COUNT(*) FROM users")
+        sql::query_scalar("SELECT COUNT(*) FROM users")
             .fetch_one(&self.pool)
             .await
     }

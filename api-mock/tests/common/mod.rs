@@ -12,6 +12,46 @@ use portal_api::{AppState, Config, app, auth, db, demo, repo::Repo};
 use serde_json::Value;
 use tower::ServiceExt;
 
+/// The database a test runs on: a private in-memory SQLite database or, when `PORTAL_TEST_POSTGRES` names a
+/// PostgreSQL server (`postgres://user@host:port`, as `cargo xtask test` starts one), a new database of the
+/// test's own there, migrated as `serve` migrates it.
+pub async fn test_pool() -> db::Pool {
+    use sqlx::{Connection, Executor};
+    // A failing test shows the server's errors (a 500's cause) with its output.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "warn,sqlx=error".into()),
+        )
+        .with_test_writer()
+        .try_init();
+    static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    match std::env::var("PORTAL_TEST_POSTGRES") {
+        Ok(base) if !base.is_empty() => {
+            let base = base.trim_end_matches('/');
+            let nanos = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .subsec_nanos();
+            let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let name = format!("test_{}_{nanos}_{n}", std::process::id());
+            let mut admin = sqlx::PgConnection::connect(&format!("{base}/postgres"))
+                .await
+                .expect("PORTAL_TEST_POSTGRES: connecting to the server's postgres database");
+            admin
+                .execute(format!("CREATE DATABASE {name}").as_str())
+                .await
+                .unwrap();
+            admin.close().await.unwrap();
+            db::open_postgres(&format!("{base}/{name}"))
+                .await
+                .unwrap()
+                .into()
+        }
+        _ => db::open_in_memory().await.unwrap().into(),
+    }
+}
+
 pub struct TestApp {
     pub router: Router,
     pub repo: Repo,
@@ -30,15 +70,15 @@ impl TestApp {
     }
 
     pub async fn with_config(config: Config) -> Self {
-        Self::on_pool(db::open_in_memory().await.unwrap(), config).await
+        Self::on_pool(test_pool().await, config).await
     }
 
     /// A server on a database file, as `serve` runs it (the demo data added when the file is new).
     pub async fn on_file(path: &std::path::Path, config: Config) -> Self {
-        Self::on_pool(db::open(path).await.unwrap(), config).await
+        Self::on_pool(db::open(path).await.unwrap().into(), config).await
     }
 
-    async fn on_pool(pool: sqlx::SqlitePool, config: Config) -> Self {
+    async fn on_pool(pool: db::Pool, config: Config) -> Self {
         let repo = Repo::new(pool.clone());
         demo::seed(&repo).await.unwrap();
         let state = AppState::new(pool, config).await.unwrap();

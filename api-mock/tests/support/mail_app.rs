@@ -80,7 +80,7 @@ pub async fn open_ticket(app: &TestApp, cookie: &str, subject: &str) -> i64 {
 }
 
 pub async fn set_locale(app: &TestApp, email: &str, locale: &str) {
-    sqlx::query("UPDATE users SET locale = ? WHERE email = ?")
+    portal_api::db::sql::query("UPDATE users SET locale = ? WHERE email = ?")
         .bind(locale)
         .bind(email)
         .execute(&app.repo.pool)
