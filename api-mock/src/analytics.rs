@@ -76,12 +76,12 @@ pub struct Queue {
 impl Queue {
     /// A queue whose search ids continue after those already in the database.
     pub async fn new(repo: &Repo) -> sqlx::Result<Self> {
-        let max = repo.max_search_id().await?;
+        let start = repo.search_id_start((CAPACITY + FLUSH_AT) as i64).await?;
         Ok(Self {
             events: Mutex::new(VecDeque::new()),
             wake: Notify::new(),
             writing: tokio::sync::Mutex::new(()),
-            next_search_id: AtomicI64::new(max + (CAPACITY + FLUSH_AT) as i64 + 1),
+            next_search_id: AtomicI64::new(start),
             recent: Mutex::new(HashMap::new()),
             dropped: AtomicU64::new(0),
             written: AtomicU64::new(0),

@@ -887,9 +887,20 @@ pub async fn run(state: AppState, config: InboundConfig) {
     };
     let mut wait = Duration::from_secs(1);
     loop {
-        match session_loop(&state, &config, &url).await {
-            Ok(()) => {}
-            Err(e) => tracing::warn!(error = %e, host = %url.host, "reading the support mailbox"),
+        // One server at a time reads the mailbox (`Job::Inbound`): the others wait to take over.
+        let turn = state
+            .repo
+            .exclusively(crate::repo::Job::Inbound, || {
+                session_loop(&state, &config, &url)
+            })
+            .await;
+        match turn {
+            Ok(Some(Ok(()))) => {}
+            Ok(Some(Err(e))) => {
+                tracing::warn!(error = %e, host = %url.host, "reading the support mailbox")
+            }
+            Ok(None) => wait = Duration::from_secs(5),
+            Err(e) => tracing::warn!(error = %e, "taking the mailbox's turn"),
         }
         tokio::time::sleep(wait).await;
         wait = (wait * 2).min(Duration::from_secs(60));

@@ -11,6 +11,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod extract;
+pub mod follow;
 pub mod inbound;
 pub mod kpi;
 pub mod lang;
@@ -144,6 +145,12 @@ impl AppState {
     /// The state of a server on `pool`; the search index is built from the database here.
     pub async fn new(pool: impl Into<db::Pool>, config: Config) -> Result<Self> {
         let repo = repo::Repo::new(pool);
+        // On PostgreSQL, what the index is built from, read before it: a change made meanwhile differs
+        // from it, and is followed (`follow`).
+        let seen = match repo.pool.backend() {
+            db::Backend::Postgres => Some(follow::Seen::read(&repo).await?),
+            db::Backend::Sqlite => None,
+        };
         let search = search::SearchIndex::new().map_err(|e| Error::Internal(e.to_string()))?;
         search.set_synonyms(&repo.synonyms().await?);
         let docs = repo.search_docs().await?;
@@ -205,6 +212,9 @@ impl AppState {
         }));
         if let Some(inbound) = state.config.inbound.clone() {
             tokio::spawn(inbound::run(state.clone(), inbound));
+        }
+        if let Some(seen) = seen {
+            tokio::spawn(follow::run(state.clone(), seen));
         }
         Ok(state)
     }

@@ -173,8 +173,23 @@ impl Sender {
         }))
     }
 
-    /// Delivers the outbox until the process ends.
+    /// Delivers the outbox until the process ends. Servers sharing a PostgreSQL database take turns:
+    /// one sends (holding `Job::Mail`'s lock), the others wait to take over if it stops.
     pub async fn run(self: Arc<Self>, repo: Repo) {
+        loop {
+            let sender = self.clone();
+            match repo
+                .exclusively(crate::repo::Job::Mail, || sender.send_forever(repo.clone()))
+                .await
+            {
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "taking the outbox's turn"),
+            }
+            tokio::time::sleep(self.poll.max(std::time::Duration::from_secs(1))).await;
+        }
+    }
+
+    async fn send_forever(self: Arc<Self>, repo: Repo) {
         match repo.release_outbox_claims().await {
             Ok(0) => {}
             Ok(n) => tracing::info!(

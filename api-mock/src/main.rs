@@ -10,7 +10,7 @@ use api_types::{Channel, NewInvitation, NewMessage, NewTicket, NewUser, OrgRole,
 use clap::{Parser, Subcommand, ValueEnum};
 use portal_api::{
     AppState, Config, app, backup, db, demo, policy,
-    repo::Repo,
+    repo::{Job, Repo},
     routes::accounts::{add_user, invite_user},
     server,
 };
@@ -459,15 +459,21 @@ async fn serve(args: Serve) -> AnyResult {
         let mut every = tokio::time::interval(Duration::from_secs(60));
         loop {
             every.tick().await;
-            match sla.warn_sla(portal_api::db::now_ms()).await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(targets = n, "service-target warnings written"),
-                Err(e) => tracing::warn!(error = %e, "writing the service-target warnings"),
-            }
-            match sla.write_digests(portal_api::db::now_ms(), offset).await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(managers = n, "daily digests written"),
-                Err(e) => tracing::warn!(error = %e, "writing the daily digests"),
+            // One server at a time on a shared database (the others find the lock taken).
+            let turn = sla.exclusively(Job::Sla, || async {
+                match sla.warn_sla(portal_api::db::now_ms()).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(targets = n, "service-target warnings written"),
+                    Err(e) => tracing::warn!(error = %e, "writing the service-target warnings"),
+                }
+                match sla.write_digests(portal_api::db::now_ms(), offset).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(managers = n, "daily digests written"),
+                    Err(e) => tracing::warn!(error = %e, "writing the daily digests"),
+                }
+            });
+            if let Err(e) = turn.await {
+                tracing::warn!(error = %e, "taking the service targets' turn");
             }
         }
     });
@@ -477,26 +483,31 @@ async fn serve(args: Serve) -> AnyResult {
         let mut every = tokio::time::interval(Duration::from_secs(600));
         loop {
             every.tick().await;
-            if let Err(e) = purge.purge_sessions(idle_ms).await {
-                tracing::warn!(error = %e, "purging expired sessions");
-            }
-            // Past a day, an attempt counts in no limit's window.
-            let now = portal_api::db::now_ms();
-            if let Err(e) = purge
-                .purge_limits(now - 86_400_000, now - 30 * 86_400_000)
-                .await
-            {
-                tracing::warn!(error = %e, "purging old sign-in attempts");
-            }
-            if let Err(e) = purge.purge_mail_links(now).await {
-                tracing::warn!(error = %e, "purging expired e-mail links");
-            }
-            // An upload never attached to a message is removed after a day.
-            let before = now - portal_api::attachments::UNATTACHED_TTL_MS;
-            match portal_api::routes::attachments::purge_unattached(&uploads, before).await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(files = n, "removed uploads never attached"),
-                Err(e) => tracing::warn!(error = %e, "purging uploads never attached"),
+            let turn = purge.exclusively(Job::Purge, || async {
+                if let Err(e) = purge.purge_sessions(idle_ms).await {
+                    tracing::warn!(error = %e, "purging expired sessions");
+                }
+                // Past a day, an attempt counts in no limit's window.
+                let now = portal_api::db::now_ms();
+                if let Err(e) = purge
+                    .purge_limits(now - 86_400_000, now - 30 * 86_400_000)
+                    .await
+                {
+                    tracing::warn!(error = %e, "purging old sign-in attempts");
+                }
+                if let Err(e) = purge.purge_mail_links(now).await {
+                    tracing::warn!(error = %e, "purging expired e-mail links");
+                }
+                // An upload never attached to a message is removed after a day.
+                let before = now - portal_api::attachments::UNATTACHED_TTL_MS;
+                match portal_api::routes::attachments::purge_unattached(&uploads, before).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(files = n, "removed uploads never attached"),
+                    Err(e) => tracing::warn!(error = %e, "purging uploads never attached"),
+                }
+            });
+            if let Err(e) = turn.await {
+                tracing::warn!(error = %e, "taking the purge's turn");
             }
         }
     });

@@ -165,7 +165,7 @@ impl Repo {
         .await?;
         set_translations(&mut tx, id, a.translations).await?;
         tx.commit().await?;
-        self.cache.invalidate_announcements();
+        self.announcements_changed().await;
         Ok(id)
     }
 
@@ -198,7 +198,7 @@ impl Repo {
         }
         set_translations(&mut tx, id, a.translations).await?;
         tx.commit().await?;
-        self.cache.invalidate_announcements();
+        self.announcements_changed().await;
         Ok(true)
     }
 
@@ -213,7 +213,7 @@ impl Repo {
         .bind(id)
         .execute(&self.pool)
         .await?;
-        self.cache.invalidate_announcements();
+        self.announcements_changed().await;
         Ok(done.rows_affected() > 0)
     }
 }

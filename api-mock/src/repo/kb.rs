@@ -78,6 +78,9 @@ pub struct SearchDoc {
     pub body_md: String,
 }
 
+/// The search ids of one PostgreSQL server start (see `Repo::search_id_start`).
+pub const SEARCH_ID_BLOCK: i64 = 1 << 40;
+
 impl Repo {
     pub async fn create_category(
         &self,
@@ -97,7 +100,7 @@ impl Repo {
         .bind(position)
         .fetch_one(&self.pool)
         .await;
-        self.cache.invalidate_kb();
+        self.kb_changed().await;
         id
     }
 
@@ -154,7 +157,7 @@ impl Repo {
         let mut tx = self.pool.begin_write().await?;
         let id = Self::insert_article(&mut tx, a, now_ms()).await?;
         tx.commit().await?;
-        self.cache.invalidate_kb();
+        self.kb_changed().await;
         Ok(id)
     }
 
@@ -166,7 +169,7 @@ impl Repo {
             Self::insert_article(&mut tx, a, now).await?;
         }
         tx.commit().await?;
-        self.cache.invalidate_kb();
+        self.kb_changed().await;
         Ok(())
     }
 
@@ -366,7 +369,7 @@ impl Repo {
         .execute(&mut tx)
         .await?;
         tx.commit().await?;
-        self.cache.invalidate_kb();
+        self.kb_changed().await;
         Ok(())
     }
 
@@ -375,6 +378,22 @@ impl Repo {
         sql::query_scalar("SELECT COALESCE(MAX(id), 0) FROM kb_searches")
             .fetch_one(&self.pool)
             .await
+    }
+
+    /// Where this server's search ids start. The analytics queue hands them out from memory: on SQLite
+    /// (one server) after the largest written; on PostgreSQL, where several servers share the table, each
+    /// server start takes a block of its own (2^40 ids) from a sequence, so that no two hand out one id.
+    pub async fn search_id_start(&self, margin: i64) -> sqlx::Result<i64> {
+        let after = self.max_search_id().await? + margin + 1;
+        match self.pool.backend() {
+            sql::Backend::Sqlite => Ok(after),
+            sql::Backend::Postgres => {
+                let block: i64 = sql::query_scalar("SELECT nextval('kb_search_blocks')")
+                    .fetch_one(&self.pool)
+                    .await?;
+                Ok(after.max(block.saturating_mul(SEARCH_ID_BLOCK)))
+            }
+        }
     }
 
     /// Writes a batch of analytics events in one transaction, in their order; the article view counters
@@ -456,12 +475,32 @@ impl Repo {
 
     /// Every published article, for building the search index.
     pub async fn search_docs(&self) -> sqlx::Result<Vec<SearchDoc>> {
-        let rows = sql::query(
+        self.published_docs(None).await
+    }
+
+    /// The published articles among `ids`, for re-indexing them (`crate::follow`).
+    pub async fn search_docs_among(&self, ids: &[i64]) -> sqlx::Result<Vec<SearchDoc>> {
+        let mut docs = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            docs.extend(self.published_docs(Some(chunk)).await?);
+        }
+        Ok(docs)
+    }
+
+    async fn published_docs(&self, among: Option<&[i64]>) -> sqlx::Result<Vec<SearchDoc>> {
+        let mut b = sql::Builder::new(
             "SELECT id, locale, title, body_md FROM kb_articles WHERE status = 'published'",
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows
+        );
+        if let Some(ids) = among {
+            if ids.is_empty() {
+                return Ok(Vec::new());
+            }
+            b.push(" AND id IN ");
+            b.push_list(ids.iter().copied());
+        }
+        Ok(b.build()
+            .fetch_all(&self.pool)
+            .await?
             .iter()
             .map(|r| SearchDoc {
                 id: r.get("id"),
@@ -520,6 +559,7 @@ impl Repo {
         .bind(now_ms())
         .execute(&self.pool)
         .await?;
+        self.kb_changed().await;
         Ok(())
     }
 
@@ -755,7 +795,7 @@ impl Repo {
         super::attachments::attach_to_article(&mut tx, id, a.body_md).await?;
         Self::snapshot(&mut tx, id, Some(author_id), now).await?;
         tx.commit().await?;
-        self.cache.invalidate_kb();
+        self.kb_changed().await;
         Ok(Saved::Saved)
     }
 
@@ -789,7 +829,7 @@ impl Repo {
         .await?;
         Self::snapshot(&mut tx, id, Some(author_id), now).await?;
         tx.commit().await?;
-        self.cache.invalidate_kb();
+        self.kb_changed().await;
         Ok(true)
     }
 
@@ -890,7 +930,7 @@ impl Repo {
         .bind(id)
         .execute(&self.pool)
         .await?;
-        self.cache.invalidate_kb();
+        self.kb_changed().await;
         Ok(done.rows_affected() > 0)
     }
 

@@ -26,6 +26,20 @@ use crate::{
     db::sql::{self, Pool},
 };
 
+/// The jobs one server at a time runs on a shared database (`Repo::exclusively`); each is an advisory
+/// lock's key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Job {
+    /// Expired sessions, old attempts and e-mail links, never-attached uploads.
+    Purge = 0x7072_0001,
+    /// Service-target warnings and the managers' digests.
+    Sla = 0x7072_0002,
+    /// Sending the outbox.
+    Mail = 0x7072_0003,
+    /// Reading the support mailbox.
+    Inbound = 0x7072_0004,
+}
+
 /// The repository: a handle on the database shared by every request, with the in-memory copies of the
 /// hot reads that its writes keep true (`cache`).
 #[derive(Clone)]
@@ -40,6 +54,65 @@ impl Repo {
             pool: pool.into(),
             cache: Arc::default(),
         }
+    }
+
+    /// A write to the knowledge base (articles, categories, votes, synonyms) is committed: this server's
+    /// copies are dropped, and on PostgreSQL the other servers are told (`crate::follow`).
+    pub async fn kb_changed(&self) {
+        self.cache.invalidate_kb();
+        self.notify(crate::follow::KB).await;
+    }
+
+    /// An announcement was written (see `kb_changed`).
+    pub async fn announcements_changed(&self) {
+        self.cache.invalidate_announcements();
+        self.notify(crate::follow::ANNOUNCEMENTS).await;
+    }
+
+    async fn notify(&self, what: &str) {
+        if let Some(pool) = self.pool.postgres() {
+            // A lost notification is caught up by the followers' periodic comparison.
+            if let Err(e) = sqlx::query("SELECT pg_notify($1, $2)")
+                .bind(crate::follow::CHANNEL)
+                .bind(what)
+                .execute(pool)
+                .await
+            {
+                tracing::warn!(error = %e, what, "telling the other servers of a change");
+            }
+        }
+    }
+
+    /// Runs `job` unless another server on the database runs it now: on PostgreSQL a session advisory
+    /// lock per job, held while it runs (a server that dies lets go with its connection); on SQLite, one
+    /// server per database, it always runs. `None`: another server has it.
+    pub async fn exclusively<T, F: std::future::Future<Output = T>>(
+        &self,
+        job: Job,
+        run: impl FnOnce() -> F,
+    ) -> sqlx::Result<Option<T>> {
+        let Some(pool) = self.pool.postgres() else {
+            return Ok(Some(run().await));
+        };
+        let mut conn = pool.acquire().await?;
+        let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
+            .bind(job as i64)
+            .fetch_one(&mut *conn)
+            .await?;
+        if !got {
+            return Ok(None);
+        }
+        let out = run().await;
+        if let Err(e) = sqlx::query("SELECT pg_advisory_unlock($1)")
+            .bind(job as i64)
+            .execute(&mut *conn)
+            .await
+        {
+            // The lock goes with the connection.
+            tracing::warn!(error = %e, "letting go of a job's lock");
+            drop(conn.detach());
+        }
+        Ok(Some(out))
     }
 
     /// True when the database answers.
