@@ -54,7 +54,8 @@ pub async fn run(state: AppState, mut seen: Seen) {
     let Some(pool) = state.repo.pool.postgres().cloned() else {
         return;
     };
-    loop {
+    // Until the server stops (its pool closed).
+    while !pool.is_closed() {
         let mut listener = match PgListener::connect_with(&pool).await {
             Ok(l) => l,
             Err(e) => {

@@ -387,7 +387,8 @@ async fn serve(args: Serve) -> AnyResult {
     }
     let pool = db::open_target(&args.db).await?;
     let repo = Repo::new(pool.clone());
-    if args.demo && demo::seed(&repo).await? {
+    // Servers started together on one PostgreSQL database fill it once.
+    if args.demo && repo.in_turn(Job::Seed, || demo::seed(&repo)).await?? {
         tracing::info!("filled the empty database with the demo data");
     }
     if let Some(dist) = &args.dist

@@ -862,35 +862,45 @@ const POSTGRES_SUITES: &[&str] = &[
     "tickets",
 ];
 
-/// The API test suite again, on a PostgreSQL server started for it (`PORTAL_TEST_POSTGRES`).
+/// The API test suite again, on a PostgreSQL server started for it (`PORTAL_TEST_POSTGRES`), then the
+/// several-server tests (`tests/instances.rs`) by themselves, one at a time: one of them restarts the
+/// server.
 fn run_api_tests_on_postgres() -> Result {
     let pg = postgres::Postgres::start()?;
     let mut envs = LINTED_BUILD.to_vec();
     envs.push(("PORTAL_TEST_POSTGRES", &pg.url));
+    let suites = run_postgres_tests(POSTGRES_SUITES, &envs, false);
+    let restart = pg.restart_env();
+    envs.extend(restart.iter().map(|(k, v)| (*k, v.as_str())));
+    let instances = run_postgres_tests(&["instances"], &envs, true);
+    suites.and(instances)
+}
+
+/// The test binaries `binaries` with `envs`; `alone`: one test at a time.
+fn run_postgres_tests(binaries: &[&str], envs: &[(&str, &str)], alone: bool) -> Result {
     if output("cargo", &["nextest", "--version"]).is_some() {
-        let filter = POSTGRES_SUITES
+        let filter = binaries
             .iter()
             .map(|b| format!("binary({b})"))
             .collect::<Vec<_>>()
             .join(" | ");
-        run_in(
-            &root(),
-            "cargo",
-            &[
-                "nextest",
-                "run",
-                "--workspace",
-                "--all-features",
-                "--no-fail-fast",
-                "--status-level",
-                "fail",
-                "--final-status-level",
-                "slow",
-                "-E",
-                &filter,
-            ],
-            &envs,
-        )
+        let mut args = vec![
+            "nextest",
+            "run",
+            "--workspace",
+            "--all-features",
+            "--no-fail-fast",
+            "--status-level",
+            "fail",
+            "--final-status-level",
+            "slow",
+            "-E",
+            &filter,
+        ];
+        if alone {
+            args.extend(["--test-threads", "1"]);
+        }
+        run_in(&root(), "cargo", &args, envs)
     } else {
         let mut args = vec![
             "test",
@@ -899,10 +909,13 @@ fn run_api_tests_on_postgres() -> Result {
             "--all-features",
             "--quiet",
         ];
-        for b in POSTGRES_SUITES {
+        for b in binaries {
             args.extend(["--test", b]);
         }
-        run_in(&root(), "cargo", &args, &envs)
+        if alone {
+            args.extend(["--", "--test-threads", "1"]);
+        }
+        run_in(&root(), "cargo", &args, envs)
     }
 }
 

@@ -20,6 +20,27 @@ pub struct Postgres {
     pub url: String,
 }
 
+impl Postgres {
+    /// What a test needs to restart this server itself (`tests/instances.rs`): the cluster's directory,
+    /// `pg_ctl`'s directory and the user it runs as, as `PORTAL_TEST_POSTGRES_*` variables.
+    pub fn restart_env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            (
+                "PORTAL_TEST_POSTGRES_DATA",
+                self.dir.join("data").to_string_lossy().into_owned(),
+            ),
+            (
+                "PORTAL_TEST_POSTGRES_BIN",
+                self.bin.to_string_lossy().into_owned(),
+            ),
+            (
+                "PORTAL_TEST_POSTGRES_USER",
+                self.user.unwrap_or_default().to_string(),
+            ),
+        ]
+    }
+}
+
 /// The newest installed PostgreSQL's `bin` directory.
 fn installed_bin() -> Option<PathBuf> {
     let mut versions: Vec<(u32, PathBuf)> = fs::read_dir("/usr/lib/postgresql")

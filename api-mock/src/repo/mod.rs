@@ -38,6 +38,8 @@ pub enum Job {
     Mail = 0x7072_0003,
     /// Reading the support mailbox.
     Inbound = 0x7072_0004,
+    /// Filling an empty database with the demo data (servers started together wait their turn).
+    Seed = 0x7072_0005,
 }
 
 /// The repository: a handle on the database shared by every request, with the in-memory copies of the
@@ -91,14 +93,43 @@ impl Repo {
         job: Job,
         run: impl FnOnce() -> F,
     ) -> sqlx::Result<Option<T>> {
+        self.holding(job, false, run).await
+    }
+
+    /// Runs `job` once no other server on the database runs it (see `exclusively`), waiting its turn.
+    pub async fn in_turn<T, F: std::future::Future<Output = T>>(
+        &self,
+        job: Job,
+        run: impl FnOnce() -> F,
+    ) -> sqlx::Result<T> {
+        Ok(self
+            .holding(job, true, run)
+            .await?
+            .expect("a waiting lock is taken"))
+    }
+
+    async fn holding<T, F: std::future::Future<Output = T>>(
+        &self,
+        job: Job,
+        wait: bool,
+        run: impl FnOnce() -> F,
+    ) -> sqlx::Result<Option<T>> {
         let Some(pool) = self.pool.postgres() else {
             return Ok(Some(run().await));
         };
         let mut conn = pool.acquire().await?;
-        let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
-            .bind(job as i64)
-            .fetch_one(&mut *conn)
-            .await?;
+        let got: bool = if wait {
+            sqlx::query("SELECT pg_advisory_lock($1)")
+                .bind(job as i64)
+                .execute(&mut *conn)
+                .await?;
+            true
+        } else {
+            sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
+                .bind(job as i64)
+                .fetch_one(&mut *conn)
+                .await?
+        };
         if !got {
             return Ok(None);
         }
