@@ -71,6 +71,26 @@ pub struct Health {
     /// The newest verified-good backup; present when the server makes backups on a schedule.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_backup: Option<LastBackup>,
+    /// PostgreSQL's WAL archiving (`pg_stat_archiver`), what the operator's backups rest on; present on
+    /// PostgreSQL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wal_archiver: Option<WalArchiver>,
+}
+
+/// PostgreSQL's WAL archiver as `pg_stat_archiver` reports it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct WalArchiver {
+    /// The server's `archive_mode`: `off` archives nothing (no point-in-time recovery).
+    pub mode: String,
+    pub archived_count: i64,
+    pub last_archived_wal: Option<String>,
+    pub last_archived_at: Option<DateTime<Utc>>,
+    pub failed_count: i64,
+    pub last_failed_wal: Option<String>,
+    pub last_failed_at: Option<DateTime<Utc>>,
+    /// Archiving is off, or its last attempt failed: the backups fall behind.
+    pub stale: bool,
 }
 
 /// The newest verified-good backup, and whether it is too old to rely on.

@@ -146,6 +146,52 @@ impl Repo {
         Ok(Some(out))
     }
 
+    /// PostgreSQL's WAL archiver (`None` on SQLite, whose backups the server makes itself).
+    pub async fn wal_archiver(&self) -> sqlx::Result<Option<api_types::WalArchiver>> {
+        let Some(pool) = self.pool.postgres() else {
+            return Ok(None);
+        };
+        let (
+            mode,
+            archived_count,
+            last_archived_wal,
+            archived_ms,
+            failed_count,
+            last_failed_wal,
+            failed_ms,
+        ) = sqlx::query_as::<
+            _,
+            (
+                String,
+                i64,
+                Option<String>,
+                Option<i64>,
+                i64,
+                Option<String>,
+                Option<i64>,
+            ),
+        >(
+            "SELECT current_setting('archive_mode'), archived_count, last_archived_wal, \
+                 CAST(EXTRACT(EPOCH FROM last_archived_time) * 1000 AS BIGINT), failed_count, \
+                 last_failed_wal, CAST(EXTRACT(EPOCH FROM last_failed_time) * 1000 AS BIGINT) \
+                 FROM pg_stat_archiver",
+        )
+        .fetch_one(pool)
+        .await?;
+        let at = |ms: Option<i64>| ms.and_then(chrono::DateTime::from_timestamp_millis);
+        let stale = mode == "off" || failed_ms.is_some_and(|f| archived_ms.is_none_or(|a| f >= a));
+        Ok(Some(api_types::WalArchiver {
+            mode,
+            archived_count,
+            last_archived_wal,
+            last_archived_at: at(archived_ms),
+            failed_count,
+            last_failed_wal,
+            last_failed_at: at(failed_ms),
+            stale,
+        }))
+    }
+
     /// True when the database answers.
     pub async fn ping(&self) -> bool {
         sql::query_scalar::<i64>("SELECT CAST(1 AS BIGINT)")
