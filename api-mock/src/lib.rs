@@ -18,6 +18,7 @@ pub mod lang;
 pub mod mail;
 pub mod markdown;
 pub mod metrics;
+pub mod migrate;
 pub mod openapi;
 pub mod policy;
 pub mod prerender;

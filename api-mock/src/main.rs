@@ -52,6 +52,25 @@ enum Command {
         #[command(subcommand)]
         command: MailCommand,
     },
+    /// Copy a SQLite deployment into a new PostgreSQL database: every table in one transaction, checked
+    /// by counting both sides' rows. The PostgreSQL database must be empty (it is migrated first); the
+    /// SQLite one is only brought to the latest schema. Stop the SQLite server first. Attachments' files
+    /// are not copied: the PostgreSQL servers are given the same data directory.
+    Migrate(MigrateArgs),
+}
+
+#[derive(clap::Args)]
+struct MigrateArgs {
+    /// The SQLite database to copy (an existing file).
+    #[arg(long)]
+    from: PathBuf,
+    /// The PostgreSQL database to copy into: postgres://user:password@host:port/name.
+    #[arg(long)]
+    to: String,
+    /// The SQLite server's data directory, whose `attachments/` the PostgreSQL servers need (the
+    /// database's directory by default, as for `serve`).
+    #[arg(long, env = "PORTAL_DATA_DIR")]
+    data_dir: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -347,6 +366,7 @@ async fn main() -> std::process::ExitCode {
         Command::User { command } => user(command).await,
         Command::Ticket { command } => ticket(command).await,
         Command::Mail { command } => mail(command).await,
+        Command::Migrate(args) => run_migrate(args).await,
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -597,6 +617,55 @@ async fn run_restore(args: RestoreArgs) -> AnyResult {
     match report.replaced {
         Some(p) => println!("the replaced database is kept as {}", p.display()),
         None => println!("there was no database to replace"),
+    }
+    Ok(())
+}
+
+async fn run_migrate(args: MigrateArgs) -> AnyResult {
+    let report = portal_api::migrate::run(&args.from, &args.to).await?;
+    let target: db::Target = args.to.parse()?;
+    println!(
+        "copied {} into {target} in one transaction, {:.1} s:",
+        args.from.display(),
+        report.elapsed.as_secs_f64()
+    );
+    let width = report
+        .tables
+        .iter()
+        .map(|t| t.name.len())
+        .max()
+        .unwrap_or(0);
+    for t in &report.tables {
+        let next = t
+            .next_id
+            .map(|n| format!("  (next id {n})"))
+            .unwrap_or_default();
+        println!("  {:<width$}  {:>9} rows{next}", t.name, t.rows);
+    }
+    println!(
+        "  {:<width$}  {:>9} rows in {} tables, the same count on both sides; sequences reset",
+        "total",
+        report.total_rows(),
+        report.tables.len()
+    );
+    let dir = data_dir(args.data_dir.as_deref(), &args.from);
+    let dir = std::fs::canonicalize(&dir).unwrap_or(dir);
+    let files = dir.join("attachments");
+    let attachments = report.rows("attachments").unwrap_or(0);
+    println!(
+        "the attachments' files ({attachments} attachment{}) are not in the database and were not copied: \
+         start every PostgreSQL server with --data-dir {}, whose attachments/ holds them, or copy {} into \
+         the data directory they are given",
+        if attachments == 1 { "" } else { "s" },
+        dir.display(),
+        files.display()
+    );
+    if attachments > 0 && !files.is_dir() {
+        println!(
+            "warning: there is no {}: the files are in the attachments/ of the SQLite server's --data-dir; \
+             give the PostgreSQL servers that directory (or rerun with it as --data-dir to see it named)",
+            files.display()
+        );
     }
     Ok(())
 }

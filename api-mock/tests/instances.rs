@@ -552,3 +552,104 @@ async fn a_restart_of_postgresql_is_survived() {
     let mut b = Client::new(desk.addr(1));
     until_found(&mut b, "xilografado", |s| s.contains(&slug)).await;
 }
+
+/// `/healthz`'s `wal_archiver` as one server reports it.
+async fn archiver(addr: std::net::SocketAddr) -> Value {
+    let r = Client::new(addr).get("/healthz").await.unwrap();
+    assert_eq!(r.status, 200, "{}", r.json());
+    r.json()["wal_archiver"].clone()
+}
+
+/// Polls `/healthz` until `want(wal_archiver)`, for up to 20 s.
+async fn until_archiver(addr: std::net::SocketAddr, want: impl Fn(&Value) -> bool) -> Value {
+    let started = Instant::now();
+    loop {
+        let a = archiver(addr).await;
+        if want(&a) {
+            return a;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the archiver never got there: {a}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn healthz_reports_postgresqls_wal_archiving() {
+    let Ok(data) = std::env::var("PORTAL_TEST_POSTGRES_DATA") else {
+        eprintln!("skipped: PORTAL_TEST_POSTGRES_DATA names no server to restart");
+        return;
+    };
+    let Some(desk) = Desk::start(1).await else {
+        return;
+    };
+    let addr = desk.addr(0);
+    let off = archiver(addr).await;
+    assert_eq!(off["mode"], "off", "{off}");
+    assert_eq!(off["stale"], true, "no archiving is a stale backup: {off}");
+
+    // Archiving into a directory beside the cluster (the server's user makes it), as an operator sets
+    // it up for pgBackRest or pg_basebackup.
+    let archive = Path::new(&data).parent().unwrap().join("wal-archive");
+    let mut db = desk.db().await;
+    let set = |command: String| {
+        format!(
+            "ALTER SYSTEM SET archive_command = '{}'",
+            command.replace('\'', "''")
+        )
+    };
+    db.execute("ALTER SYSTEM SET archive_mode = 'on'")
+        .await
+        .unwrap();
+    db.execute(
+        set(format!(
+            "mkdir -p {0} && test ! -f {0}/%f && cp %p {0}/%f",
+            archive.display()
+        ))
+        .as_str(),
+    )
+    .await
+    .unwrap();
+    drop(db);
+    restart_postgres().unwrap();
+    let switch_wal = || async {
+        let mut db = desk.db().await;
+        db.execute(
+            "CREATE TABLE IF NOT EXISTS wal_probe (n BIGINT); INSERT INTO wal_probe VALUES (1)",
+        )
+        .await
+        .unwrap();
+        db.execute("SELECT pg_switch_wal()").await.unwrap();
+    };
+    switch_wal().await;
+    let on = until_archiver(addr, |a| a["archived_count"].as_i64() >= Some(1)).await;
+    assert_eq!(on["mode"], "on", "{on}");
+    assert_eq!(on["stale"], false, "{on}");
+    assert!(
+        on["last_archived_wal"].is_string() && on["last_archived_at"].is_string(),
+        "{on}"
+    );
+
+    // A failing archive command makes it stale (a reload is enough for the command).
+    let mut db = desk.db().await;
+    db.execute(set("false".into()).as_str()).await.unwrap();
+    db.execute("SELECT pg_reload_conf()").await.unwrap();
+    drop(db);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    switch_wal().await;
+    let failing = until_archiver(addr, |a| a["failed_count"].as_i64() >= Some(1)).await;
+    assert_eq!(failing["stale"], true, "{failing}");
+    assert!(failing["last_failed_wal"].is_string(), "{failing}");
+
+    // As it was, for the tests after this one.
+    let mut db = desk.db().await;
+    db.execute("ALTER SYSTEM RESET archive_mode").await.unwrap();
+    db.execute("ALTER SYSTEM RESET archive_command")
+        .await
+        .unwrap();
+    drop(db);
+    restart_postgres().unwrap();
+    let _ = std::fs::remove_dir_all(&archive);
+}

@@ -856,6 +856,7 @@ const POSTGRES_SUITES: &[&str] = &[
     "inbound",
     "kb",
     "mail",
+    "migrate",
     "notifications",
     "ratings",
     "reads",

@@ -78,7 +78,8 @@ impl TestApp {
         Self::on_pool(db::open(path).await.unwrap().into(), config).await
     }
 
-    async fn on_pool(pool: db::Pool, config: Config) -> Self {
+    /// A server on a pool already opened (the demo data added when the database is empty).
+    pub async fn on_pool(pool: db::Pool, config: Config) -> Self {
         let repo = Repo::new(pool.clone());
         demo::seed(&repo).await.unwrap();
         let state = AppState::new(pool, config).await.unwrap();
