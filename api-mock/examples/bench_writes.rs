@@ -4,9 +4,11 @@
 //! opening tickets with `Idempotency-Key` as the portal does.
 //!
 //! `cargo run --release -p portal-api --example bench_writes -- [--bin PATH] [--clients 1,8,32]
-//! [--seconds 5] [--dir DIR]`. The server binary defaults to `target/release/portal-api` (build it first);
-//! the database is created in a temporary directory below DIR (the system's by default: measure on the disk
-//! the database will live on, as fsync's cost is the disk's).
+//! [--seconds 5] [--dir DIR] [--db postgres://... [--instances N]]`. The server binary defaults to
+//! `target/release/portal-api` (build it first); the database is created in a temporary directory below DIR
+//! (the system's by default: measure on the disk the database will live on, as fsync's cost is the disk's).
+//! `--db` names an empty PostgreSQL database instead (`cargo xtask bench writes --postgres` makes one), and
+//! `--instances` starts that many servers on it, the clients spread over them as a load balancer would.
 
 #[path = "../tests/support/http.rs"]
 mod http;
@@ -35,7 +37,7 @@ struct Run {
 
 /// `clients` concurrent clients opening tickets for `duration`.
 async fn run(
-    addr: std::net::SocketAddr,
+    addrs: &[std::net::SocketAddr],
     cookies: &[String],
     clients: usize,
     duration: Duration,
@@ -45,7 +47,7 @@ async fn run(
     let deadline = started + duration;
     let tasks: Vec<_> = (0..clients)
         .map(|c| {
-            let mut http = Client::with_cookie(addr, &cookies[c % cookies.len()]);
+            let mut http = Client::with_cookie(addrs[c % addrs.len()], &cookies[c % cookies.len()]);
             let label = format!("{label}c{c}");
             tokio::spawn(async move {
                 let (mut ok, mut failed, mut first_failure) = (0, 0, None);
@@ -139,25 +141,50 @@ async fn main() {
         None => tempfile::tempdir(),
     }
     .expect("a temporary directory");
-    let db = dir.path().join("portal.db");
-    let log = dir.path().join("server.log");
-
-    let server = Server::start(&bin, &db, &log).await;
+    let instances: usize = value("--instances")
+        .and_then(|s| s.parse().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(1);
+    let postgres = value("--db");
+    let db = match &postgres {
+        Some(url) => PathBuf::from(url),
+        None => dir.path().join("portal.db"),
+    };
+    if postgres.is_none() && instances > 1 {
+        eprintln!("--instances wants a PostgreSQL --db: one server owns a SQLite database");
+        std::process::exit(2);
+    }
+    let data = dir.path().join("data");
+    let data_arg = data.to_string_lossy().into_owned();
+    let mut servers = Vec::new();
+    for i in 0..instances {
+        let log = dir.path().join(format!("server-{i}.log"));
+        servers.push(Server::start_with(&bin, &db, &log, &["--data-dir", &data_arg]).await);
+    }
+    let addrs: Vec<_> = servers.iter().map(|s| s.addr).collect();
     let mut cookies = Vec::new();
     for email in CLIENTS {
-        let mut c = Client::new(server.addr);
+        let mut c = Client::new(addrs[0]);
         c.login(email).await.expect("signing in");
         cookies.push(c.cookie.expect("a cookie"));
     }
+    let durability = match &postgres {
+        Some(_) => format!(
+            "PostgreSQL (synchronous_commit on), {instances} server{}",
+            if instances == 1 { "" } else { "s" }
+        ),
+        None => format!(
+            "SQLite WAL, synchronous=FULL; database in {}",
+            dir.path().display()
+        ),
+    };
     println!(
         "durable ticket creations (POST /api/v1/tickets with Idempotency-Key, 201 after the commit), \
-         {} on {}\nSQLite WAL, synchronous=FULL; database in {}\n",
+         {} on {addrs:?}\n{durability}\n",
         bin.display(),
-        server.addr,
-        dir.path().display()
     );
     // Warm up: caches, the connection pool, the WAL.
-    run(server.addr, &cookies, 4, Duration::from_millis(500), "warm").await;
+    run(&addrs, &cookies, 4, Duration::from_millis(500), "warm").await;
 
     println!(
         "{:>8} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>8}",
@@ -166,7 +193,7 @@ async fn main() {
     let mut failures = Vec::new();
     for &n in &clients {
         let r = run(
-            server.addr,
+            &addrs,
             &cookies,
             n,
             Duration::from_secs_f64(seconds),
@@ -188,7 +215,7 @@ async fn main() {
             failures.push(format!("{n} clients: {} failed, the first: {f}", r.failed));
         }
     }
-    drop(server);
+    drop(servers);
     if !failures.is_empty() {
         eprintln!("\nFAILED REQUESTS:\n{}", failures.join("\n"));
         std::process::exit(1);

@@ -1097,12 +1097,34 @@ fn bench_writes(args: &[String]) -> Result {
     )?;
     let release = root().join("target/release");
     let bin = release.join("portal-api");
+    // `--postgres`: on a PostgreSQL server started for the run (durable, as a desk runs it).
+    let (pg, rest) = on_postgres(args)?;
     let mut bench_args = vec!["--bin", bin.to_str().ok_or("a non-UTF-8 path")?];
-    bench_args.extend(args.iter().map(String::as_str));
+    if let Some((_, url)) = &pg {
+        bench_args.extend(["--db", url.as_str()]);
+    }
+    bench_args.extend(rest.iter().map(String::as_str));
     run(
         &release.join("examples/bench_writes").to_string_lossy(),
         &bench_args,
     )
+}
+
+/// `args` without `--postgres`, and when it was there a durable PostgreSQL server started with an empty
+/// `bench` database (its URL).
+#[allow(clippy::type_complexity)]
+fn on_postgres(args: &[String]) -> Result<(Option<(postgres::Postgres, String)>, Vec<String>)> {
+    let rest: Vec<String> = args
+        .iter()
+        .filter(|a| *a != "--postgres")
+        .cloned()
+        .collect();
+    if rest.len() == args.len() {
+        return Ok((None, rest));
+    }
+    let pg = postgres::Postgres::start_durable()?;
+    let url = pg.create_database("bench")?;
+    Ok((Some((pg, url)), rest))
 }
 
 /// Notifications per second through the outbox of the release `portal-api` to a local aiosmtpd (see
@@ -1235,7 +1257,33 @@ fn bench_reads(args: &[String]) -> Result {
             &["install", "oha", "--version", OHA_VERSION, "--locked"],
         )?;
     }
-    let server = DemoServer::start("reads")?;
+    // `--postgres [--instances N]`: N servers on one PostgreSQL database, each route's load spread over
+    // them as a load balancer would (one oha per server, its share of the connections and the rate).
+    let (pg, rest) = on_postgres(args)?;
+    let instances: usize = flag(&rest, "--instances")
+        .unwrap_or("1")
+        .parse()
+        .map_err(|_| "--instances wants a number")?;
+    if instances > 1 && pg.is_none() {
+        return Err("--instances wants --postgres: one server owns a SQLite database".into());
+    }
+    let db = pg.as_ref().map(|(_, url)| url.as_str());
+    let mut others = Vec::new();
+    let server = DemoServer::start_on("reads", db)?;
+    for i in 1..instances.max(1) {
+        others.push(DemoServer::start_on(&format!("reads{i}"), db)?);
+    }
+    let bases: Vec<String> = std::iter::once(&server)
+        .chain(&others)
+        .map(|s| format!("http://{}", s.addr))
+        .collect();
+    match &pg {
+        Some(_) => say(&format!(
+            "on PostgreSQL (durable), {instances} server{}",
+            if instances == 1 { "" } else { "s" }
+        )),
+        None => say("on SQLite"),
+    }
     let addr = server.addr.clone();
     let result = (|| -> Result {
         let cookie = server.sign_in("rui@mercadobompreco.demo")?;
@@ -1321,7 +1369,7 @@ fn bench_reads(args: &[String]) -> Result {
             ];
             a.extend(extra.iter().cloned());
             a.push(url.clone());
-            let l = oha(&a)?;
+            let l = oha_spread(&a, &bases)?;
             println!(
                 "{name:<44} {:>10.0} {:>9.2} {:>9.2} {:>6.1}",
                 l.rps, l.p50_ms, l.p99_ms, l.ok_percent
@@ -1377,7 +1425,8 @@ fn bench_reads(args: &[String]) -> Result {
                     "--latency-correction".into(),
                 ];
                 a.extend(extra);
-                (name, std::thread::spawn(move || oha(&a)))
+                let bases = bases.clone();
+                (name, std::thread::spawn(move || oha_spread(&a, &bases)))
             })
             .collect();
         for (name, handle) in handles {
@@ -1389,8 +1438,44 @@ fn bench_reads(args: &[String]) -> Result {
         }
         Ok(())
     })();
+    drop(others);
     drop(server);
     result
+}
+
+/// oha with `args` (written for the first of `bases`) against each server at once, each with its share
+/// of the connections (`-c`) and the rate (`-q`); the figures summed (rates) or the worst (latencies).
+fn oha_spread(args: &[String], bases: &[String]) -> Result<Load> {
+    if bases.len() < 2 {
+        return oha(args);
+    }
+    let n = bases.len();
+    let handles: Vec<_> = bases
+        .iter()
+        .map(|base| {
+            let mut a: Vec<String> = args.iter().map(|x| x.replace(&bases[0], base)).collect();
+            for flag in ["-c", "-q"] {
+                if let Some(i) = a.iter().position(|x| x == flag)
+                    && let Some(v) = a.get(i + 1).and_then(|v| v.parse::<f64>().ok())
+                {
+                    a[i + 1] = format!("{:.0}", (v / n as f64).max(1.0));
+                }
+            }
+            std::thread::spawn(move || oha(&a))
+        })
+        .collect();
+    let mut all = Vec::new();
+    for h in handles {
+        all.push(h.join().map_err(|_| "an oha thread panicked")??);
+    }
+    let rps: f64 = all.iter().map(|l| l.rps).sum();
+    Ok(Load {
+        rps,
+        p50_ms: all.iter().map(|l| l.p50_ms).fold(0.0, f64::max),
+        p99_ms: all.iter().map(|l| l.p99_ms).fold(0.0, f64::max),
+        ok_percent: all.iter().map(|l| l.ok_percent * l.rps).sum::<f64>()
+            / rps.max(f64::MIN_POSITIVE),
+    })
 }
 
 /// Lighthouse from npm, pinned; installed into `.tools/` on first use. It drives Debian's Chromium.
@@ -1519,6 +1604,11 @@ struct DemoServer {
 impl DemoServer {
     /// Builds what is stale (the app, the release server) first.
     fn start(name: &str) -> Result<Self> {
+        Self::start_on(name, None)
+    }
+
+    /// [`DemoServer::start`] on `db` (a PostgreSQL URL) instead of a new SQLite file.
+    fn start_on(name: &str, db: Option<&str>) -> Result<Self> {
         if !app_is_fresh() {
             ensure_build_tools()?;
             build_app()?;
@@ -1528,6 +1618,7 @@ impl DemoServer {
             &["build", "--release", "--quiet", "--package", "portal-api"],
         )?;
         let dir = env::temp_dir().join(format!("portal-bench-{name}-{}", std::process::id()));
+        let db = db.map_or_else(|| dir.join("portal.db"), PathBuf::from);
         fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
@@ -1538,7 +1629,7 @@ impl DemoServer {
             .args(["serve", "--demo", "--addr", &addr, "--dist"])
             .arg(root().join("dist"))
             .arg("--db")
-            .arg(dir.join("portal.db"))
+            .arg(&db)
             .arg("--data-dir")
             .arg(dir.join("data"))
             .env("RUST_LOG", "warn")

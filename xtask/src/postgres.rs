@@ -66,7 +66,27 @@ pub fn ensure_installed() -> Result {
 }
 
 impl Postgres {
+    /// A server for the tests: durability off (fsync), which they do not check.
     pub fn start() -> Result<Postgres> {
+        Self::start_with(false)
+    }
+
+    /// A server as a desk runs it (fsync and synchronous commits on), for the benchmarks.
+    pub fn start_durable() -> Result<Postgres> {
+        Self::start_with(true)
+    }
+
+    /// A new empty database on the server; answers its URL.
+    pub fn create_database(&self, name: &str) -> Result<String> {
+        let port = self.url.rsplit(':').next().unwrap_or_default().to_string();
+        self.run(
+            "createdb",
+            &["-h", "127.0.0.1", "-p", &port, "-U", "postgres", name],
+        )?;
+        Ok(format!("{}/{name}", self.url))
+    }
+
+    fn start_with(durable: bool) -> Result<Postgres> {
         ensure_installed()?;
         let bin =
             installed_bin().ok_or("no PostgreSQL in /usr/lib/postgresql after installing it")?;
@@ -107,11 +127,15 @@ impl Postgres {
                 "--locale=C.UTF-8",
             ],
         )?;
-        // Durability is not what these tests check: fsync off makes the suite's many small databases
+        // Durability is not what the tests check: fsync off makes the suite's many small databases
         // quick to make.
+        let durability = if durable {
+            ""
+        } else {
+            " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        };
         let options = format!(
-            "-p {port} -c listen_addresses=127.0.0.1 -k {} -c fsync=off -c synchronous_commit=off \
-             -c full_page_writes=off -c max_connections=400",
+            "-p {port} -c listen_addresses=127.0.0.1 -k {}{durability} -c max_connections=400",
             pg.dir.display()
         );
         pg.run(

@@ -14,9 +14,10 @@ use tower::ServiceExt;
 
 /// The database a test runs on: a private in-memory SQLite database or, when `PORTAL_TEST_POSTGRES` names a
 /// PostgreSQL server (`postgres://user@host:port`, as `cargo xtask test` starts one), a new database of the
-/// test's own there, migrated as `serve` migrates it.
+/// test's own there: a copy of the binary's template, migrated as `serve` migrates it and with the demo
+/// data (`demo_template`).
 pub async fn test_pool() -> db::Pool {
-    use sqlx::{Connection, Executor};
+    use sqlx::Connection;
     // A failing test shows the server's errors (a 500's cause) with its output.
     let _ = tracing_subscriber::fmt()
         .with_env_filter(
@@ -38,10 +39,12 @@ pub async fn test_pool() -> db::Pool {
             let mut admin = sqlx::PgConnection::connect(&format!("{base}/postgres"))
                 .await
                 .expect("PORTAL_TEST_POSTGRES: connecting to the server's postgres database");
-            admin
-                .execute(format!("CREATE DATABASE {name}").as_str())
-                .await
-                .unwrap();
+            let template = demo_template(&mut admin, base).await;
+            retried(
+                &mut admin,
+                &format!("CREATE DATABASE {name} TEMPLATE {template}"),
+            )
+            .await;
             admin.close().await.unwrap();
             db::open_postgres(&format!("{base}/{name}"))
                 .await
@@ -49,6 +52,82 @@ pub async fn test_pool() -> db::Pool {
                 .into()
         }
         _ => db::open_in_memory().await.unwrap().into(),
+    }
+}
+
+/// The name of a PostgreSQL database, migrated and filled with the demo data, that each test's database
+/// is a copy of (`CREATE DATABASE ... TEMPLATE`): made once per test binary, by the first of its tests
+/// to get there (an advisory lock makes the others wait), instead of by every test (the demo's password
+/// hashes alone cost most of a second). Named after the binary's build, so a changed schema or demo gets
+/// a template of its own.
+async fn demo_template(admin: &mut sqlx::PgConnection, base: &str) -> String {
+    use sqlx::Executor;
+    let exe = std::env::current_exe().unwrap();
+    let built = std::fs::metadata(&exe)
+        .and_then(|m| m.modified())
+        .unwrap()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis();
+    let stem = exe.file_stem().unwrap().to_string_lossy().replace('-', "_");
+    let template = format!("tmpl_{stem}_{built}").to_ascii_lowercase();
+    sqlx::query("SELECT pg_advisory_lock(72700001)")
+        .execute(&mut *admin)
+        .await
+        .unwrap();
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+            .bind(&template)
+            .fetch_one(&mut *admin)
+            .await
+            .unwrap();
+    if !exists {
+        // Built under another name and renamed when whole: a test killed meanwhile leaves no half
+        // template behind.
+        let building = format!("{template}_building");
+        admin
+            .execute(format!("DROP DATABASE IF EXISTS {building}").as_str())
+            .await
+            .unwrap();
+        admin
+            .execute(format!("CREATE DATABASE {building}").as_str())
+            .await
+            .unwrap();
+        let pool: db::Pool = db::open_postgres(&format!("{base}/{building}"))
+            .await
+            .unwrap()
+            .into();
+        demo::seed(&Repo::new(pool.clone())).await.unwrap();
+        pool.close().await;
+        retried(
+            admin,
+            &format!("ALTER DATABASE {building} RENAME TO {template}"),
+        )
+        .await;
+    }
+    sqlx::query("SELECT pg_advisory_unlock(72700001)")
+        .execute(&mut *admin)
+        .await
+        .unwrap();
+    template
+}
+
+/// `statement`, again while PostgreSQL says another session still uses its database: the server process
+/// of a connection just closed takes a moment to go.
+async fn retried(admin: &mut sqlx::PgConnection, statement: &str) {
+    use sqlx::Executor;
+    let started = std::time::Instant::now();
+    loop {
+        match admin.execute(statement).await {
+            Ok(_) => return,
+            Err(e)
+                if e.to_string().contains("being accessed by other users")
+                    && started.elapsed() < std::time::Duration::from_secs(10) =>
+            {
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await
+            }
+            Err(e) => panic!("{statement}: {e}"),
+        }
     }
 }
 
