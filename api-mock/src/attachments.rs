@@ -378,15 +378,27 @@ fn sync_dir(dir: &Path) -> io::Result<()> {
     std::fs::File::open(dir)?.sync_all()
 }
 
+/// A half-written upload older than this is a crash's, removed when a server starts.
+const TMP_STALE: std::time::Duration = std::time::Duration::from_secs(3600);
+
 impl DiskStore {
     /// A store under `root` (created if missing, with its `tmp/` for uploads being written).
     pub fn open(root: impl Into<PathBuf>) -> io::Result<Self> {
         let root = root.into();
         std::fs::create_dir_all(root.join("sha256"))?;
         std::fs::create_dir_all(root.join("tmp"))?;
-        // What a crash left half-written: never renamed into place, so nothing refers to it.
+        // What a crash left half-written: never renamed into place, so nothing refers to it. Servers on
+        // one PostgreSQL database share the directory: a file written in the last hour may be another
+        // server's upload under way, and is left to it.
+        let now = std::time::SystemTime::now();
         for entry in std::fs::read_dir(root.join("tmp"))?.flatten() {
-            let _ = std::fs::remove_file(entry.path());
+            let stale = entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .is_ok_and(|at| now.duration_since(at).unwrap_or_default() > TMP_STALE);
+            if stale {
+                let _ = std::fs::remove_file(entry.path());
+            }
         }
         Ok(Self { root })
     }
@@ -602,6 +614,28 @@ mod tests {
     const PNG: &[u8] = &[
         0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, b'I', b'H', b'D', b'R',
     ];
+
+    #[test]
+    fn a_start_removes_a_crashs_half_written_upload_and_leaves_one_under_way() {
+        let dir = tempfile::tempdir().unwrap();
+        DiskStore::open(dir.path()).unwrap();
+        let (old, fresh) = (dir.path().join("tmp/old"), dir.path().join("tmp/fresh"));
+        std::fs::write(&old, b"cut off").unwrap();
+        std::fs::write(&fresh, b"being written").unwrap();
+        let two_hours_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(7200);
+        std::fs::File::options()
+            .write(true)
+            .open(&old)
+            .unwrap()
+            .set_modified(two_hours_ago)
+            .unwrap();
+        DiskStore::open(dir.path()).unwrap();
+        assert!(!old.exists(), "a crash's leftover stays");
+        assert!(
+            fresh.exists(),
+            "another server's upload under way was removed"
+        );
+    }
 
     #[test]
     fn decides_the_type_from_the_bytes() {
