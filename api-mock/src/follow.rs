@@ -70,12 +70,12 @@ pub async fn run(state: AppState, mut seen: Seen) {
             continue;
         }
         // Whatever changed while nobody listened.
-        state.cache_dropped_announcements();
+        state.repo.cache.invalidate_announcements();
         compare(&state, &mut seen).await;
         loop {
             tokio::select! {
                 got = listener.try_recv() => match got {
-                    Ok(Some(n)) if n.payload() == ANNOUNCEMENTS => state.cache_dropped_announcements(),
+                    Ok(Some(n)) if n.payload() == ANNOUNCEMENTS => state.repo.cache.invalidate_announcements(),
                     Ok(Some(_)) => {
                         state.repo.cache.invalidate_kb();
                         compare(&state, &mut seen).await;
@@ -83,7 +83,7 @@ pub async fn run(state: AppState, mut seen: Seen) {
                     // The connection was lost; the next call connects again, and missed nothing
                     // once compared.
                     Ok(None) => {
-                        state.cache_dropped_announcements();
+                        state.repo.cache.invalidate_announcements();
                         compare(&state, &mut seen).await;
                     }
                     Err(e) => {
@@ -95,12 +95,6 @@ pub async fn run(state: AppState, mut seen: Seen) {
             }
         }
         tokio::time::sleep(Duration::from_secs(1)).await;
-    }
-}
-
-impl AppState {
-    fn cache_dropped_announcements(&self) {
-        self.repo.cache.invalidate_announcements();
     }
 }
 

@@ -10,6 +10,8 @@
 
 #[path = "support/http.rs"]
 mod http;
+#[path = "support/postgres.rs"]
+mod postgres;
 
 use std::{
     collections::HashMap,
@@ -41,37 +43,11 @@ struct Desk {
     _dir: tempfile::TempDir,
 }
 
-fn postgres() -> Option<String> {
-    match std::env::var("PORTAL_TEST_POSTGRES") {
-        Ok(base) if !base.is_empty() => Some(base.trim_end_matches('/').to_string()),
-        _ => {
-            eprintln!("skipped: PORTAL_TEST_POSTGRES names no PostgreSQL server");
-            None
-        }
-    }
-}
-
 impl Desk {
     /// `n` servers with the demo data on a new database, or `None` without a PostgreSQL server.
     async fn start(n: usize) -> Option<Self> {
-        let base = postgres()?;
-        let name = format!(
-            "instances_{}_{}",
-            std::process::id(),
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .subsec_nanos()
-        );
-        let mut admin = PgConnection::connect(&format!("{base}/postgres"))
-            .await
-            .expect("connecting to PORTAL_TEST_POSTGRES");
-        admin
-            .execute(format!("CREATE DATABASE {name}").as_str())
-            .await
-            .unwrap();
-        admin.close().await.unwrap();
-        let url = format!("{base}/{name}");
+        let base = postgres::server_or_skip()?;
+        let url = postgres::new_database(&base, "instances", None).await;
         let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("a temporary directory");
         let bin = Path::new(env!("CARGO_BIN_EXE_portal-api"));
         let data = dir.path().join("data");

@@ -18,7 +18,7 @@ use base64::Engine;
 use common::*;
 use portal_api::{Config, db};
 use serde_json::json;
-use sqlx::{Connection, Executor, PgConnection, SqlitePool};
+use sqlx::{Connection, PgConnection, SqlitePool};
 
 const BIN: &str = env!("CARGO_BIN_EXE_portal-api");
 
@@ -38,37 +38,6 @@ fn migrate(from: &Path, to: &str) -> (bool, String) {
         String::from_utf8_lossy(&out.stderr)
     );
     (out.status.success(), text)
-}
-
-fn postgres() -> Option<String> {
-    match std::env::var("PORTAL_TEST_POSTGRES") {
-        Ok(base) if !base.is_empty() => Some(base.trim_end_matches('/').to_string()),
-        _ => {
-            eprintln!("skipped: PORTAL_TEST_POSTGRES names no PostgreSQL server");
-            None
-        }
-    }
-}
-
-/// A new, empty database on the server `base`, by URL.
-async fn new_database(base: &str) -> String {
-    let name = format!(
-        "migrate_{}_{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .subsec_nanos()
-    );
-    let mut admin = PgConnection::connect(&format!("{base}/postgres"))
-        .await
-        .expect("connecting to PORTAL_TEST_POSTGRES");
-    admin
-        .execute(format!("CREATE DATABASE {name}").as_str())
-        .await
-        .unwrap();
-    admin.close().await.unwrap();
-    format!("{base}/{name}")
 }
 
 /// A real 1×1 PNG.
@@ -131,7 +100,9 @@ macro_rules! same_rows {
 
 #[tokio::test]
 async fn a_sqlite_deployment_moves_to_postgres_whole_and_only_once() {
-    let Some(base) = postgres() else { return };
+    let Some(base) = postgres::server_or_skip() else {
+        return;
+    };
     let tmp = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
     let data = tmp.path().join("data");
     let path = data.join("portal.db");
@@ -230,7 +201,7 @@ async fn a_sqlite_deployment_moves_to_postgres_whole_and_only_once() {
         sqlite.close().await;
     }
 
-    let url = new_database(&base).await;
+    let url = postgres::new_database(&base, "migrate", None).await;
     let started = std::time::Instant::now();
     let (ok, out) = migrate(&path, &url);
     assert!(ok, "{out}");

@@ -12,12 +12,14 @@ use portal_api::{AppState, Config, app, auth, db, demo, repo::Repo};
 use serde_json::Value;
 use tower::ServiceExt;
 
+#[path = "../support/postgres.rs"]
+pub mod postgres;
+
 /// The database a test runs on: a private in-memory SQLite database or, when `PORTAL_TEST_POSTGRES` names a
 /// PostgreSQL server (`postgres://user@host:port`, as `cargo xtask test` starts one), a new database of the
 /// test's own there: a copy of the binary's template, migrated as `serve` migrates it and with the demo
 /// data (`demo_template`).
 pub async fn test_pool() -> db::Pool {
-    use sqlx::Connection;
     // A failing test shows the server's errors (a 500's cause) with its output.
     let _ = tracing_subscriber::fmt()
         .with_env_filter(
@@ -26,30 +28,11 @@ pub async fn test_pool() -> db::Pool {
         )
         .with_test_writer()
         .try_init();
-    static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-    match std::env::var("PORTAL_TEST_POSTGRES") {
-        Ok(base) if !base.is_empty() => {
-            let base = base.trim_end_matches('/');
-            let nanos = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .subsec_nanos();
-            let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let name = format!("test_{}_{nanos}_{n}", std::process::id());
-            let mut admin = sqlx::PgConnection::connect(&format!("{base}/postgres"))
-                .await
-                .expect("PORTAL_TEST_POSTGRES: connecting to the server's postgres database");
-            let template = demo_template(&mut admin, base).await;
-            retried(
-                &mut admin,
-                &format!("CREATE DATABASE {name} TEMPLATE {template}"),
-            )
-            .await;
-            admin.close().await.unwrap();
-            db::open_postgres(&format!("{base}/{name}"))
-                .await
-                .unwrap()
-                .into()
+    match postgres::server() {
+        Some(base) => {
+            let template = demo_template(&base).await;
+            let url = postgres::new_database(&base, "test", Some(&template)).await;
+            db::open_postgres(&url).await.unwrap().into()
         }
         _ => db::open_in_memory().await.unwrap().into(),
     }
@@ -60,8 +43,10 @@ pub async fn test_pool() -> db::Pool {
 /// to get there (an advisory lock makes the others wait), instead of by every test (the demo's password
 /// hashes alone cost most of a second). Named after the binary's build, so a changed schema or demo gets
 /// a template of its own.
-async fn demo_template(admin: &mut sqlx::PgConnection, base: &str) -> String {
+async fn demo_template(base: &str) -> String {
     use sqlx::Executor;
+    let mut admin = postgres::admin(base).await;
+    let admin = &mut admin;
     let exe = std::env::current_exe().unwrap();
     let built = std::fs::metadata(&exe)
         .and_then(|m| m.modified())
@@ -99,7 +84,16 @@ async fn demo_template(admin: &mut sqlx::PgConnection, base: &str) -> String {
             .into();
         demo::seed(&Repo::new(pool.clone())).await.unwrap();
         pool.close().await;
-        retried(
+        // A connection the pool was opening as it closed (it keeps one open) may outlive it.
+        sqlx::query(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = $1 AND pid <> pg_backend_pid()",
+        )
+        .bind(&building)
+        .execute(&mut *admin)
+        .await
+        .unwrap();
+        postgres::retried(
             admin,
             &format!("ALTER DATABASE {building} RENAME TO {template}"),
         )
@@ -110,25 +104,6 @@ async fn demo_template(admin: &mut sqlx::PgConnection, base: &str) -> String {
         .await
         .unwrap();
     template
-}
-
-/// `statement`, again while PostgreSQL says another session still uses its database: the server process
-/// of a connection just closed takes a moment to go.
-async fn retried(admin: &mut sqlx::PgConnection, statement: &str) {
-    use sqlx::Executor;
-    let started = std::time::Instant::now();
-    loop {
-        match admin.execute(statement).await {
-            Ok(_) => return,
-            Err(e)
-                if e.to_string().contains("being accessed by other users")
-                    && started.elapsed() < std::time::Duration::from_secs(10) =>
-            {
-                tokio::time::sleep(std::time::Duration::from_millis(20)).await
-            }
-            Err(e) => panic!("{statement}: {e}"),
-        }
-    }
 }
 
 pub struct TestApp {
